@@ -1,0 +1,15 @@
+//! The database schema of Continuum: migrations are the only way it is made, for the
+//! server, the tests and `continuum migrate` alike. This crate does not depend on the app.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_staff_and_sessions;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261127_000001_staff_and_sessions::Migration)]
+    }
+}

@@ -1,0 +1,54 @@
+//! The caller as the service layer sees it. A bearer token is checked once per request;
+//! resolvers and services ask the `Viewer`, never the raw header.
+
+use uuid::Uuid;
+
+use crate::{
+    domain::Role,
+    error::{AppError, AppResult},
+};
+
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub staff_id: Uuid,
+    pub role: Role,
+    pub session_id: Uuid,
+}
+
+/// What the request's `Authorization` header amounted to.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// No header: fine for `login`, `UNAUTHENTICATED` for everything else.
+    Anonymous,
+    /// A header that did not verify, or a session or account that has ended.
+    Rejected,
+    Staff(Viewer),
+}
+
+impl Auth {
+    pub fn viewer(&self) -> AppResult<&Viewer> {
+        match self {
+            Auth::Staff(viewer) => Ok(viewer),
+            Auth::Anonymous | Auth::Rejected => Err(AppError::Unauthenticated),
+        }
+    }
+}
+
+impl Viewer {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    pub fn require_admin(&self) -> AppResult<()> {
+        if self.is_admin() { Ok(()) } else { Err(AppError::Forbidden("only an administrator may do this")) }
+    }
+
+    /// Client records are for treatment staff only (minimum necessary: IT is not treatment).
+    pub fn require_clinical(&self) -> AppResult<()> {
+        if self.is_admin() {
+            Err(AppError::Forbidden("administrators have no access to client records"))
+        } else {
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! Typed settings, read once from the environment (and `.env`) and passed down.
+//! Secrets are wrapped so that they never reach a log line or a `Debug` print.
+
+use std::{collections::HashMap, net::SocketAddr, time::Duration};
+
+use chrono_tz::Tz;
+use secrecy::{ExposeSecret, SecretString};
+
+/// `CONTINUUM_ENV`: production turns off introspection, GraphiQL and `--demo`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub environment: Environment,
+    pub database_url: String,
+    pub database_max_connections: u32,
+    pub bind: SocketAddr,
+    /// HS256 key for access tokens. `None` in development means "make one up at start".
+    pub jwt_secret: Option<SecretString>,
+    pub timezone: Tz,
+    pub admin_email: String,
+    pub admin_password: Option<SecretString>,
+    pub access_token_ttl: Duration,
+    pub session_idle_timeout: Duration,
+    pub session_absolute_timeout: Duration,
+    /// Days after entering AFTERCARE at which follow-up contacts are scheduled.
+    pub follow_up_schedule_days: Vec<u32>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{name}: {problem}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub problem: String,
+}
+
+fn invalid(name: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError { name, problem: problem.into() }
+}
+
+/// The shortest HS256 secret we accept (RFC 7518 §3.2: a key at least as long as the hash).
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+impl Config {
+    /// Reads the process environment, after loading `.env` if there is one.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let _ = dotenvy::dotenv();
+        let vars: HashMap<String, String> = std::env::vars().collect();
+        Self::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    /// Builds the configuration from any source of variables (the tests pass a map).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+
+        let environment = match get("CONTINUUM_ENV").as_deref() {
+            None | Some("development") => Environment::Development,
+            Some("production") => Environment::Production,
+            Some(other) => {
+                return Err(invalid(
+                    "CONTINUUM_ENV",
+                    format!("`{other}` is neither `development` nor `production`"),
+                ));
+            }
+        };
+
+        let jwt_secret = get("CONTINUUM_JWT_SECRET").map(SecretString::from);
+        match &jwt_secret {
+            Some(secret) if secret.expose_secret().len() < MIN_JWT_SECRET_BYTES => {
+                return Err(invalid(
+                    "CONTINUUM_JWT_SECRET",
+                    format!("must be at least {MIN_JWT_SECRET_BYTES} bytes"),
+                ));
+            }
+            None if environment == Environment::Production => {
+                return Err(invalid("CONTINUUM_JWT_SECRET", "is required in production"));
+            }
+            _ => {}
+        }
+
+        let bind = get("CONTINUUM_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let bind = bind
+            .parse()
+            .map_err(|_| invalid("CONTINUUM_BIND", format!("`{bind}` is not an address:port")))?;
+
+        let timezone = get("CONTINUUM_TIMEZONE").unwrap_or_else(|| "UTC".into());
+        let timezone = timezone.parse::<Tz>().map_err(|_| {
+            invalid("CONTINUUM_TIMEZONE", format!("`{timezone}` is not an IANA time zone"))
+        })?;
+
+        let follow_up_schedule_days = match get("CONTINUUM_FOLLOW_UP_DAYS") {
+            None => vec![7, 30, 90, 180, 365],
+            Some(list) => parse_schedule(&list)
+                .ok_or_else(|| invalid("CONTINUUM_FOLLOW_UP_DAYS", "must be increasing day counts like 7,30,90"))?,
+        };
+
+        Ok(Config {
+            environment,
+            database_url: get("DATABASE_URL").unwrap_or_else(|| "sqlite://continuum.db?mode=rwc".into()),
+            database_max_connections: number(&get, "CONTINUUM_DB_MAX_CONNECTIONS", 16, 1, 1000)?,
+            bind,
+            jwt_secret,
+            timezone,
+            admin_email: get("CONTINUUM_ADMIN_EMAIL").unwrap_or_else(|| "admin@localhost".into()),
+            admin_password: get("CONTINUUM_ADMIN_PASSWORD").map(SecretString::from),
+            access_token_ttl: Duration::from_secs(60 * number(&get, "CONTINUUM_ACCESS_TOKEN_MINUTES", 15, 1, 60)?),
+            session_idle_timeout: Duration::from_secs(60 * number(&get, "CONTINUUM_SESSION_IDLE_MINUTES", 15, 1, 24 * 60)?),
+            session_absolute_timeout: Duration::from_secs(3600 * number(&get, "CONTINUUM_SESSION_ABSOLUTE_HOURS", 8, 1, 24 * 7)?),
+            follow_up_schedule_days,
+        })
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.environment == Environment::Production
+    }
+}
+
+fn number<T>(get: &impl Fn(&str) -> Option<String>, name: &'static str, default: T, min: T, max: T) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    let Some(raw) = get(name) else { return Ok(default) };
+    match raw.parse::<T>() {
+        Ok(v) if v >= min && v <= max => Ok(v),
+        _ => Err(invalid(name, format!("must be a number from {min} to {max}"))),
+    }
+}
+
+fn parse_schedule(list: &str) -> Option<Vec<u32>> {
+    let days = list
+        .split(',')
+        .map(|d| d.trim().parse::<u32>().ok().filter(|d| (1..=3650).contains(d)))
+        .collect::<Option<Vec<_>>>()?;
+    (!days.is_empty() && days.windows(2).all(|w| w[0] < w[1])).then_some(days)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| vars.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_follow_the_api_contract() {
+        let c = config(&[]).expect("defaults are valid");
+        assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.database_url, "sqlite://continuum.db?mode=rwc");
+        assert_eq!(c.follow_up_schedule_days, vec![7, 30, 90, 180, 365]);
+        assert_eq!(c.timezone, Tz::UTC);
+    }
+
+    #[test]
+    fn production_requires_a_long_secret() {
+        assert!(config(&[("CONTINUUM_ENV", "production")]).is_err());
+        let short = config(&[("CONTINUUM_ENV", "production"), ("CONTINUUM_JWT_SECRET", "short")]);
+        assert_eq!(short.expect_err("short secret").name, "CONTINUUM_JWT_SECRET");
+        let long = "x".repeat(32);
+        assert!(config(&[("CONTINUUM_ENV", "production"), ("CONTINUUM_JWT_SECRET", &long)]).is_ok());
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let secret = "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t";
+        let c = config(&[("CONTINUUM_JWT_SECRET", secret), ("CONTINUUM_ADMIN_PASSWORD", "hunter2hunter2")])
+            .expect("valid");
+        let printed = format!("{c:?}");
+        assert!(!printed.contains(secret) && !printed.contains("hunter2"));
+    }
+
+    #[test]
+    fn schedule_must_increase() {
+        assert!(config(&[("CONTINUUM_FOLLOW_UP_DAYS", "30,7")]).is_err());
+        assert_eq!(config(&[("CONTINUUM_FOLLOW_UP_DAYS", "3, 14")]).expect("valid").follow_up_schedule_days, vec![3, 14]);
+    }
+}

@@ -1,0 +1,123 @@
+//! The one error type of the service layer and how it reaches a client.
+//!
+//! Services return `AppError`; every variant maps to one stable `extensions.code` of API.md.
+//! `AppError` deliberately does not implement `Display`: async-graphql turns anything that
+//! does into an error without a code, so only our own `From` below can convert it, and an
+//! internal error is logged (inside the request's span, which carries its id) and masked.
+
+use async_graphql::ErrorExtensions;
+use sea_orm::DbErr;
+
+pub enum AppError {
+    Unauthenticated,
+    /// Unknown email, wrong password or inactive account: one answer for all three.
+    InvalidCredentials,
+    Forbidden(&'static str),
+    NotFound,
+    BadInput { message: String, field: Option<&'static str> },
+    Conflict(String),
+    RateLimited { retry_after_secs: u64 },
+    /// The database did not answer in time: the caller may retry.
+    Unavailable,
+    Internal(anyhow::Error),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        AppError::BadInput { message: message.into(), field: None }
+    }
+
+    pub fn bad_field(field: &'static str, message: impl Into<String>) -> Self {
+        AppError::BadInput { message: message.into(), field: Some(field) }
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        AppError::Conflict(message.into())
+    }
+
+    pub fn internal(err: impl Into<anyhow::Error>) -> Self {
+        AppError::Internal(err.into())
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated | AppError::InvalidCredentials => "UNAUTHENTICATED",
+            AppError::Forbidden(_) => "FORBIDDEN",
+            AppError::NotFound => "NOT_FOUND",
+            AppError::BadInput { .. } => "BAD_USER_INPUT",
+            AppError::Conflict(_) => "CONFLICT",
+            AppError::RateLimited { .. } => "RATE_LIMITED",
+            AppError::Unavailable => "UNAVAILABLE",
+            AppError::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// The message a client may see.
+    pub fn public_message(&self) -> String {
+        match self {
+            AppError::Unauthenticated => "not signed in, or the session has ended".into(),
+            AppError::InvalidCredentials => "unknown email or wrong password".into(),
+            AppError::Forbidden(why) => format!("not allowed: {why}"),
+            AppError::NotFound => "not found".into(),
+            AppError::BadInput { message, .. } | AppError::Conflict(message) => message.clone(),
+            AppError::RateLimited { retry_after_secs } => {
+                format!("too many attempts; try again in {retry_after_secs} s")
+            }
+            AppError::Unavailable => "the database is not answering; try again shortly".into(),
+            AppError::Internal(_) => "internal error".into(),
+        }
+    }
+}
+
+impl std::fmt::Debug for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AppError::Internal(err) => write!(f, "INTERNAL: {err:#}"),
+            other => write!(f, "{}: {}", other.code(), other.public_message()),
+        }
+    }
+}
+
+impl From<DbErr> for AppError {
+    fn from(err: DbErr) -> Self {
+        if is_unavailable(&err) {
+            tracing::warn!(error = %err, "database unavailable");
+            AppError::Unavailable
+        } else {
+            AppError::Internal(err.into())
+        }
+    }
+}
+
+/// A pool that cannot hand out a connection in time means the database is down or saturated.
+fn is_unavailable(err: &DbErr) -> bool {
+    match err {
+        DbErr::ConnectionAcquire(_) => true,
+        DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e))
+        | DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))
+        | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e)) => matches!(
+            e.as_ref(),
+            sea_orm::sqlx::Error::Io(_) | sea_orm::sqlx::Error::PoolTimedOut | sea_orm::sqlx::Error::PoolClosed
+        ),
+        _ => false,
+    }
+}
+
+impl From<AppError> for async_graphql::Error {
+    fn from(err: AppError) -> Self {
+        if let AppError::Internal(inner) = &err {
+            tracing::error!(error = ?inner, "internal error");
+        }
+        let code = err.code();
+        async_graphql::Error::new(err.public_message()).extend_with(|_, ext| {
+            ext.set("code", code);
+            match &err {
+                AppError::BadInput { field: Some(field), .. } => ext.set("field", *field),
+                AppError::RateLimited { retry_after_secs } => ext.set("retryAfter", *retry_after_secs),
+                _ => {}
+            }
+        })
+    }
+}

@@ -1,0 +1,40 @@
+//! Opaque cursors: the base64 of a row's UUIDv7, which orders rows by creation.
+
+use async_graphql::connection::CursorType;
+use base64::Engine;
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Copy)]
+pub struct IdCursor(pub Uuid);
+
+impl CursorType for IdCursor {
+    type Error = &'static str;
+
+    fn decode_cursor(s: &str) -> Result<Self, Self::Error> {
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).map_err(|_| "invalid cursor")?;
+        Uuid::from_slice(&bytes).map(IdCursor).map_err(|_| "invalid cursor")
+    }
+
+    fn encode_cursor(&self) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.0.as_bytes())
+    }
+}
+
+/// Parses an `after` argument.
+pub fn parse_after(after: Option<String>) -> AppResult<Option<Uuid>> {
+    after
+        .map(|s| IdCursor::decode_cursor(&s).map(|c| c.0).map_err(|m| AppError::bad_field("after", m)))
+        .transpose()
+}
+
+/// Parses an `ID` argument as a UUID. A malformed id cannot exist, so it is `NOT_FOUND`
+/// for lookups; callers that take an id as input map it to a field error instead.
+pub fn parse_id(id: &async_graphql::ID) -> Option<Uuid> {
+    Uuid::parse_str(id.as_str()).ok()
+}
+
+pub fn require_id(id: &async_graphql::ID, field: &'static str) -> AppResult<Uuid> {
+    parse_id(id).ok_or_else(|| AppError::bad_field(field, "not a valid id"))
+}

@@ -1,0 +1,88 @@
+use async_graphql::{Context, ID, Object, Result};
+
+use crate::{
+    domain::Role,
+    error::AppError,
+    graphql::{
+        context::ContextExt,
+        cursor::{parse_after, parse_id, require_id},
+        types::{IdConnection, connection, staff::{CreateStaffInput, Staff, UpdateStaffInput}},
+    },
+    service::{
+        pagination::PageRequest,
+        staff::{self as staff_service, NewStaff, StaffChanges},
+    },
+};
+
+#[derive(Default)]
+pub struct StaffQuery;
+
+#[Object]
+impl StaffQuery {
+    /// The signed-in staff member.
+    async fn me(&self, ctx: &Context<'_>) -> Result<Staff> {
+        Ok(Staff(staff_service::me(ctx.state()?, ctx.viewer()?).await?))
+    }
+
+    /// A staff member the caller may see: an admin sees everyone, a supervisor their team,
+    /// a counselor themselves and their supervisor.
+    async fn staff_member(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Staff>> {
+        let viewer = ctx.viewer()?;
+        let Some(id) = parse_id(&id) else { return Ok(None) };
+        Ok(staff_service::get(ctx.state()?, viewer, id).await?.map(Staff))
+    }
+
+    async fn staff_members(
+        &self,
+        ctx: &Context<'_>,
+        role: Option<Role>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<IdConnection<Staff>> {
+        let viewer = ctx.viewer()?;
+        let page = PageRequest::new(first, parse_after(after)?)?;
+        let want_total = ctx.look_ahead().field("totalCount").exists();
+        let rows = staff_service::list(ctx.state()?, viewer, role, page, want_total).await?;
+        Ok(connection(rows, |s| s.id, Staff))
+    }
+}
+
+#[derive(Default)]
+pub struct StaffMutation;
+
+#[Object]
+impl StaffMutation {
+    /// ADMIN only.
+    async fn create_staff(&self, ctx: &Context<'_>, input: CreateStaffInput) -> Result<Staff> {
+        let viewer = ctx.viewer()?;
+        viewer.require_admin()?;
+        let supervisor_id = input.supervisor_id.as_ref().map(|id| require_id(id, "supervisorId")).transpose()?;
+        let created = staff_service::create(
+            ctx.state()?,
+            Some(viewer),
+            NewStaff { email: input.email, name: input.name, role: input.role, password: input.password, supervisor_id },
+        )
+        .await?;
+        Ok(Staff(created))
+    }
+
+    /// ADMIN only. Deactivating someone or changing their role ends their sessions at once.
+    async fn update_staff(&self, ctx: &Context<'_>, id: ID, input: UpdateStaffInput) -> Result<Staff> {
+        let viewer = ctx.viewer()?;
+        viewer.require_admin()?;
+        let id = parse_id(&id).ok_or(AppError::NotFound)?;
+        let supervisor_id = match input.supervisor_id {
+            async_graphql::MaybeUndefined::Undefined => None,
+            async_graphql::MaybeUndefined::Null => Some(None),
+            async_graphql::MaybeUndefined::Value(v) => Some(Some(require_id(&v, "supervisorId")?)),
+        };
+        let changes = StaffChanges { name: input.name, role: input.role, active: input.active, supervisor_id };
+        Ok(Staff(staff_service::update(ctx.state()?, viewer, id, changes).await?))
+    }
+
+    /// Changes the caller's own password; their other sessions end.
+    async fn change_password(&self, ctx: &Context<'_>, current_password: String, new_password: String) -> Result<bool> {
+        Ok(staff_service::change_password(ctx.state()?, ctx.viewer()?, current_password, new_password).await?)
+    }
+}
+

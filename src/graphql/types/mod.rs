@@ -1,0 +1,27 @@
+//! GraphQL object types. Each wraps a service or entity value instead of deriving GraphQL on
+//! database rows, so the schema changes only when we mean it to.
+
+pub mod staff;
+
+use async_graphql::{SimpleObject, connection::Connection};
+
+use crate::{graphql::cursor::IdCursor, service::pagination::Page};
+
+/// Extra fields of every connection.
+#[derive(SimpleObject, Default)]
+pub struct ConnectionFields {
+    /// How many items match, across all pages. Counted only when asked for.
+    pub total_count: Option<u64>,
+}
+
+pub type IdConnection<T> = Connection<IdCursor, T, ConnectionFields>;
+
+/// Builds a Relay connection from a page of rows.
+pub fn connection<R, T>(page: Page<R>, id: impl Fn(&R) -> uuid::Uuid, node: impl Fn(R) -> T) -> IdConnection<T>
+where
+    T: async_graphql::OutputType,
+{
+    let mut conn = Connection::with_additional_fields(false, page.has_next_page, ConnectionFields { total_count: page.total_count });
+    conn.edges.extend(page.items.into_iter().map(|row| async_graphql::connection::Edge::new(IdCursor(id(&row)), node(row))));
+    conn
+}

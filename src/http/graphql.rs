@@ -1,0 +1,60 @@
+//! `POST /graphql` (single or batched operations) and GraphiQL on `GET /graphql`.
+
+use async_graphql::{BatchResponse, Response as GqlResponse, ServerError, http::GraphiQLSource};
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
+use axum::{
+    Extension,
+    extract::State,
+    http::{HeaderMap, StatusCode, header::AUTHORIZATION},
+    response::{Html, IntoResponse, Response},
+};
+
+use super::{HttpState, request::RequestId};
+use crate::{error::AppError, graphql::loaders::Loaders, service::session};
+
+pub async fn graphiql(State(state): State<HttpState>) -> Response {
+    if state.app.config.is_production() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish()).into_response()
+}
+
+pub async fn graphql(
+    State(state): State<HttpState>,
+    Extension(request_id): Extension<RequestId>,
+    headers: HeaderMap,
+    request: GraphQLBatchRequest,
+) -> GraphQLResponse {
+    let header = headers.get(AUTHORIZATION).map(|v| v.to_str().unwrap_or_default());
+    let auth = match session::authenticate(&state.app, header).await {
+        Ok(auth) => auth,
+        Err(err) => return single_error(err),
+    };
+    let request = request.into_inner().data(auth).data(Loaders::new(&state.app)).data(request_id);
+    let mut response = state.schema.execute_batch(request).await;
+    match &mut response {
+        BatchResponse::Single(r) => add_default_codes(r),
+        BatchResponse::Batch(rs) => rs.iter_mut().for_each(add_default_codes),
+    }
+    response.into()
+}
+
+fn single_error(err: AppError) -> GraphQLResponse {
+    let err: async_graphql::Error = err.into();
+    GqlResponse::from_errors(vec![err.into_server_error(async_graphql::Pos::default())]).into()
+}
+
+/// Errors raised by async-graphql itself (syntax, validation, limits, bad variables) carry
+/// no code: they are all the client's input.
+fn add_default_codes(response: &mut GqlResponse) {
+    for error in &mut response.errors {
+        let has_code = error.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
+        if !has_code {
+            set_code(error, "BAD_USER_INPUT");
+        }
+    }
+}
+
+fn set_code(error: &mut ServerError, code: &str) {
+    error.extensions.get_or_insert_with(Default::default).set("code", code);
+}

@@ -1,0 +1,56 @@
+//! Per-request plumbing: a request id (taken from `x-request-id` when it is sane, else a new
+//! UUIDv7), a tracing span carrying it, one log line per request, the latency histogram.
+
+use std::time::Instant;
+
+use axum::{
+    extract::Request,
+    http::{HeaderName, HeaderValue},
+    middleware::Next,
+    response::Response,
+};
+use tracing::Instrument;
+
+pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+fn incoming_id(request: &Request) -> Option<String> {
+    let value = request.headers().get(&REQUEST_ID)?.to_str().ok()?;
+    let sane = !value.is_empty() && value.len() <= 64 && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    sane.then(|| value.to_owned())
+}
+
+pub async fn observe(mut request: Request, next: Next) -> Response {
+    let id = incoming_id(&request).unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    request.extensions_mut().insert(RequestId(id.clone()));
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let span = tracing::info_span!("request", request_id = %id);
+    let started = Instant::now();
+    let mut response = next.run(request).instrument(span.clone()).await;
+    let elapsed = started.elapsed();
+    span.in_scope(|| {
+        tracing::info!(%method, %path, status = response.status().as_u16(), duration_ms = elapsed.as_secs_f64() * 1e3, "request");
+    });
+    metrics::histogram!("continuum_http_request_duration_seconds", "path" => route_label(&path)).record(elapsed.as_secs_f64());
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID.clone(), value);
+    }
+    response
+}
+
+/// Keeps the label set small: ids in paths would make a series per client.
+fn route_label(path: &str) -> &'static str {
+    match path {
+        "/graphql" => "/graphql",
+        "/graphql/ws" => "/graphql/ws",
+        "/healthz" => "/healthz",
+        "/readyz" => "/readyz",
+        "/metrics" => "/metrics",
+        p if p.starts_with("/reports/") => "/reports",
+        p if p.starts_with("/clients/") => "/clients",
+        _ => "other",
+    }
+}

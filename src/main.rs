@@ -1,0 +1,122 @@
+//! The `continuum` command: serve (the default), migrate, create-staff, print-schema.
+
+use std::{io::Read, net::SocketAddr, process::ExitCode};
+
+use clap::{Parser, Subcommand};
+use continuum::{
+    config::Config,
+    db,
+    domain::Role,
+    service::staff::{self, NewStaff},
+    startup::Application,
+    state::AppState,
+};
+
+#[derive(Parser)]
+#[command(name = "continuum", version, about = "GraphQL backend of a case-management portal for addiction treatment")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate, seed, and serve the API (the default).
+    Serve {
+        /// Address to listen on (overrides CONTINUUM_BIND).
+        #[arg(long)]
+        bind: Option<SocketAddr>,
+    },
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Create a staff member; the password is read from standard input.
+    CreateStaff {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, supervisor or counselor
+        #[arg(long)]
+        role: String,
+        /// Email of the supervisor (counselors only).
+        #[arg(long)]
+        supervisor: Option<String>,
+    },
+    /// Print the GraphQL schema (what schema.graphql holds).
+    PrintSchema,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::PrintSchema) = cli.command {
+        print!("{}", continuum::sdl());
+        return ExitCode::SUCCESS;
+    }
+    init_tracing();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("configuration error: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(cli.command.unwrap_or(Command::Serve { bind: None }), config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+}
+
+async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { bind } => {
+            if let Some(bind) = bind {
+                config.bind = bind;
+            }
+            let app = Application::build(config).await?;
+            app.bootstrap().await?;
+            continuum::http::metrics::handle();
+            app.run_until_stopped().await
+        }
+        Command::Migrate => {
+            let (conn, _) = db::connect(&config.database_url, 1).await?;
+            db::migrate(&conn).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::CreateStaff { email, name, role, supervisor } => {
+            let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("--role must be admin, supervisor or counselor"))?;
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password)?;
+            let password = password.trim_end_matches(['\n', '\r']).to_owned();
+            let (conn, statements) = db::connect(&config.database_url, 2).await?;
+            db::migrate(&conn).await?;
+            let state = AppState::new(config, conn, statements);
+            let supervisor_id = match supervisor {
+                None => None,
+                Some(email) => Some(
+                    staff::find_by_email(&state, &email)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e:?}"))?
+                        .ok_or_else(|| anyhow::anyhow!("no staff member with the email {email}"))?
+                        .id,
+                ),
+            };
+            let member = staff::create(&state, None, NewStaff { email, name, role, password, supervisor_id })
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            println!("created {} ({}) with id {}", member.email, member.role.as_str(), member.id);
+            Ok(())
+        }
+        Command::PrintSchema => Ok(()),
+    }
+}

@@ -1,0 +1,239 @@
+//! Sign-in sessions. A login opens a session family; each `refreshSession` rotates its
+//! refresh token. A token presented after it was rotated means it was stolen or replayed,
+//! so the whole family is revoked. Access tokens are checked against the staff row and the
+//! family on every request, so deactivation, role changes and logoff take effect at once.
+
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr,
+};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::{
+    auth::{Auth, Viewer, password},
+    db,
+    domain::staff::normalize_email,
+    entity::{refresh_token, session_family, staff},
+    error::{AppError, AppResult},
+    state::AppState,
+};
+
+pub struct Issued {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_at: DateTime<Utc>,
+    pub staff: staff::Model,
+}
+
+/// How often an access-token request refreshes the session's "last used" time.
+const TOUCH_EVERY_SECS: i64 = 60;
+
+fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn new_refresh_token() -> String {
+    let bytes: [u8; 32] = rand::random();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn chrono_duration(d: std::time::Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+}
+
+/// Why a session can no longer be used, if it cannot.
+fn session_ended(state: &AppState, family: &session_family::Model, now: DateTime<Utc>) -> Option<&'static str> {
+    if family.revoked_at.is_some() {
+        Some("revoked")
+    } else if now - family.created_at > chrono_duration(state.config.session_absolute_timeout) {
+        Some("absolute timeout")
+    } else if now - family.last_used_at > chrono_duration(state.config.session_idle_timeout) {
+        Some("idle timeout")
+    } else {
+        None
+    }
+}
+
+pub async fn login(state: &AppState, email: &str, password_given: String) -> AppResult<Issued> {
+    let found = staff::Entity::find()
+        .filter(staff::Column::EmailNormalized.eq(normalize_email(email)))
+        .one(&state.db)
+        .await?;
+    let matches = password::verify(password_given, found.as_ref().map(|s| s.password_hash.clone())).await?;
+    let member = match found {
+        Some(member) if matches && member.active => member,
+        _ => {
+            tracing::info!(event = "login_failed", "sign-in refused");
+            return Err(AppError::InvalidCredentials);
+        }
+    };
+
+    let now = state.now();
+    let txn = db::begin_write(&state.db).await?;
+    let family_id = Uuid::now_v7();
+    session_family::ActiveModel {
+        id: Set(family_id),
+        staff_id: Set(member.id),
+        created_at: Set(now),
+        last_used_at: Set(now),
+        revoked_at: Set(None),
+        revoked_reason: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    let refresh_token = insert_refresh_token(&txn, family_id, now).await?;
+    txn.commit().await?;
+    tracing::info!(event = "login", staff_id = %member.id, "signed in");
+    issue(state, member, family_id, refresh_token, now)
+}
+
+async fn insert_refresh_token(conn: &impl ConnectionTrait, family_id: Uuid, now: DateTime<Utc>) -> AppResult<String> {
+    let token = new_refresh_token();
+    refresh_token::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        family_id: Set(family_id),
+        token_hash: Set(hash_token(&token)),
+        created_at: Set(now),
+        rotated_at: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    Ok(token)
+}
+
+fn issue(state: &AppState, member: staff::Model, family_id: Uuid, refresh_token: String, now: DateTime<Utc>) -> AppResult<Issued> {
+    let (access_token, expires_at) = state
+        .jwt
+        .issue(member.id, family_id, member.auth_version, now, state.config.access_token_ttl)
+        .map_err(AppError::internal)?;
+    Ok(Issued { access_token, refresh_token, expires_at, staff: member })
+}
+
+pub async fn refresh(state: &AppState, presented: &str) -> AppResult<Issued> {
+    let now = state.now();
+    let txn = db::begin_write(&state.db).await?;
+    let Some(token) = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(hash_token(presented)))
+        .one(&txn)
+        .await?
+    else {
+        return Err(AppError::Unauthenticated);
+    };
+    let Some(family) = session_family::Entity::find_by_id(token.family_id).one(&txn).await? else {
+        return Err(AppError::Unauthenticated);
+    };
+
+    if let Some(reason) = session_ended(state, &family, now) {
+        if family.revoked_at.is_none() {
+            revoke_family(&txn, family.id, reason, now).await?;
+            txn.commit().await?;
+        }
+        return Err(AppError::Unauthenticated);
+    }
+
+    // Exchange the token only if nobody has exchanged it yet; a second use is a replay.
+    let rotated = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RotatedAt, Expr::value(now))
+        .filter(refresh_token::Column::Id.eq(token.id))
+        .filter(refresh_token::Column::RotatedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if rotated.rows_affected != 1 {
+        revoke_family(&txn, family.id, "refresh token reuse", now).await?;
+        txn.commit().await?;
+        tracing::warn!(event = "refresh_token_reuse", session_id = %family.id, "revoked a session family");
+        return Err(AppError::Unauthenticated);
+    }
+
+    let member = staff::Entity::find_by_id(family.staff_id).one(&txn).await?;
+    let Some(member) = member.filter(|m| m.active) else {
+        return Err(AppError::Unauthenticated);
+    };
+    session_family::Entity::update_many()
+        .col_expr(session_family::Column::LastUsedAt, Expr::value(now))
+        .filter(session_family::Column::Id.eq(family.id))
+        .exec(&txn)
+        .await?;
+    let refresh_token = insert_refresh_token(&txn, family.id, now).await?;
+    txn.commit().await?;
+    issue(state, member, family.id, refresh_token, now)
+}
+
+pub async fn logout(state: &AppState, presented: &str) -> AppResult<bool> {
+    let now = state.now();
+    let txn = db::begin_write(&state.db).await?;
+    let token = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(hash_token(presented)))
+        .one(&txn)
+        .await?;
+    if let Some(token) = token {
+        revoke_family(&txn, token.family_id, "logout", now).await?;
+    }
+    txn.commit().await?;
+    Ok(true)
+}
+
+pub async fn revoke_family(conn: &impl ConnectionTrait, family_id: Uuid, reason: &str, now: DateTime<Utc>) -> AppResult<()> {
+    session_family::Entity::update_many()
+        .col_expr(session_family::Column::RevokedAt, Expr::value(now))
+        .col_expr(session_family::Column::RevokedReason, Expr::value(reason))
+        .filter(session_family::Column::Id.eq(family_id))
+        .filter(session_family::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of a staff member (deactivation, role change, password change).
+pub async fn revoke_all_for(
+    conn: &impl ConnectionTrait,
+    staff_id: Uuid,
+    except: Option<Uuid>,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let mut update = session_family::Entity::update_many()
+        .col_expr(session_family::Column::RevokedAt, Expr::value(now))
+        .col_expr(session_family::Column::RevokedReason, Expr::value(reason))
+        .filter(session_family::Column::StaffId.eq(staff_id))
+        .filter(session_family::Column::RevokedAt.is_null());
+    if let Some(keep) = except {
+        update = update.filter(session_family::Column::Id.ne(keep));
+    }
+    update.exec(conn).await?;
+    Ok(())
+}
+
+/// Turns an `Authorization` header into the caller. A database failure is an error, not
+/// a rejection: the caller should hear "unavailable", not "signed out".
+pub async fn authenticate(state: &AppState, header: Option<&str>) -> AppResult<Auth> {
+    let Some(header) = header else { return Ok(Auth::Anonymous) };
+    let Some(token) = header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("bearer ")) else {
+        return Ok(Auth::Rejected);
+    };
+    let Some(claims) = state.jwt.verify(token.trim()) else { return Ok(Auth::Rejected) };
+
+    let Some(member) = staff::Entity::find_by_id(claims.sub).one(&state.db).await? else {
+        return Ok(Auth::Rejected);
+    };
+    if !member.active || member.auth_version != claims.ver {
+        return Ok(Auth::Rejected);
+    }
+    let Some(family) = session_family::Entity::find_by_id(claims.sid).one(&state.db).await? else {
+        return Ok(Auth::Rejected);
+    };
+    let now = state.now();
+    if family.staff_id != member.id || session_ended(state, &family, now).is_some() {
+        return Ok(Auth::Rejected);
+    }
+    if (now - family.last_used_at).num_seconds() >= TOUCH_EVERY_SECS {
+        session_family::Entity::update_many()
+            .col_expr(session_family::Column::LastUsedAt, Expr::value(now))
+            .filter(session_family::Column::Id.eq(family.id))
+            .exec(&state.db)
+            .await?;
+    }
+    Ok(Auth::Staff(Viewer { staff_id: member.id, role: member.role, session_id: family.id }))
+}

@@ -1,0 +1,267 @@
+//! Staff accounts. Only an administrator manages them; anyone signed in sees themselves,
+//! a supervisor also sees their team, a counselor also sees their supervisor.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, SqlErr,
+};
+use uuid::Uuid;
+
+use crate::{
+    auth::{Viewer, password},
+    db,
+    domain::{
+        Role,
+        staff::{check_email, check_name, check_password, normalize_email},
+    },
+    entity::staff,
+    error::{AppError, AppResult},
+    service::{
+        pagination::{Page, PageRequest},
+        session,
+    },
+    state::AppState,
+};
+
+pub struct NewStaff {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub password: String,
+    pub supervisor_id: Option<Uuid>,
+}
+
+#[derive(Default)]
+pub struct StaffChanges {
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+    /// `Some(None)` clears the supervisor.
+    pub supervisor_id: Option<Option<Uuid>>,
+}
+
+/// Which staff rows a viewer may look up.
+fn visible_staff(viewer: &Viewer) -> Condition {
+    match viewer.role {
+        Role::Admin => Condition::all(),
+        Role::Supervisor => Condition::any()
+            .add(staff::Column::Id.eq(viewer.staff_id))
+            .add(staff::Column::SupervisorId.eq(viewer.staff_id)),
+        Role::Counselor => Condition::any().add(staff::Column::Id.eq(viewer.staff_id)).add(
+            staff::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(staff::Column::SupervisorId)
+                    .from(staff::Entity)
+                    .and_where(staff::Column::Id.eq(viewer.staff_id))
+                    .to_owned(),
+            ),
+        ),
+    }
+}
+
+pub async fn me(state: &AppState, viewer: &Viewer) -> AppResult<staff::Model> {
+    staff::Entity::find_by_id(viewer.staff_id).one(&state.db).await?.ok_or(AppError::Unauthenticated)
+}
+
+pub async fn get(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<Option<staff::Model>> {
+    Ok(staff::Entity::find_by_id(id).filter(visible_staff(viewer)).one(&state.db).await?)
+}
+
+pub async fn list(
+    state: &AppState,
+    viewer: &Viewer,
+    role: Option<Role>,
+    page: PageRequest,
+    want_total: bool,
+) -> AppResult<Page<staff::Model>> {
+    let mut scope = Condition::all().add(visible_staff(viewer));
+    if let Some(role) = role {
+        scope = scope.add(staff::Column::Role.eq(role));
+    }
+    let total = if want_total {
+        Some(staff::Entity::find().filter(scope.clone()).count(&state.db).await?)
+    } else {
+        None
+    };
+    let mut query = staff::Entity::find().filter(scope);
+    if let Some(after) = page.after {
+        query = query.filter(staff::Column::Id.gt(after));
+    }
+    let rows = query.order_by_asc(staff::Column::Id).limit(page.first + 1).all(&state.db).await?;
+    Ok(Page::from_rows(rows, page, total))
+}
+
+async fn check_supervisor(conn: &impl ConnectionTrait, role: Role, supervisor_id: Option<Uuid>) -> AppResult<()> {
+    let Some(supervisor_id) = supervisor_id else { return Ok(()) };
+    if role != Role::Counselor {
+        return Err(AppError::bad_field("supervisorId", "only a counselor has a supervisor"));
+    }
+    let supervisor = staff::Entity::find_by_id(supervisor_id).one(conn).await?;
+    match supervisor {
+        Some(s) if s.active && s.role == Role::Supervisor => Ok(()),
+        _ => Err(AppError::bad_field("supervisorId", "the supervisor must be an active SUPERVISOR")),
+    }
+}
+
+/// Creates a staff member. `by` is `None` for the command line and the first start.
+pub async fn create(state: &AppState, by: Option<&Viewer>, input: NewStaff) -> AppResult<staff::Model> {
+    if let Some(viewer) = by {
+        viewer.require_admin()?;
+    }
+    check_email(&input.email).map_err(|m| AppError::bad_field("email", m))?;
+    let name = check_name(&input.name).map_err(|m| AppError::bad_field("name", m))?;
+    check_password(&input.password).map_err(|m| AppError::bad_field("password", m))?;
+    let password_hash = password::hash(input.password).await?;
+
+    let now = state.now();
+    let txn = db::begin_write(&state.db).await?;
+    check_supervisor(&txn, input.role, input.supervisor_id).await?;
+    let inserted = staff::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        email: Set(input.email.trim().to_owned()),
+        email_normalized: Set(normalize_email(&input.email)),
+        name: Set(name),
+        role: Set(input.role),
+        active: Set(true),
+        supervisor_id: Set(input.supervisor_id),
+        password_hash: Set(password_hash),
+        auth_version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await;
+    let member = match inserted {
+        Ok(member) => member,
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            return Err(AppError::BadInput {
+                message: "a staff member with this email already exists".into(),
+                field: Some("email"),
+            });
+        }
+        Err(err) => return Err(err.into()),
+    };
+    txn.commit().await?;
+    tracing::info!(event = "staff_created", staff_id = %member.id, role = member.role.as_str(), "staff member created");
+    Ok(member)
+}
+
+pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, changes: StaffChanges) -> AppResult<staff::Model> {
+    viewer.require_admin()?;
+    let now = state.now();
+    let txn = db::begin_write(&state.db).await?;
+    let current = staff::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
+
+    let role = changes.role.unwrap_or(current.role);
+    let active = changes.active.unwrap_or(current.active);
+    let supervisor_id = match changes.supervisor_id {
+        Some(new) => new,
+        // A counselor promoted away from COUNSELOR leaves their supervisor behind.
+        None if role != Role::Counselor => None,
+        None => current.supervisor_id,
+    };
+    if changes.supervisor_id.is_some() || role != current.role {
+        check_supervisor(&txn, role, supervisor_id).await?;
+    }
+    if supervisor_id == Some(id) {
+        return Err(AppError::bad_field("supervisorId", "nobody supervises themselves"));
+    }
+
+    let leaves_supervision = current.role == Role::Supervisor && (role != Role::Supervisor || !active);
+    if leaves_supervision {
+        let team = staff::Entity::find()
+            .filter(staff::Column::SupervisorId.eq(id))
+            .filter(staff::Column::Active.eq(true))
+            .count(&txn)
+            .await?;
+        if team > 0 {
+            return Err(AppError::bad_input(format!(
+                "this supervisor still has {team} active team member(s): assign them another supervisor first"
+            )));
+        }
+    }
+    let leaves_admin = current.role == Role::Admin && current.active && (role != Role::Admin || !active);
+    if leaves_admin {
+        let admins = staff::Entity::find()
+            .filter(staff::Column::Role.eq(Role::Admin))
+            .filter(staff::Column::Active.eq(true))
+            .count(&txn)
+            .await?;
+        if admins <= 1 {
+            return Err(AppError::bad_input("the last active administrator cannot be demoted or deactivated"));
+        }
+    }
+
+    let ends_sessions = role != current.role || (current.active && !active);
+    let mut model: staff::ActiveModel = current.clone().into();
+    if let Some(name) = changes.name {
+        model.name = Set(check_name(&name).map_err(|m| AppError::bad_field("name", m))?);
+    }
+    model.role = Set(role);
+    model.active = Set(active);
+    model.supervisor_id = Set(supervisor_id);
+    model.updated_at = Set(now);
+    if ends_sessions {
+        model.auth_version = Set(current.auth_version + 1);
+        session::revoke_all_for(&txn, id, None, "role change or deactivation", now).await?;
+    }
+    let updated = model.update(&txn).await?;
+    txn.commit().await?;
+    tracing::info!(event = "staff_updated", staff_id = %id, by = %viewer.staff_id, "staff member updated");
+    Ok(updated)
+}
+
+/// Changes the caller's own password and ends their other sessions.
+pub async fn change_password(state: &AppState, viewer: &Viewer, current: String, new: String) -> AppResult<bool> {
+    check_password(&new).map_err(|m| AppError::bad_field("newPassword", m))?;
+    let member = me(state, viewer).await?;
+    if !password::verify(current, Some(member.password_hash.clone())).await? {
+        return Err(AppError::bad_field("currentPassword", "the current password is wrong"));
+    }
+    let hash = password::hash(new).await?;
+    let now = state.now();
+    let txn = db::begin_write(&state.db).await?;
+    let mut model: staff::ActiveModel = member.into();
+    model.password_hash = Set(hash);
+    model.updated_at = Set(now);
+    model.update(&txn).await?;
+    session::revoke_all_for(&txn, viewer.staff_id, Some(viewer.session_id), "password change", now).await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+pub async fn count(state: &AppState) -> AppResult<u64> {
+    Ok(staff::Entity::find().count(&state.db).await?)
+}
+
+/// On first start, when nobody can sign in yet, creates the first administrator.
+/// Returns the generated password when none was configured, for the caller to print once.
+pub async fn bootstrap_admin(state: &AppState) -> AppResult<Option<(String, Option<String>)>> {
+    if count(state).await? > 0 {
+        return Ok(None);
+    }
+    use secrecy::ExposeSecret;
+    let (password, generated) = match &state.config.admin_password {
+        Some(p) => (p.expose_secret().to_owned(), false),
+        None => {
+            let p = password::generate();
+            (p.clone(), true)
+        }
+    };
+    let email = state.config.admin_email.clone();
+    create(
+        state,
+        None,
+        NewStaff { email: email.clone(), name: "Administrator".into(), role: Role::Admin, password: password.clone(), supervisor_id: None },
+    )
+    .await?;
+    Ok(Some((email, generated.then_some(password))))
+}
+
+
+pub async fn find_by_email(state: &AppState, email: &str) -> AppResult<Option<staff::Model>> {
+    Ok(staff::Entity::find()
+        .filter(staff::Column::EmailNormalized.eq(normalize_email(email)))
+        .one(&state.db)
+        .await?)
+}

@@ -1,0 +1,90 @@
+//! Building and running the server: connect, migrate, bind, serve until a signal.
+
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+
+use crate::{config::Config, db, http::build_router, service, state::AppState};
+
+pub struct Application {
+    state: AppState,
+    listener: TcpListener,
+}
+
+impl Application {
+    /// Connects and migrates the database and binds the address (port 0 picks a free one).
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let (conn, statements) = db::connect(&config.database_url, config.database_max_connections).await?;
+        db::migrate(&conn).await?;
+        let listener = TcpListener::bind(config.bind).await?;
+        Ok(Application { state: AppState::new(config, conn, statements), listener })
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().map(|a| a.port()).unwrap_or_default()
+    }
+
+    /// Creates the first administrator when there is no staff yet, printing a generated
+    /// password once.
+    pub async fn bootstrap(&self) -> anyhow::Result<()> {
+        match service::staff::bootstrap_admin(&self.state).await {
+            Ok(Some((email, Some(password)))) => {
+                println!("\nFirst start: created the administrator account.");
+                println!("  email:    {email}");
+                println!("  password: {password}");
+                println!("This password is shown only once. Sign in and change it with `changePassword`.\n");
+            }
+            Ok(Some((email, None))) => {
+                println!("First start: created the administrator {email} with the password from CONTINUUM_ADMIN_PASSWORD.");
+            }
+            Ok(None) => {}
+            Err(err) => anyhow::bail!("could not create the first administrator: {err:?}"),
+        }
+        Ok(())
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    pub async fn run_until(self, stop: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let router = build_router(self.state.clone());
+        tracing::info!(address = %self.listener.local_addr()?, "serving");
+        axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(stop)
+            .await?;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received");
+}

@@ -1,0 +1,50 @@
+//! What every request shares: settings, the database, the clock and the token keys.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+use secrecy::SecretString;
+
+use crate::{
+    auth::JwtKeys,
+    clock::{Clock, SystemClock},
+    config::Config,
+    db::StatementCounter,
+};
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: DatabaseConnection,
+    pub clock: Arc<dyn Clock>,
+    pub jwt: Arc<JwtKeys>,
+    pub statements: StatementCounter,
+}
+
+impl AppState {
+    /// Without a configured secret (development only: `Config` refuses this in production)
+    /// a random key is made, so tokens do not outlive the process.
+    pub fn new(config: Config, db: DatabaseConnection, statements: StatementCounter) -> Self {
+        let secret = config.jwt_secret.clone().unwrap_or_else(|| {
+            tracing::warn!("CONTINUUM_JWT_SECRET is not set: using a random key, sessions end when the server stops");
+            let bytes: [u8; 32] = rand::random();
+            SecretString::from(hex::encode(bytes))
+        });
+        AppState {
+            jwt: Arc::new(JwtKeys::new(&secret)),
+            config: Arc::new(config),
+            db,
+            clock: Arc::new(SystemClock),
+            statements,
+        }
+    }
+
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+}
