@@ -61,20 +61,14 @@ impl Config {
             None | Some("development") => Environment::Development,
             Some("production") => Environment::Production,
             Some(other) => {
-                return Err(invalid(
-                    "CONTINUUM_ENV",
-                    format!("`{other}` is neither `development` nor `production`"),
-                ));
+                return Err(invalid("CONTINUUM_ENV", format!("`{other}` is neither `development` nor `production`")));
             }
         };
 
         let jwt_secret = get("CONTINUUM_JWT_SECRET").map(SecretString::from);
         match &jwt_secret {
             Some(secret) if secret.expose_secret().len() < MIN_JWT_SECRET_BYTES => {
-                return Err(invalid(
-                    "CONTINUUM_JWT_SECRET",
-                    format!("must be at least {MIN_JWT_SECRET_BYTES} bytes"),
-                ));
+                return Err(invalid("CONTINUUM_JWT_SECRET", format!("must be at least {MIN_JWT_SECRET_BYTES} bytes")));
             }
             None if environment == Environment::Production => {
                 return Err(invalid("CONTINUUM_JWT_SECRET", "is required in production"));
@@ -83,14 +77,12 @@ impl Config {
         }
 
         let bind = get("CONTINUUM_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
-        let bind = bind
-            .parse()
-            .map_err(|_| invalid("CONTINUUM_BIND", format!("`{bind}` is not an address:port")))?;
+        let bind = bind.parse().map_err(|_| invalid("CONTINUUM_BIND", format!("`{bind}` is not an address:port")))?;
 
         let timezone = get("CONTINUUM_TIMEZONE").unwrap_or_else(|| "UTC".into());
-        let timezone = timezone.parse::<Tz>().map_err(|_| {
-            invalid("CONTINUUM_TIMEZONE", format!("`{timezone}` is not an IANA time zone"))
-        })?;
+        let timezone = timezone
+            .parse::<Tz>()
+            .map_err(|_| invalid("CONTINUUM_TIMEZONE", format!("`{timezone}` is not an IANA time zone")))?;
 
         let follow_up_schedule_days = match get("CONTINUUM_FOLLOW_UP_DAYS") {
             None => vec![7, 30, 90, 180, 365],
@@ -108,8 +100,12 @@ impl Config {
             admin_email: get("CONTINUUM_ADMIN_EMAIL").unwrap_or_else(|| "admin@localhost".into()),
             admin_password: get("CONTINUUM_ADMIN_PASSWORD").map(SecretString::from),
             access_token_ttl: Duration::from_secs(60 * number(&get, "CONTINUUM_ACCESS_TOKEN_MINUTES", 15, 1, 60)?),
-            session_idle_timeout: Duration::from_secs(60 * number(&get, "CONTINUUM_SESSION_IDLE_MINUTES", 15, 1, 24 * 60)?),
-            session_absolute_timeout: Duration::from_secs(3600 * number(&get, "CONTINUUM_SESSION_ABSOLUTE_HOURS", 8, 1, 24 * 7)?),
+            session_idle_timeout: Duration::from_secs(
+                60 * number(&get, "CONTINUUM_SESSION_IDLE_MINUTES", 15, 1, 24 * 60)?,
+            ),
+            session_absolute_timeout: Duration::from_secs(
+                3600 * number(&get, "CONTINUUM_SESSION_ABSOLUTE_HOURS", 8, 1, 24 * 7)?,
+            ),
             follow_up_schedule_days,
         })
     }
@@ -119,7 +115,13 @@ impl Config {
     }
 }
 
-fn number<T>(get: &impl Fn(&str) -> Option<String>, name: &'static str, default: T, min: T, max: T) -> Result<T, ConfigError>
+fn number<T>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+    min: T,
+    max: T,
+) -> Result<T, ConfigError>
 where
     T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
 {
@@ -143,8 +145,7 @@ mod tests {
     use super::*;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let vars: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_lookup(|k| vars.get(k).cloned())
     }
 
@@ -169,8 +170,8 @@ mod tests {
     #[test]
     fn secrets_do_not_print() {
         let secret = "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t";
-        let c = config(&[("CONTINUUM_JWT_SECRET", secret), ("CONTINUUM_ADMIN_PASSWORD", "hunter2hunter2")])
-            .expect("valid");
+        let c =
+            config(&[("CONTINUUM_JWT_SECRET", secret), ("CONTINUUM_ADMIN_PASSWORD", "hunter2hunter2")]).expect("valid");
         let printed = format!("{c:?}");
         assert!(!printed.contains(secret) && !printed.contains("hunter2"));
     }
@@ -178,6 +179,9 @@ mod tests {
     #[test]
     fn schedule_must_increase() {
         assert!(config(&[("CONTINUUM_FOLLOW_UP_DAYS", "30,7")]).is_err());
-        assert_eq!(config(&[("CONTINUUM_FOLLOW_UP_DAYS", "3, 14")]).expect("valid").follow_up_schedule_days, vec![3, 14]);
+        assert_eq!(
+            config(&[("CONTINUUM_FOLLOW_UP_DAYS", "3, 14")]).expect("valid").follow_up_schedule_days,
+            vec![3, 14]
+        );
     }
 }

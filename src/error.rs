@@ -14,9 +14,14 @@ pub enum AppError {
     InvalidCredentials,
     Forbidden(&'static str),
     NotFound,
-    BadInput { message: String, field: Option<&'static str> },
+    BadInput {
+        message: String,
+        field: Option<&'static str>,
+    },
     Conflict(String),
-    RateLimited { retry_after_secs: u64 },
+    RateLimited {
+        retry_after_secs: u64,
+    },
     /// The database did not answer in time: the caller may retry.
     Unavailable,
     Internal(anyhow::Error),

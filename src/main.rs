@@ -94,7 +94,8 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::CreateStaff { email, name, role, supervisor } => {
-            let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("--role must be admin, supervisor or counselor"))?;
+            let role =
+                Role::parse(&role).ok_or_else(|| anyhow::anyhow!("--role must be admin, supervisor or counselor"))?;
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password)?;
             let password = password.trim_end_matches(['\n', '\r']).to_owned();

@@ -43,7 +43,9 @@ impl Application {
                 println!("This password is shown only once. Sign in and change it with `changePassword`.\n");
             }
             Ok(Some((email, None))) => {
-                println!("First start: created the administrator {email} with the password from CONTINUUM_ADMIN_PASSWORD.");
+                println!(
+                    "First start: created the administrator {email} with the password from CONTINUUM_ADMIN_PASSWORD."
+                );
             }
             Ok(None) => {}
             Err(err) => anyhow::bail!("could not create the first administrator: {err:?}"),

@@ -61,9 +61,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Staff::CreatedAt).timestamp_with_time_zone().not_null())
                     .col(ColumnDef::new(Staff::UpdatedAt).timestamp_with_time_zone().not_null())
                     .foreign_key(
-                        ForeignKey::create()
-                            .from(Staff::Table, Staff::SupervisorId)
-                            .to(Staff::Table, Staff::Id),
+                        ForeignKey::create().from(Staff::Table, Staff::SupervisorId).to(Staff::Table, Staff::Id),
                     )
                     .to_owned(),
             )
@@ -80,11 +78,7 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                Index::create()
-                    .name("ix_staff_supervisor")
-                    .table(Staff::Table)
-                    .col(Staff::SupervisorId)
-                    .to_owned(),
+                Index::create().name("ix_staff_supervisor").table(Staff::Table).col(Staff::SupervisorId).to_owned(),
             )
             .await?;
 
@@ -147,14 +141,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(RefreshTokens::Table).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(SessionFamilies::Table).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(Staff::Table).to_owned())
-            .await
+        manager.drop_table(Table::drop().table(RefreshTokens::Table).to_owned()).await?;
+        manager.drop_table(Table::drop().table(SessionFamilies::Table).to_owned()).await?;
+        manager.drop_table(Table::drop().table(Staff::Table).to_owned()).await
     }
 }

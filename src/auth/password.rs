@@ -15,7 +15,8 @@ const ITERATIONS: u32 = 2;
 const PARALLELISM: u32 = 1;
 
 fn hasher() -> AppResult<Argon2<'static>> {
-    let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
+    let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None)
+        .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -38,9 +39,7 @@ fn verify_blocking(password: &str, hash: &str) -> bool {
 }
 
 pub async fn hash(password: String) -> AppResult<String> {
-    tokio::task::spawn_blocking(move || hash_blocking(&password))
-        .await
-        .map_err(AppError::internal)?
+    tokio::task::spawn_blocking(move || hash_blocking(&password)).await.map_err(AppError::internal)?
 }
 
 /// Verifies `password` against `hash`, or against a dummy hash when there is none.

@@ -24,9 +24,7 @@ impl CursorType for IdCursor {
 
 /// Parses an `after` argument.
 pub fn parse_after(after: Option<String>) -> AppResult<Option<Uuid>> {
-    after
-        .map(|s| IdCursor::decode_cursor(&s).map(|c| c.0).map_err(|m| AppError::bad_field("after", m)))
-        .transpose()
+    after.map(|s| IdCursor::decode_cursor(&s).map(|c| c.0).map_err(|m| AppError::bad_field("after", m))).transpose()
 }
 
 /// Parses an `ID` argument as a UUID. A malformed id cannot exist, so it is `NOT_FOUND`

@@ -2,7 +2,10 @@
 
 use async_graphql::MergedObject;
 
-use super::resolvers::{auth::AuthMutation, staff::{StaffMutation, StaffQuery}};
+use super::resolvers::{
+    auth::AuthMutation,
+    staff::{StaffMutation, StaffQuery},
+};
 
 #[derive(MergedObject, Default)]
 pub struct Query(StaffQuery);

@@ -46,6 +46,7 @@ fn record_pool(state: &HttpState) {
     };
     metrics::gauge!("continuum_db_pool_connections", "state" => "open").set(f64::from(size));
     metrics::gauge!("continuum_db_pool_connections", "state" => "idle").set(idle as f64);
-    metrics::gauge!("continuum_db_pool_connections", "state" => "in_use").set(f64::from(size).max(idle as f64) - idle as f64);
+    metrics::gauge!("continuum_db_pool_connections", "state" => "in_use")
+        .set(f64::from(size).max(idle as f64) - idle as f64);
     metrics::gauge!("continuum_sql_statements_total").set(state.app.statements.get() as f64);
 }

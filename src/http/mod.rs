@@ -5,11 +5,7 @@ pub mod health;
 pub mod metrics;
 pub mod request;
 
-use axum::{
-    Router,
-    extract::DefaultBodyLimit,
-    routing::get,
-};
+use axum::{Router, extract::DefaultBodyLimit, routing::get};
 
 use crate::{
     graphql::{ContinuumSchema, Limits, build_schema},

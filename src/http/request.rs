@@ -34,7 +34,8 @@ pub async fn observe(mut request: Request, next: Next) -> Response {
     span.in_scope(|| {
         tracing::info!(%method, %path, status = response.status().as_u16(), duration_ms = elapsed.as_secs_f64() * 1e3, "request");
     });
-    metrics::histogram!("continuum_http_request_duration_seconds", "path" => route_label(&path)).record(elapsed.as_secs_f64());
+    metrics::histogram!("continuum_http_request_duration_seconds", "path" => route_label(&path))
+        .record(elapsed.as_secs_f64());
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID.clone(), value);
     }

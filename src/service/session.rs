@@ -5,9 +5,7 @@
 
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -57,10 +55,8 @@ fn session_ended(state: &AppState, family: &session_family::Model, now: DateTime
 }
 
 pub async fn login(state: &AppState, email: &str, password_given: String) -> AppResult<Issued> {
-    let found = staff::Entity::find()
-        .filter(staff::Column::EmailNormalized.eq(normalize_email(email)))
-        .one(&state.db)
-        .await?;
+    let found =
+        staff::Entity::find().filter(staff::Column::EmailNormalized.eq(normalize_email(email))).one(&state.db).await?;
     let matches = password::verify(password_given, found.as_ref().map(|s| s.password_hash.clone())).await?;
     let member = match found {
         Some(member) if matches && member.active => member,
@@ -103,7 +99,13 @@ async fn insert_refresh_token(conn: &impl ConnectionTrait, family_id: Uuid, now:
     Ok(token)
 }
 
-fn issue(state: &AppState, member: staff::Model, family_id: Uuid, refresh_token: String, now: DateTime<Utc>) -> AppResult<Issued> {
+fn issue(
+    state: &AppState,
+    member: staff::Model,
+    family_id: Uuid,
+    refresh_token: String,
+    now: DateTime<Utc>,
+) -> AppResult<Issued> {
     let (access_token, expires_at) = state
         .jwt
         .issue(member.id, family_id, member.auth_version, now, state.config.access_token_ttl)
@@ -175,7 +177,12 @@ pub async fn logout(state: &AppState, presented: &str) -> AppResult<bool> {
     Ok(true)
 }
 
-pub async fn revoke_family(conn: &impl ConnectionTrait, family_id: Uuid, reason: &str, now: DateTime<Utc>) -> AppResult<()> {
+pub async fn revoke_family(
+    conn: &impl ConnectionTrait,
+    family_id: Uuid,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     session_family::Entity::update_many()
         .col_expr(session_family::Column::RevokedAt, Expr::value(now))
         .col_expr(session_family::Column::RevokedReason, Expr::value(reason))

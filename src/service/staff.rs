@@ -78,11 +78,8 @@ pub async fn list(
     if let Some(role) = role {
         scope = scope.add(staff::Column::Role.eq(role));
     }
-    let total = if want_total {
-        Some(staff::Entity::find().filter(scope.clone()).count(&state.db).await?)
-    } else {
-        None
-    };
+    let total =
+        if want_total { Some(staff::Entity::find().filter(scope.clone()).count(&state.db).await?) } else { None };
     let mut query = staff::Entity::find().filter(scope);
     if let Some(after) = page.after {
         query = query.filter(staff::Column::Id.gt(after));
@@ -252,16 +249,18 @@ pub async fn bootstrap_admin(state: &AppState) -> AppResult<Option<(String, Opti
     create(
         state,
         None,
-        NewStaff { email: email.clone(), name: "Administrator".into(), role: Role::Admin, password: password.clone(), supervisor_id: None },
+        NewStaff {
+            email: email.clone(),
+            name: "Administrator".into(),
+            role: Role::Admin,
+            password: password.clone(),
+            supervisor_id: None,
+        },
     )
     .await?;
     Ok(Some((email, generated.then_some(password))))
 }
 
-
 pub async fn find_by_email(state: &AppState, email: &str) -> AppResult<Option<staff::Model>> {
-    Ok(staff::Entity::find()
-        .filter(staff::Column::EmailNormalized.eq(normalize_email(email)))
-        .one(&state.db)
-        .await?)
+    Ok(staff::Entity::find().filter(staff::Column::EmailNormalized.eq(normalize_email(email))).one(&state.db).await?)
 }

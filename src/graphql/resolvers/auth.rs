@@ -1,7 +1,10 @@
 use async_graphql::{Context, Object, Result};
 
 use crate::{
-    graphql::{context::ContextExt, types::staff::{AuthPayload, Staff}},
+    graphql::{
+        context::ContextExt,
+        types::staff::{AuthPayload, Staff},
+    },
     service::session,
 };
 

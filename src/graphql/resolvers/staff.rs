@@ -6,7 +6,10 @@ use crate::{
     graphql::{
         context::ContextExt,
         cursor::{parse_after, parse_id, require_id},
-        types::{IdConnection, connection, staff::{CreateStaffInput, Staff, UpdateStaffInput}},
+        types::{
+            IdConnection, connection,
+            staff::{CreateStaffInput, Staff, UpdateStaffInput},
+        },
     },
     service::{
         pagination::PageRequest,
@@ -60,7 +63,13 @@ impl StaffMutation {
         let created = staff_service::create(
             ctx.state()?,
             Some(viewer),
-            NewStaff { email: input.email, name: input.name, role: input.role, password: input.password, supervisor_id },
+            NewStaff {
+                email: input.email,
+                name: input.name,
+                role: input.role,
+                password: input.password,
+                supervisor_id,
+            },
         )
         .await?;
         Ok(Staff(created))
@@ -85,4 +94,3 @@ impl StaffMutation {
         Ok(staff_service::change_password(ctx.state()?, ctx.viewer()?, current_password, new_password).await?)
     }
 }
-

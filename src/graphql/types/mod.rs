@@ -21,7 +21,12 @@ pub fn connection<R, T>(page: Page<R>, id: impl Fn(&R) -> uuid::Uuid, node: impl
 where
     T: async_graphql::OutputType,
 {
-    let mut conn = Connection::with_additional_fields(false, page.has_next_page, ConnectionFields { total_count: page.total_count });
-    conn.edges.extend(page.items.into_iter().map(|row| async_graphql::connection::Edge::new(IdCursor(id(&row)), node(row))));
+    let mut conn = Connection::with_additional_fields(
+        false,
+        page.has_next_page,
+        ConnectionFields { total_count: page.total_count },
+    );
+    conn.edges
+        .extend(page.items.into_iter().map(|row| async_graphql::connection::Edge::new(IdCursor(id(&row)), node(row))));
     conn
 }

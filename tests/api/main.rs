@@ -1,0 +1,10 @@
+//! One test binary for the whole public surface: GraphQL over the real router, against a
+//! freshly migrated database per test (SQLite by default, PostgreSQL when
+//! `TEST_DATABASE_URL` names a server).
+
+mod helpers;
+
+mod auth;
+mod health;
+mod schema;
+mod staff;
