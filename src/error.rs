@@ -17,6 +17,8 @@ pub enum AppError {
     BadInput {
         message: String,
         field: Option<&'static str>,
+        /// The domain rule that refused the change, e.g. `STAGE_MOVE`.
+        rule: Option<&'static str>,
     },
     Conflict(String),
     RateLimited {
@@ -31,11 +33,11 @@ pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     pub fn bad_input(message: impl Into<String>) -> Self {
-        AppError::BadInput { message: message.into(), field: None }
+        AppError::BadInput { message: message.into(), field: None, rule: None }
     }
 
     pub fn bad_field(field: &'static str, message: impl Into<String>) -> Self {
-        AppError::BadInput { message: message.into(), field: Some(field) }
+        AppError::BadInput { message: message.into(), field: Some(field), rule: None }
     }
 
     pub fn conflict(message: impl Into<String>) -> Self {
@@ -85,6 +87,12 @@ impl std::fmt::Debug for AppError {
     }
 }
 
+impl From<crate::domain::RuleViolation> for AppError {
+    fn from(v: crate::domain::RuleViolation) -> Self {
+        AppError::BadInput { message: v.message, field: v.field, rule: Some(v.rule) }
+    }
+}
+
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
         if is_unavailable(&err) {
@@ -119,7 +127,14 @@ impl From<AppError> for async_graphql::Error {
         async_graphql::Error::new(err.public_message()).extend_with(|_, ext| {
             ext.set("code", code);
             match &err {
-                AppError::BadInput { field: Some(field), .. } => ext.set("field", *field),
+                AppError::BadInput { field, rule, .. } => {
+                    if let Some(field) = field {
+                        ext.set("field", *field);
+                    }
+                    if let Some(rule) = rule {
+                        ext.set("rule", *rule);
+                    }
+                }
                 AppError::RateLimited { retry_after_secs } => ext.set("retryAfter", *retry_after_secs),
                 _ => {}
             }

@@ -47,4 +47,13 @@ impl AppState {
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
     }
+
+    /// Today's date in the program's time zone: where "due today" and "overdue" are judged.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.local_date(self.now())
+    }
+
+    pub fn local_date(&self, at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+        at.with_timezone(&self.config.timezone).date_naive()
+    }
 }

@@ -4,12 +4,16 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_staff_and_sessions;
+mod m20261127_000002_clinical_core;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261127_000001_staff_and_sessions::Migration)]
+        vec![
+            Box::new(m20261127_000001_staff_and_sessions::Migration),
+            Box::new(m20261127_000002_clinical_core::Migration),
+        ]
     }
 }

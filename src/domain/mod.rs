@@ -1,6 +1,16 @@
 //! The rules of the domain as plain types and functions, with no I/O: unit-tested without a
 //! database. The service layer is the only place that combines them with storage.
 
+pub mod client;
+pub mod episode;
+pub mod follow_up;
+pub mod referral;
+pub mod rule;
 pub mod staff;
 
+pub use client::{Gender, Substance};
+pub use episode::{DischargeReason, LevelOfCare, Stage};
+pub use follow_up::{FollowUpOutcome, FollowUpStatus};
+pub use referral::{MeetingFormat, ReferralStatus};
+pub use rule::RuleViolation;
 pub use staff::Role;

@@ -1,6 +1,14 @@
 //! sea-orm entities: rows as the database holds them. No GraphQL here; `graphql/types`
 //! wraps these.
 
+pub mod attendance;
+pub mod client;
+pub mod episode;
+pub mod follow_up;
+pub mod meeting;
+pub mod referral;
 pub mod refresh_token;
 pub mod session_family;
 pub mod staff;
+pub mod stage_change;
+pub mod support_group;

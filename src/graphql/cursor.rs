@@ -36,3 +36,9 @@ pub fn parse_id(id: &async_graphql::ID) -> Option<Uuid> {
 pub fn require_id(id: &async_graphql::ID, field: &'static str) -> AppResult<Uuid> {
     parse_id(id).ok_or_else(|| AppError::bad_field(field, "not a valid id"))
 }
+
+/// The id of the record a mutation acts on: a malformed one cannot exist, so it is
+/// `NOT_FOUND`, the same answer as an absent or invisible record.
+pub fn target_id(id: &async_graphql::ID) -> AppResult<Uuid> {
+    parse_id(id).ok_or(AppError::NotFound)
+}

@@ -7,6 +7,7 @@ pub mod extensions;
 pub mod loaders;
 pub mod resolvers;
 mod root;
+pub mod scalars;
 pub mod types;
 
 use async_graphql::{EmptySubscription, Schema, SchemaBuilder};

@@ -4,11 +4,15 @@ use async_graphql::MergedObject;
 
 use super::resolvers::{
     auth::AuthMutation,
+    client::{ClientMutation, ClientQuery},
+    directory::{DirectoryMutation, DirectoryQuery},
+    follow_up::{FollowUpMutation, FollowUpQuery},
+    referral::ReferralMutation,
     staff::{StaffMutation, StaffQuery},
 };
 
 #[derive(MergedObject, Default)]
-pub struct Query(StaffQuery);
+pub struct Query(StaffQuery, ClientQuery, FollowUpQuery, DirectoryQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(AuthMutation, StaffMutation);
+pub struct Mutation(AuthMutation, StaffMutation, ClientMutation, DirectoryMutation, ReferralMutation, FollowUpMutation);

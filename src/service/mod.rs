@@ -1,6 +1,13 @@
 //! One module per aggregate: load, check the rules and the caller's scope, write in one
 //! transaction. GraphQL resolvers and the HTTP handlers call only these.
 
+pub mod client;
+pub mod demo;
+pub mod directory;
+pub mod episode;
+pub mod follow_up;
 pub mod pagination;
+pub mod referral;
+pub mod scope;
 pub mod session;
 pub mod staff;

@@ -131,10 +131,7 @@ pub async fn create(state: &AppState, by: Option<&Viewer>, input: NewStaff) -> A
     let member = match inserted {
         Ok(member) => member,
         Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            return Err(AppError::BadInput {
-                message: "a staff member with this email already exists".into(),
-                field: Some("email"),
-            });
+            return Err(AppError::bad_field("email", "a staff member with this email already exists"));
         }
         Err(err) => return Err(err.into()),
     };

@@ -1,9 +1,13 @@
 //! GraphQL object types. Each wraps a service or entity value instead of deriving GraphQL on
 //! database rows, so the schema changes only when we mean it to.
 
+pub mod client;
+pub mod directory;
+pub mod follow_up;
+pub mod referral;
 pub mod staff;
 
-use async_graphql::{SimpleObject, connection::Connection};
+use async_graphql::{ID, SimpleObject, connection::Connection};
 
 use crate::{graphql::cursor::IdCursor, service::pagination::Page};
 
@@ -29,4 +33,8 @@ where
     conn.edges
         .extend(page.items.into_iter().map(|row| async_graphql::connection::Edge::new(IdCursor(id(&row)), node(row))));
     conn
+}
+
+pub fn id(uuid: uuid::Uuid) -> ID {
+    ID(uuid.to_string())
 }

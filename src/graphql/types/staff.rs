@@ -29,7 +29,7 @@ impl Staff {
 
     async fn supervisor(&self, ctx: &Context<'_>) -> Result<Option<Staff>> {
         let Some(id) = self.0.supervisor_id else { return Ok(None) };
-        let loaded = ctx.loaders()?.staff.load_one(id).await.map_err(crate::error::AppError::from)?;
+        let loaded = ctx.loaders()?.staff.load_one(id).await?;
         Ok(loaded.map(Staff))
     }
 }

@@ -1,0 +1,178 @@
+//! Clients: the facts kept about a person in treatment and the checks on them.
+
+use async_graphql::Enum;
+use chrono::NaiveDate;
+use sea_orm::{DeriveActiveEnum, EnumIter, sea_query::StringLen};
+
+use super::RuleViolation;
+
+/// Used only for group eligibility (e.g. Women for Sobriety).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum Gender {
+    #[sea_orm(string_value = "WOMAN")]
+    Woman,
+    #[sea_orm(string_value = "MAN")]
+    Man,
+    #[sea_orm(string_value = "NON_BINARY")]
+    NonBinary,
+    #[sea_orm(string_value = "OTHER")]
+    Other,
+    #[sea_orm(string_value = "UNDISCLOSED")]
+    Undisclosed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Enum)]
+pub enum Substance {
+    Alcohol,
+    Opioids,
+    Cocaine,
+    Methamphetamine,
+    Cannabis,
+    Benzodiazepines,
+    OtherStimulants,
+    Other,
+}
+
+impl Substance {
+    pub const ALL: [Substance; 8] = [
+        Substance::Alcohol,
+        Substance::Opioids,
+        Substance::Cocaine,
+        Substance::Methamphetamine,
+        Substance::Cannabis,
+        Substance::Benzodiazepines,
+        Substance::OtherStimulants,
+        Substance::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Substance::Alcohol => "ALCOHOL",
+            Substance::Opioids => "OPIOIDS",
+            Substance::Cocaine => "COCAINE",
+            Substance::Methamphetamine => "METHAMPHETAMINE",
+            Substance::Cannabis => "CANNABIS",
+            Substance::Benzodiazepines => "BENZODIAZEPINES",
+            Substance::OtherStimulants => "OTHER_STIMULANTS",
+            Substance::Other => "OTHER",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Substance> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// Substances are stored as one comma-separated column in a fixed order.
+pub fn encode_substances(list: &[Substance]) -> String {
+    let mut list = list.to_vec();
+    list.sort();
+    list.dedup();
+    list.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
+}
+
+pub fn decode_substances(stored: &str) -> Vec<Substance> {
+    stored.split(',').filter_map(Substance::parse).collect()
+}
+
+pub const MAX_PERSON_NAME_CHARS: usize = 100;
+pub const MAX_NOTE_CHARS: usize = 4000;
+pub const MAX_REASON_CHARS: usize = 1000;
+
+/// A person's name part: trimmed, 1 to 100 characters, no control characters.
+pub fn check_person_name(field: &'static str, value: &str) -> Result<String, RuleViolation> {
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > MAX_PERSON_NAME_CHARS || value.chars().any(char::is_control) {
+        return Err(RuleViolation::new(
+            "NAME",
+            Some(field),
+            format!("{field} must be 1 to {MAX_PERSON_NAME_CHARS} characters, without control characters"),
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// Free text (notes, reasons): kept exactly as given, within a length limit.
+pub fn check_text(field: &'static str, value: &str, max: usize) -> Result<(), RuleViolation> {
+    if value.chars().count() > max {
+        return Err(RuleViolation::new(
+            "TEXT_LENGTH",
+            Some(field),
+            format!("{field} may have at most {max} characters"),
+        ));
+    }
+    Ok(())
+}
+
+pub fn check_date_of_birth(dob: NaiveDate, today: NaiveDate) -> Result<(), RuleViolation> {
+    let earliest = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN);
+    if dob < earliest || dob >= today {
+        return Err(RuleViolation::new(
+            "DATE_OF_BIRTH",
+            Some("dateOfBirth"),
+            "the date of birth must be after 1900-01-01 and in the past",
+        ));
+    }
+    Ok(())
+}
+
+/// A BCP 47 language tag in its common shape: a 2–3 letter language, then subtags of 1–8
+/// letters or digits (`en`, `es-MX`, `zh-Hant-TW`).
+pub fn check_language(tag: &str) -> Result<String, RuleViolation> {
+    let tag = tag.trim();
+    let mut parts = tag.split('-');
+    let primary_ok =
+        parts.next().is_some_and(|p| (2..=3).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphabetic()));
+    let rest_ok = parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
+    if !primary_ok || !rest_ok || tag.len() > 35 {
+        return Err(RuleViolation::new(
+            "LANGUAGE",
+            Some("language"),
+            "language must be a BCP 47 tag such as en or es-MX",
+        ));
+    }
+    Ok(tag.to_owned())
+}
+
+pub fn check_substances(list: &[Substance]) -> Result<(), RuleViolation> {
+    if list.is_empty() {
+        return Err(RuleViolation::new("SUBSTANCES", Some("substances"), "name at least one substance"));
+    }
+    Ok(())
+}
+
+/// The primary language subtag, lower-cased: `es-MX` → `es`.
+pub fn primary_language(tag: &str) -> String {
+    tag.split('-').next().unwrap_or(tag).to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn substances_round_trip_sorted_and_unique() {
+        let stored = encode_substances(&[Substance::Cocaine, Substance::Alcohol, Substance::Cocaine]);
+        assert_eq!(stored, "ALCOHOL,COCAINE");
+        assert_eq!(decode_substances(&stored), vec![Substance::Alcohol, Substance::Cocaine]);
+    }
+
+    #[test]
+    fn dates_of_birth() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 27).expect("date");
+        assert!(check_date_of_birth(NaiveDate::from_ymd_opt(1980, 5, 1).expect("d"), today).is_ok());
+        assert!(check_date_of_birth(today, today).is_err());
+        assert!(check_date_of_birth(NaiveDate::from_ymd_opt(1899, 12, 31).expect("d"), today).is_err());
+    }
+
+    #[test]
+    fn languages() {
+        for ok in ["en", "es-MX", "zh-Hant-TW"] {
+            assert!(check_language(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "e", "english", "en_US", "en--US"] {
+            assert!(check_language(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,168 @@
+use async_graphql::{Context, ID, Object, Result};
+
+use crate::{
+    graphql::{
+        context::ContextExt,
+        cursor::{parse_after, parse_id, require_id, target_id},
+        types::{
+            IdConnection,
+            client::{
+                AdmitClientInput, ChangeStageInput, Client, ClientFilter, DischargeClientInput, Episode,
+                RegisterClientInput, UpdateClientInput,
+            },
+            connection,
+        },
+    },
+    service::{
+        client::{self as clients, ClientChanges, NewClient},
+        episode::{self as episodes, Admission, Discharge, StageMove},
+        pagination::PageRequest,
+    },
+};
+
+fn maybe<T>(value: async_graphql::MaybeUndefined<T>) -> Option<Option<T>> {
+    match value {
+        async_graphql::MaybeUndefined::Undefined => None,
+        async_graphql::MaybeUndefined::Null => Some(None),
+        async_graphql::MaybeUndefined::Value(v) => Some(Some(v)),
+    }
+}
+
+#[derive(Default)]
+pub struct ClientQuery;
+
+#[Object]
+impl ClientQuery {
+    /// A client on the caller's caseload (or team's); `null` when absent or not visible.
+    async fn client(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Client>> {
+        let viewer = ctx.viewer()?;
+        viewer.require_clinical()?;
+        let Some(id) = parse_id(&id) else { return Ok(None) };
+        Ok(clients::get(ctx.state()?, viewer, id).await?.map(Client))
+    }
+
+    /// The caller's visible clients, oldest registration first.
+    async fn clients(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ClientFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<IdConnection<Client>> {
+        let viewer = ctx.viewer()?;
+        let page = PageRequest::new(first, parse_after(after)?)?;
+        let filter = filter.unwrap_or_default();
+        let filter = clients::ClientFilter {
+            stage: filter.stage,
+            search: filter.search,
+            counselor_id: filter.counselor_id.as_ref().map(|id| require_id(id, "counselorId")).transpose()?,
+            has_overdue_follow_up: filter.has_overdue_follow_up,
+        };
+        let want_total = ctx.look_ahead().field("totalCount").exists();
+        let rows = clients::list(ctx.state()?, viewer, &filter, page, want_total).await?;
+        Ok(connection(rows, |c| c.id, Client))
+    }
+}
+
+#[derive(Default)]
+pub struct ClientMutation;
+
+#[Object]
+impl ClientMutation {
+    /// Registers a client; the caller becomes the primary counselor unless a supervisor
+    /// names a counselor of their team.
+    async fn register_client(&self, ctx: &Context<'_>, input: RegisterClientInput) -> Result<Client> {
+        let viewer = ctx.viewer()?;
+        let primary_counselor_id =
+            input.primary_counselor_id.as_ref().map(|id| require_id(id, "primaryCounselorId")).transpose()?;
+        let created = clients::register(
+            ctx.state()?,
+            viewer,
+            NewClient {
+                first_name: input.first_name,
+                last_name: input.last_name,
+                preferred_name: input.preferred_name,
+                date_of_birth: input.date_of_birth.0,
+                gender: input.gender,
+                substances: input.substances,
+                co_occurring_mental_health: input.co_occurring_mental_health,
+                prefers_secular: input.prefers_secular,
+                language: input.language,
+                primary_counselor_id,
+            },
+        )
+        .await?;
+        Ok(Client(created))
+    }
+
+    async fn update_client(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: UpdateClientInput,
+    ) -> Result<Client> {
+        let viewer = ctx.viewer()?;
+        viewer.require_clinical()?;
+        let changes = ClientChanges {
+            first_name: input.first_name,
+            last_name: input.last_name,
+            preferred_name: maybe(input.preferred_name),
+            date_of_birth: input.date_of_birth.map(|d| d.0),
+            gender: maybe(input.gender),
+            substances: input.substances,
+            co_occurring_mental_health: input.co_occurring_mental_health,
+            prefers_secular: input.prefers_secular,
+            language: maybe(input.language),
+        };
+        Ok(Client(clients::update(ctx.state()?, viewer, target_id(&id)?, expected_version, changes).await?))
+    }
+
+    /// SUPERVISOR: moves a client to another counselor of the team.
+    async fn reassign_client(&self, ctx: &Context<'_>, client_id: ID, counselor_id: ID) -> Result<Client> {
+        let viewer = ctx.viewer()?;
+        viewer.require_clinical()?;
+        let counselor_id = require_id(&counselor_id, "counselorId")?;
+        Ok(Client(clients::reassign(ctx.state()?, viewer, target_id(&client_id)?, counselor_id).await?))
+    }
+
+    /// Opens an episode at a stage. A client has at most one open episode.
+    async fn admit_client(&self, ctx: &Context<'_>, input: AdmitClientInput) -> Result<Episode> {
+        let viewer = ctx.viewer()?;
+        viewer.require_clinical()?;
+        let admission = Admission {
+            client_id: target_id(&input.client_id)?,
+            stage: input.stage,
+            level_of_care: input.level_of_care,
+            admitted_at: input.admitted_at,
+        };
+        Ok(Episode(episodes::admit(ctx.state()?, viewer, admission).await?))
+    }
+
+    /// Moves an open episode to another stage (or level of care within REHAB).
+    async fn change_stage(&self, ctx: &Context<'_>, input: ChangeStageInput) -> Result<Episode> {
+        let viewer = ctx.viewer()?;
+        viewer.require_clinical()?;
+        let change = StageMove {
+            episode_id: target_id(&input.episode_id)?,
+            expected_version: input.expected_version,
+            stage: input.stage,
+            level_of_care: input.level_of_care,
+            reason: input.reason,
+        };
+        Ok(Episode(episodes::change_stage(ctx.state()?, viewer, change).await?))
+    }
+
+    /// Closes the episode with a TEDS discharge reason.
+    async fn discharge_client(&self, ctx: &Context<'_>, input: DischargeClientInput) -> Result<Episode> {
+        let viewer = ctx.viewer()?;
+        viewer.require_clinical()?;
+        let discharge = Discharge {
+            episode_id: target_id(&input.episode_id)?,
+            expected_version: input.expected_version,
+            reason: input.reason,
+            note: input.note,
+        };
+        Ok(Episode(episodes::discharge(ctx.state()?, viewer, discharge).await?))
+    }
+}

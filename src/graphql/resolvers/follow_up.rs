@@ -1,0 +1,76 @@
+use async_graphql::{Context, Object, Result};
+
+use crate::{
+    graphql::{
+        context::ContextExt,
+        cursor::{parse_after, require_id, target_id},
+        types::{
+            IdConnection, connection,
+            follow_up::{FollowUp, FollowUpFilter, RecordFollowUpInput, ScheduleFollowUpInput},
+        },
+    },
+    service::{
+        follow_up::{self as follow_ups, Contact, NewFollowUp},
+        pagination::PageRequest,
+    },
+};
+
+#[derive(Default)]
+pub struct FollowUpQuery;
+
+#[Object]
+impl FollowUpQuery {
+    /// Follow-ups of the caller's visible clients.
+    async fn follow_ups(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<FollowUpFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<IdConnection<FollowUp>> {
+        let viewer = ctx.viewer()?;
+        let page = PageRequest::new(first, parse_after(after)?)?;
+        let filter = filter.unwrap_or_default();
+        let filter = follow_ups::FollowUpFilter {
+            status: filter.status,
+            overdue: filter.overdue,
+            due_from: filter.due_from.map(|d| d.0),
+            due_to: filter.due_to.map(|d| d.0),
+            counselor_id: filter.counselor_id.as_ref().map(|id| require_id(id, "counselorId")).transpose()?,
+            client_id: filter.client_id.as_ref().map(|id| require_id(id, "clientId")).transpose()?,
+        };
+        let want_total = ctx.look_ahead().field("totalCount").exists();
+        let rows = follow_ups::list(ctx.state()?, viewer, &filter, page, want_total).await?;
+        Ok(connection(rows, |f| f.id, FollowUp))
+    }
+}
+
+#[derive(Default)]
+pub struct FollowUpMutation;
+
+#[Object]
+impl FollowUpMutation {
+    /// Adds a follow-up contact by hand.
+    async fn schedule_follow_up(&self, ctx: &Context<'_>, input: ScheduleFollowUpInput) -> Result<FollowUp> {
+        let viewer = ctx.viewer()?;
+        viewer.require_clinical()?;
+        let new = NewFollowUp { client_id: target_id(&input.client_id)?, due_on: input.due_on.0, note: input.note };
+        Ok(FollowUp(follow_ups::schedule(ctx.state()?, viewer, new).await?))
+    }
+
+    /// Records the contact: COMPLETED (with an outcome), UNREACHABLE or CANCELLED.
+    async fn record_follow_up(&self, ctx: &Context<'_>, input: RecordFollowUpInput) -> Result<FollowUp> {
+        let viewer = ctx.viewer()?;
+        viewer.require_clinical()?;
+        let contact = Contact {
+            follow_up_id: target_id(&input.follow_up_id)?,
+            expected_version: input.expected_version,
+            status: input.status,
+            outcome: input.outcome,
+            attending_support_group: input.attending_support_group,
+            contacted_at: input.contacted_at,
+            note: input.note,
+        };
+        Ok(FollowUp(follow_ups::record(ctx.state()?, viewer, contact).await?))
+    }
+}

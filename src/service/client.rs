@@ -1,0 +1,306 @@
+//! Clients: registration, updates, reassignment and the caseload lists.
+
+use chrono::NaiveDate;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+    sea_query::{Expr, ExprTrait, Func, LikeExpr},
+};
+use uuid::Uuid;
+
+use crate::{
+    auth::Viewer,
+    db,
+    domain::{
+        FollowUpStatus, Gender, Stage, Substance,
+        client::{check_date_of_birth, check_language, check_person_name, check_substances, encode_substances},
+    },
+    entity::{client, episode, follow_up, staff},
+    error::{AppError, AppResult},
+    service::{
+        pagination::{Page, PageRequest},
+        scope,
+    },
+    state::AppState,
+};
+
+pub struct NewClient {
+    pub first_name: String,
+    pub last_name: String,
+    pub preferred_name: Option<String>,
+    pub date_of_birth: NaiveDate,
+    pub gender: Option<Gender>,
+    pub substances: Vec<Substance>,
+    pub co_occurring_mental_health: bool,
+    pub prefers_secular: bool,
+    pub language: Option<String>,
+    pub primary_counselor_id: Option<Uuid>,
+}
+
+#[derive(Default)]
+pub struct ClientChanges {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    /// `Some(None)` clears it.
+    pub preferred_name: Option<Option<String>>,
+    pub date_of_birth: Option<NaiveDate>,
+    pub gender: Option<Option<Gender>>,
+    pub substances: Option<Vec<Substance>>,
+    pub co_occurring_mental_health: Option<bool>,
+    pub prefers_secular: Option<bool>,
+    pub language: Option<Option<String>>,
+}
+
+#[derive(Default, Clone)]
+pub struct ClientFilter {
+    pub stage: Option<Stage>,
+    pub search: Option<String>,
+    pub counselor_id: Option<Uuid>,
+    pub has_overdue_follow_up: Option<bool>,
+}
+
+fn optional_name(field: &'static str, value: Option<String>) -> AppResult<Option<String>> {
+    value.filter(|v| !v.trim().is_empty()).map(|v| check_person_name(field, &v)).transpose().map_err(Into::into)
+}
+
+fn optional_language(value: Option<String>) -> AppResult<Option<String>> {
+    value.filter(|v| !v.trim().is_empty()).map(|v| check_language(&v)).transpose().map_err(Into::into)
+}
+
+/// The client if the caller may see it; `NOT_FOUND` otherwise, exactly as if absent.
+pub async fn find_visible(conn: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> AppResult<client::Model> {
+    client::Entity::find_by_id(id).filter(scope::visible_clients(viewer)?).one(conn).await?.ok_or(AppError::NotFound)
+}
+
+pub async fn get(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<Option<client::Model>> {
+    Ok(client::Entity::find_by_id(id).filter(scope::visible_clients(viewer)?).one(&state.db).await?)
+}
+
+async fn check_counselor(conn: &impl ConnectionTrait, viewer: &Viewer, counselor_id: Uuid) -> AppResult<()> {
+    let counselor = staff::Entity::find_by_id(counselor_id).one(conn).await?;
+    match counselor {
+        Some(c) if scope::may_assign_to(viewer, &c) => Ok(()),
+        Some(c) if c.active && viewer.role == crate::domain::Role::Counselor => {
+            Err(AppError::Forbidden("a counselor registers clients onto their own caseload"))
+        }
+        _ => {
+            Err(AppError::bad_field("counselorId", "the counselor must be an active member of your team (or yourself)"))
+        }
+    }
+}
+
+pub async fn register(state: &AppState, viewer: &Viewer, input: NewClient) -> AppResult<client::Model> {
+    viewer.require_clinical()?;
+    let first_name = check_person_name("firstName", &input.first_name)?;
+    let last_name = check_person_name("lastName", &input.last_name)?;
+    let preferred_name = optional_name("preferredName", input.preferred_name)?;
+    check_date_of_birth(input.date_of_birth, state.today())?;
+    check_substances(&input.substances)?;
+    let language = optional_language(input.language)?;
+    let counselor_id = input.primary_counselor_id.unwrap_or(viewer.staff_id);
+
+    let now = state.now();
+    let txn = db::begin_write(&state.db).await?;
+    if counselor_id != viewer.staff_id {
+        check_counselor(&txn, viewer, counselor_id).await.map_err(|e| match e {
+            AppError::BadInput { message, .. } => AppError::bad_field("primaryCounselorId", message),
+            other => other,
+        })?;
+    }
+    let created = client::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        version: Set(1),
+        first_name: Set(first_name),
+        last_name: Set(last_name),
+        preferred_name: Set(preferred_name),
+        date_of_birth: Set(input.date_of_birth),
+        gender: Set(input.gender),
+        substances: Set(encode_substances(&input.substances)),
+        co_occurring_mental_health: Set(input.co_occurring_mental_health),
+        prefers_secular: Set(input.prefers_secular),
+        language: Set(language),
+        primary_counselor_id: Set(counselor_id),
+        created_by: Set(viewer.staff_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub async fn update(
+    state: &AppState,
+    viewer: &Viewer,
+    id: Uuid,
+    expected_version: i32,
+    changes: ClientChanges,
+) -> AppResult<client::Model> {
+    let txn = db::begin_write(&state.db).await?;
+    let current = find_visible(&txn, viewer, id).await?;
+    if current.version != expected_version {
+        return Err(stale("client", current.version));
+    }
+    let mut model: client::ActiveModel = current.clone().into();
+    if let Some(v) = changes.first_name {
+        model.first_name = Set(check_person_name("firstName", &v)?);
+    }
+    if let Some(v) = changes.last_name {
+        model.last_name = Set(check_person_name("lastName", &v)?);
+    }
+    if let Some(v) = changes.preferred_name {
+        model.preferred_name = Set(optional_name("preferredName", v)?);
+    }
+    if let Some(v) = changes.date_of_birth {
+        check_date_of_birth(v, state.today())?;
+        model.date_of_birth = Set(v);
+    }
+    if let Some(v) = changes.gender {
+        model.gender = Set(v);
+    }
+    if let Some(v) = changes.substances {
+        check_substances(&v)?;
+        model.substances = Set(encode_substances(&v));
+    }
+    if let Some(v) = changes.co_occurring_mental_health {
+        model.co_occurring_mental_health = Set(v);
+    }
+    if let Some(v) = changes.prefers_secular {
+        model.prefers_secular = Set(v);
+    }
+    if let Some(v) = changes.language {
+        model.language = Set(optional_language(v)?);
+    }
+    let updated = save_versioned(&txn, id, model, current.version, state.now()).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Writes the row only if it is still at `expected`: a racing writer that got there first
+/// makes this one a `CONFLICT`, on both databases.
+async fn save_versioned(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    mut model: client::ActiveModel,
+    expected: i32,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<client::Model> {
+    model.version = Set(expected + 1);
+    model.updated_at = Set(now);
+    let result = client::Entity::update_many()
+        .set(model)
+        .filter(client::Column::Id.eq(id))
+        .filter(client::Column::Version.eq(expected))
+        .exec(conn)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(stale("client", expected));
+    }
+    client::Entity::find_by_id(id).one(conn).await?.ok_or(AppError::NotFound)
+}
+
+pub fn stale(what: &str, _seen: i32) -> AppError {
+    AppError::conflict(format!("this {what} was changed by someone else: reload it and try again"))
+}
+
+/// Moves a client to another counselor inside the supervisor's team.
+pub async fn reassign(
+    state: &AppState,
+    viewer: &Viewer,
+    client_id: Uuid,
+    counselor_id: Uuid,
+) -> AppResult<client::Model> {
+    viewer.require_clinical()?;
+    let txn = db::begin_write(&state.db).await?;
+    let current = find_visible(&txn, viewer, client_id).await?;
+    if viewer.role != crate::domain::Role::Supervisor {
+        return Err(AppError::Forbidden("only a supervisor reassigns clients"));
+    }
+    check_counselor(&txn, viewer, counselor_id).await?;
+    let version = current.version;
+    let mut model: client::ActiveModel = current.into();
+    model.primary_counselor_id = Set(counselor_id);
+    let updated = save_versioned(&txn, client_id, model, version, state.now()).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Escapes LIKE wildcards so a search for `50%` finds "50%" and not everything.
+fn like_pattern(search: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in search.trim().to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+fn filter_condition(state: &AppState, viewer: &Viewer, filter: &ClientFilter) -> AppResult<Condition> {
+    let mut condition = Condition::all().add(scope::visible_clients(viewer)?);
+    if let Some(stage) = filter.stage {
+        condition = condition.add(
+            client::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(episode::Column::ClientId)
+                    .from(episode::Entity)
+                    .and_where(episode::Column::DischargedAt.is_null())
+                    .and_where(episode::Column::Stage.eq(stage))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
+        if search.chars().count() > 100 {
+            return Err(AppError::bad_field("search", "search may have at most 100 characters"));
+        }
+        let pattern = like_pattern(search);
+        let like = |col: client::Column| {
+            Expr::expr(Func::lower(Expr::col(col))).like(LikeExpr::new(pattern.clone()).escape('\\'))
+        };
+        condition = condition.add(
+            Condition::any()
+                .add(like(client::Column::FirstName))
+                .add(like(client::Column::LastName))
+                .add(like(client::Column::PreferredName)),
+        );
+    }
+    if let Some(counselor_id) = filter.counselor_id {
+        condition = condition.add(client::Column::PrimaryCounselorId.eq(counselor_id));
+    }
+    if let Some(overdue) = filter.has_overdue_follow_up {
+        let with_overdue = sea_orm::sea_query::Query::select()
+            .column(follow_up::Column::ClientId)
+            .from(follow_up::Entity)
+            .and_where(follow_up::Column::Status.eq(FollowUpStatus::Scheduled))
+            .and_where(follow_up::Column::DueOn.lt(state.today()))
+            .to_owned();
+        condition = condition.add(if overdue {
+            client::Column::Id.in_subquery(with_overdue)
+        } else {
+            client::Column::Id.not_in_subquery(with_overdue)
+        });
+    }
+    Ok(condition)
+}
+
+pub async fn list(
+    state: &AppState,
+    viewer: &Viewer,
+    filter: &ClientFilter,
+    page: PageRequest,
+    want_total: bool,
+) -> AppResult<Page<client::Model>> {
+    let condition = filter_condition(state, viewer, filter)?;
+    let total =
+        if want_total { Some(client::Entity::find().filter(condition.clone()).count(&state.db).await?) } else { None };
+    let mut query = client::Entity::find().filter(condition);
+    if let Some(after) = page.after {
+        query = query.filter(client::Column::Id.gt(after));
+    }
+    let rows = query.order_by_asc(client::Column::Id).limit(page.first + 1).all(&state.db).await?;
+    Ok(Page::from_rows(rows, page, total))
+}

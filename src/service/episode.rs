@@ -1,0 +1,321 @@
+//! Treatment episodes: admission, stage moves (appended to the history) and discharge.
+//! Entering AFTERCARE schedules the follow-ups and puts the plan into effect; leaving it
+//! for a return to treatment cancels the follow-ups still pending; discharge as DECEASED
+//! closes every open follow-up and referral.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, SqlErr,
+    sea_query::{Expr, ExprTrait},
+};
+use uuid::Uuid;
+
+use crate::{
+    auth::Viewer,
+    db,
+    domain::{
+        DischargeReason, FollowUpStatus, LevelOfCare, ReferralStatus, RuleViolation, Stage,
+        client::{MAX_NOTE_CHARS, MAX_REASON_CHARS, check_text},
+        episode::{check_level, check_move},
+        follow_up::schedule,
+    },
+    entity::{episode, follow_up, referral, stage_change},
+    error::{AppError, AppResult},
+    service::{client::stale, scope},
+    state::AppState,
+};
+
+pub struct Admission {
+    pub client_id: Uuid,
+    pub stage: Stage,
+    pub level_of_care: Option<LevelOfCare>,
+    pub admitted_at: Option<DateTime<Utc>>,
+}
+
+pub struct StageMove {
+    pub episode_id: Uuid,
+    pub expected_version: i32,
+    pub stage: Stage,
+    pub level_of_care: Option<LevelOfCare>,
+    pub reason: Option<String>,
+}
+
+pub struct Discharge {
+    pub episode_id: Uuid,
+    pub expected_version: i32,
+    pub reason: DischargeReason,
+    pub note: Option<String>,
+}
+
+/// The episode if its client is visible to the caller; `NOT_FOUND` otherwise.
+pub async fn find_visible(conn: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> AppResult<episode::Model> {
+    episode::Entity::find_by_id(id)
+        .filter(episode::Column::ClientId.in_subquery(scope::visible_client_ids(viewer)?))
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn admit(state: &AppState, viewer: &Viewer, input: Admission) -> AppResult<episode::Model> {
+    viewer.require_clinical()?;
+    check_level(input.stage, input.level_of_care)?;
+    let now = state.now();
+    let admitted_at = input.admitted_at.unwrap_or(now);
+    if admitted_at > now + chrono::Duration::minutes(5) || admitted_at < now - chrono::Duration::days(366) {
+        return Err(AppError::bad_field(
+            "admittedAt",
+            "the admission time must be within the past year and not in the future",
+        ));
+    }
+
+    let txn = db::begin_write(&state.db).await?;
+    let client = crate::service::client::find_visible(&txn, viewer, input.client_id).await?;
+    let open = episode::Entity::find()
+        .filter(episode::Column::ClientId.eq(client.id))
+        .filter(episode::Column::DischargedAt.is_null())
+        .one(&txn)
+        .await?;
+    if open.is_some() {
+        return Err(one_open_episode());
+    }
+    let inserted = episode::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        version: Set(1),
+        client_id: Set(client.id),
+        stage: Set(input.stage),
+        level_of_care: Set(input.level_of_care),
+        stage_entered_at: Set(admitted_at),
+        admitted_at: Set(admitted_at),
+        discharged_at: Set(None),
+        discharge_reason: Set(None),
+        discharge_note: Set(None),
+        created_by: Set(viewer.staff_id),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await;
+    let episode = match inserted {
+        Ok(e) => e,
+        // Two admissions racing: the partial unique index lets only one through.
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => return Err(one_open_episode()),
+        Err(e) => return Err(e.into()),
+    };
+    append_history(&txn, &episode, None, viewer.staff_id, admitted_at, Some("admission".into())).await?;
+    if input.stage == Stage::Aftercare {
+        enter_aftercare(state, &txn, &episode, viewer.staff_id, admitted_at).await?;
+    }
+    txn.commit().await?;
+    Ok(episode)
+}
+
+fn one_open_episode() -> AppError {
+    RuleViolation::new(
+        "ONE_OPEN_EPISODE",
+        Some("clientId"),
+        "this client already has an open episode: move its stage or discharge it first",
+    )
+    .into()
+}
+
+fn episode_closed() -> AppError {
+    RuleViolation::new("EPISODE_CLOSED", Some("episodeId"), "this episode has been discharged").into()
+}
+
+async fn append_history(
+    conn: &impl ConnectionTrait,
+    episode: &episode::Model,
+    from: Option<Stage>,
+    by: Uuid,
+    at: DateTime<Utc>,
+    reason: Option<String>,
+) -> AppResult<()> {
+    stage_change::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        episode_id: Set(episode.id),
+        from_stage: Set(from),
+        to_stage: Set(episode.stage),
+        level_of_care: Set(episode.level_of_care),
+        at: Set(at),
+        by_staff_id: Set(by),
+        reason: Set(reason),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// Schedules the follow-up contacts and turns the plan's PLANNED referrals into REFERRED.
+async fn enter_aftercare(
+    state: &AppState,
+    conn: &impl ConnectionTrait,
+    episode: &episode::Model,
+    by: Uuid,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    let start = state.local_date(at);
+    let days = &state.config.follow_up_schedule_days;
+    let rows: Vec<follow_up::ActiveModel> = schedule(start, days)
+        .into_iter()
+        .zip(days)
+        .map(|(due_on, d)| follow_up::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            version: Set(1),
+            client_id: Set(episode.client_id),
+            episode_id: Set(Some(episode.id)),
+            due_on: Set(due_on),
+            schedule_days: Set(Some(*d as i32)),
+            status: Set(FollowUpStatus::Scheduled),
+            outcome: Set(None),
+            attending_support_group: Set(None),
+            contacted_at: Set(None),
+            note: Set(None),
+            recorded_by: Set(None),
+            created_by: Set(by),
+            created_at: Set(at),
+            updated_at: Set(at),
+        })
+        .collect();
+    if !rows.is_empty() {
+        follow_up::Entity::insert_many(rows).exec(conn).await?;
+    }
+    referral::Entity::update_many()
+        .col_expr(referral::Column::Status, Expr::value(ReferralStatus::Referred))
+        .col_expr(referral::Column::Version, Expr::col(referral::Column::Version).add(1))
+        .col_expr(referral::Column::UpdatedAt, Expr::value(at))
+        .filter(referral::Column::EpisodeId.eq(episode.id))
+        .filter(referral::Column::Status.eq(ReferralStatus::Planned))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// A return to treatment from aftercare: the pending scheduled contacts no longer apply.
+async fn leave_aftercare(
+    conn: &impl ConnectionTrait,
+    episode: &episode::Model,
+    to: Stage,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    follow_up::Entity::update_many()
+        .col_expr(follow_up::Column::Status, Expr::value(FollowUpStatus::Cancelled))
+        .col_expr(follow_up::Column::Note, Expr::value(format!("cancelled: returned to {}", to.as_str())))
+        .col_expr(follow_up::Column::Version, Expr::col(follow_up::Column::Version).add(1))
+        .col_expr(follow_up::Column::UpdatedAt, Expr::value(at))
+        .filter(follow_up::Column::EpisodeId.eq(episode.id))
+        .filter(follow_up::Column::Status.eq(FollowUpStatus::Scheduled))
+        .filter(follow_up::Column::ScheduleDays.is_not_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn change_stage(state: &AppState, viewer: &Viewer, input: StageMove) -> AppResult<episode::Model> {
+    viewer.require_clinical()?;
+    if let Some(reason) = &input.reason {
+        check_text("reason", reason, MAX_REASON_CHARS)?;
+    }
+    let now = state.now();
+    let txn = db::begin_write(&state.db).await?;
+    let current = find_visible(&txn, viewer, input.episode_id).await?;
+    if current.discharged_at.is_some() {
+        return Err(episode_closed());
+    }
+    if current.version != input.expected_version {
+        return Err(stale("episode", current.version));
+    }
+    check_move(current.stage, input.stage)?;
+    check_level(input.stage, input.level_of_care)?;
+
+    let updated = episode::Entity::update_many()
+        .col_expr(episode::Column::Stage, Expr::value(input.stage))
+        .col_expr(episode::Column::LevelOfCare, Expr::value(input.level_of_care))
+        .col_expr(episode::Column::StageEnteredAt, Expr::value(now))
+        .col_expr(episode::Column::Version, Expr::value(current.version + 1))
+        .col_expr(episode::Column::UpdatedAt, Expr::value(now))
+        .filter(episode::Column::Id.eq(current.id))
+        .filter(episode::Column::Version.eq(current.version))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(stale("episode", current.version));
+    }
+    let episode = episode::Entity::find_by_id(current.id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    append_history(&txn, &episode, Some(current.stage), viewer.staff_id, now, input.reason).await?;
+    if current.stage == Stage::Aftercare {
+        leave_aftercare(&txn, &episode, input.stage, now).await?;
+    }
+    if input.stage == Stage::Aftercare {
+        enter_aftercare(state, &txn, &episode, viewer.staff_id, now).await?;
+    }
+    txn.commit().await?;
+    Ok(episode)
+}
+
+pub async fn discharge(state: &AppState, viewer: &Viewer, input: Discharge) -> AppResult<episode::Model> {
+    viewer.require_clinical()?;
+    if let Some(note) = &input.note {
+        check_text("note", note, MAX_NOTE_CHARS)?;
+    }
+    let now = state.now();
+    let txn = db::begin_write(&state.db).await?;
+    let current = find_visible(&txn, viewer, input.episode_id).await?;
+    if current.discharged_at.is_some() {
+        return Err(episode_closed());
+    }
+    if current.version != input.expected_version {
+        return Err(stale("episode", current.version));
+    }
+    let updated = episode::Entity::update_many()
+        .col_expr(episode::Column::DischargedAt, Expr::value(now))
+        .col_expr(episode::Column::DischargeReason, Expr::value(input.reason))
+        .col_expr(episode::Column::DischargeNote, Expr::value(input.note))
+        .col_expr(episode::Column::Version, Expr::value(current.version + 1))
+        .col_expr(episode::Column::UpdatedAt, Expr::value(now))
+        .filter(episode::Column::Id.eq(current.id))
+        .filter(episode::Column::Version.eq(current.version))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(stale("episode", current.version));
+    }
+    if input.reason == DischargeReason::Deceased {
+        close_everything_open(&txn, current.client_id, now).await?;
+    }
+    let episode = episode::Entity::find_by_id(current.id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    txn.commit().await?;
+    Ok(episode)
+}
+
+async fn close_everything_open(conn: &impl ConnectionTrait, client_id: Uuid, at: DateTime<Utc>) -> AppResult<()> {
+    follow_up::Entity::update_many()
+        .col_expr(follow_up::Column::Status, Expr::value(FollowUpStatus::Cancelled))
+        .col_expr(follow_up::Column::Note, Expr::value("cancelled: client deceased"))
+        .col_expr(follow_up::Column::Version, Expr::col(follow_up::Column::Version).add(1))
+        .col_expr(follow_up::Column::UpdatedAt, Expr::value(at))
+        .filter(follow_up::Column::ClientId.eq(client_id))
+        .filter(follow_up::Column::Status.eq(FollowUpStatus::Scheduled))
+        .exec(conn)
+        .await?;
+    referral::Entity::update_many()
+        .col_expr(referral::Column::Status, Expr::value(ReferralStatus::Cancelled))
+        .col_expr(referral::Column::StatusReason, Expr::value("client deceased"))
+        .col_expr(referral::Column::Version, Expr::col(referral::Column::Version).add(1))
+        .col_expr(referral::Column::UpdatedAt, Expr::value(at))
+        .filter(referral::Column::ClientId.eq(client_id))
+        .filter(referral::Column::Status.is_in(ReferralStatus::OPEN))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Episodes of many clients, newest first (for the loaders).
+pub async fn by_clients(
+    conn: &impl ConnectionTrait,
+    client_ids: &[Uuid],
+) -> Result<Vec<episode::Model>, sea_orm::DbErr> {
+    episode::Entity::find()
+        .filter(episode::Column::ClientId.is_in(client_ids.iter().copied()))
+        .order_by_desc(episode::Column::Id)
+        .all(conn)
+        .await
+}

@@ -1,0 +1,205 @@
+//! Follow-up contacts: scheduled by hand or on entering aftercare, recorded once.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, sea_query::Expr,
+};
+use uuid::Uuid;
+
+use crate::{
+    auth::Viewer,
+    db,
+    domain::{
+        FollowUpOutcome, FollowUpStatus,
+        client::{MAX_NOTE_CHARS, check_text},
+        follow_up::check_record,
+    },
+    entity::{client, episode, follow_up},
+    error::{AppError, AppResult},
+    service::{
+        client::stale,
+        pagination::{Page, PageRequest},
+        scope,
+    },
+    state::AppState,
+};
+
+pub struct NewFollowUp {
+    pub client_id: Uuid,
+    pub due_on: NaiveDate,
+    pub note: Option<String>,
+}
+
+pub struct Contact {
+    pub follow_up_id: Uuid,
+    pub expected_version: i32,
+    pub status: FollowUpStatus,
+    pub outcome: Option<FollowUpOutcome>,
+    pub attending_support_group: Option<bool>,
+    pub contacted_at: Option<DateTime<Utc>>,
+    pub note: Option<String>,
+}
+
+#[derive(Default, Clone)]
+pub struct FollowUpFilter {
+    pub status: Option<Vec<FollowUpStatus>>,
+    pub overdue: Option<bool>,
+    pub due_from: Option<NaiveDate>,
+    pub due_to: Option<NaiveDate>,
+    pub counselor_id: Option<Uuid>,
+    pub client_id: Option<Uuid>,
+}
+
+pub async fn find_visible(conn: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> AppResult<follow_up::Model> {
+    follow_up::Entity::find_by_id(id)
+        .filter(follow_up::Column::ClientId.in_subquery(scope::visible_client_ids(viewer)?))
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn schedule(state: &AppState, viewer: &Viewer, input: NewFollowUp) -> AppResult<follow_up::Model> {
+    viewer.require_clinical()?;
+    let today = state.today();
+    if input.due_on < today || input.due_on > today + chrono::Days::new(2 * 366) {
+        return Err(AppError::bad_field("dueOn", "a follow-up is due between today and two years from now"));
+    }
+    if let Some(note) = &input.note {
+        check_text("note", note, MAX_NOTE_CHARS)?;
+    }
+    let now = state.now();
+    let txn = db::begin_write(&state.db).await?;
+    let client = crate::service::client::find_visible(&txn, viewer, input.client_id).await?;
+    // Attached to the client's open or most recent episode, if any.
+    let episode = episode::Entity::find()
+        .filter(episode::Column::ClientId.eq(client.id))
+        .order_by_desc(episode::Column::Id)
+        .one(&txn)
+        .await?;
+    let created = follow_up::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        version: Set(1),
+        client_id: Set(client.id),
+        episode_id: Set(episode.map(|e| e.id)),
+        due_on: Set(input.due_on),
+        schedule_days: Set(None),
+        status: Set(FollowUpStatus::Scheduled),
+        outcome: Set(None),
+        attending_support_group: Set(None),
+        contacted_at: Set(None),
+        note: Set(input.note),
+        recorded_by: Set(None),
+        created_by: Set(viewer.staff_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub async fn record(state: &AppState, viewer: &Viewer, input: Contact) -> AppResult<follow_up::Model> {
+    viewer.require_clinical()?;
+    if let Some(note) = &input.note {
+        check_text("note", note, MAX_NOTE_CHARS)?;
+    }
+    let now = state.now();
+    let contacted_at = input.contacted_at.unwrap_or(now);
+    if contacted_at > now + chrono::Duration::minutes(5) {
+        return Err(AppError::bad_field("contactedAt", "the contact time cannot be in the future"));
+    }
+    let txn = db::begin_write(&state.db).await?;
+    let current = find_visible(&txn, viewer, input.follow_up_id).await?;
+    if current.version != input.expected_version {
+        return Err(stale("follow-up", current.version));
+    }
+    check_record(current.status, input.status, input.outcome)?;
+    let contacted = input.status != FollowUpStatus::Cancelled;
+    let updated = follow_up::Entity::update_many()
+        .col_expr(follow_up::Column::Status, Expr::value(input.status))
+        .col_expr(follow_up::Column::Outcome, Expr::value(input.outcome))
+        .col_expr(follow_up::Column::AttendingSupportGroup, Expr::value(input.attending_support_group))
+        .col_expr(follow_up::Column::ContactedAt, Expr::value(contacted.then_some(contacted_at)))
+        .col_expr(follow_up::Column::Note, Expr::value(input.note.or(current.note.clone())))
+        .col_expr(follow_up::Column::RecordedBy, Expr::value(Some(viewer.staff_id)))
+        .col_expr(follow_up::Column::Version, Expr::value(current.version + 1))
+        .col_expr(follow_up::Column::UpdatedAt, Expr::value(now))
+        .filter(follow_up::Column::Id.eq(current.id))
+        .filter(follow_up::Column::Version.eq(current.version))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(stale("follow-up", current.version));
+    }
+    let follow_up = follow_up::Entity::find_by_id(current.id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    txn.commit().await?;
+    Ok(follow_up)
+}
+
+fn filter_condition(state: &AppState, viewer: &Viewer, filter: &FollowUpFilter) -> AppResult<Condition> {
+    let mut condition =
+        Condition::all().add(follow_up::Column::ClientId.in_subquery(scope::visible_client_ids(viewer)?));
+    if let Some(statuses) = filter.status.as_ref().filter(|s| !s.is_empty()) {
+        condition = condition.add(follow_up::Column::Status.is_in(statuses.iter().copied()));
+    }
+    let today = state.today();
+    match filter.overdue {
+        Some(true) => {
+            condition = condition
+                .add(follow_up::Column::Status.eq(FollowUpStatus::Scheduled))
+                .add(follow_up::Column::DueOn.lt(today));
+        }
+        Some(false) => {
+            condition = condition.add(
+                Condition::any()
+                    .add(follow_up::Column::Status.ne(FollowUpStatus::Scheduled))
+                    .add(follow_up::Column::DueOn.gte(today)),
+            );
+        }
+        None => {}
+    }
+    if let Some(from) = filter.due_from {
+        condition = condition.add(follow_up::Column::DueOn.gte(from));
+    }
+    if let Some(to) = filter.due_to {
+        condition = condition.add(follow_up::Column::DueOn.lte(to));
+    }
+    if let Some(counselor_id) = filter.counselor_id {
+        condition = condition.add(
+            follow_up::Column::ClientId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(client::Column::Id)
+                    .from(client::Entity)
+                    .and_where(client::Column::PrimaryCounselorId.eq(counselor_id))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(client_id) = filter.client_id {
+        condition = condition.add(follow_up::Column::ClientId.eq(client_id));
+    }
+    Ok(condition)
+}
+
+pub async fn list(
+    state: &AppState,
+    viewer: &Viewer,
+    filter: &FollowUpFilter,
+    page: PageRequest,
+    want_total: bool,
+) -> AppResult<Page<follow_up::Model>> {
+    let condition = filter_condition(state, viewer, filter)?;
+    let total = if want_total {
+        Some(follow_up::Entity::find().filter(condition.clone()).count(&state.db).await?)
+    } else {
+        None
+    };
+    let mut query = follow_up::Entity::find().filter(condition);
+    if let Some(after) = page.after {
+        query = query.filter(follow_up::Column::Id.gt(after));
+    }
+    let rows = query.order_by_asc(follow_up::Column::Id).limit(page.first + 1).all(&state.db).await?;
+    Ok(Page::from_rows(rows, page, total))
+}

@@ -1,0 +1,211 @@
+//! Referrals to support groups and the attendance recorded against them.
+
+use chrono::NaiveDate;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr, sea_query::Expr};
+use uuid::Uuid;
+
+use crate::{
+    auth::Viewer,
+    db,
+    domain::{
+        ReferralStatus, RuleViolation,
+        client::{MAX_NOTE_CHARS, MAX_REASON_CHARS, check_text},
+        referral::check_move,
+    },
+    entity::{attendance, episode, meeting, referral, support_group},
+    error::{AppError, AppResult},
+    service::{client::stale, scope},
+    state::AppState,
+};
+
+pub struct NewReferral {
+    pub client_id: Uuid,
+    pub support_group_id: Uuid,
+    pub meeting_id: Option<Uuid>,
+    pub status: Option<ReferralStatus>,
+    pub note: Option<String>,
+}
+
+pub struct StatusChange {
+    pub referral_id: Uuid,
+    pub expected_version: i32,
+    pub status: ReferralStatus,
+    pub reason: Option<String>,
+}
+
+pub struct NewAttendance {
+    pub referral_id: Uuid,
+    pub attended_on: NaiveDate,
+    pub verified: bool,
+    pub note: Option<String>,
+}
+
+pub async fn find_visible(conn: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> AppResult<referral::Model> {
+    referral::Entity::find_by_id(id)
+        .filter(referral::Column::ClientId.in_subquery(scope::visible_client_ids(viewer)?))
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+fn one_open_referral() -> AppError {
+    RuleViolation::new(
+        "ONE_OPEN_REFERRAL_PER_GROUP",
+        Some("supportGroupId"),
+        "this client already has an open referral to this group",
+    )
+    .into()
+}
+
+pub async fn refer(state: &AppState, viewer: &Viewer, input: NewReferral) -> AppResult<referral::Model> {
+    viewer.require_clinical()?;
+    let status = input.status.unwrap_or(ReferralStatus::Referred);
+    if !matches!(status, ReferralStatus::Planned | ReferralStatus::Referred) {
+        return Err(RuleViolation::new(
+            "REFERRAL_INITIAL_STATUS",
+            Some("status"),
+            "a new referral is PLANNED or REFERRED",
+        )
+        .into());
+    }
+    if let Some(note) = &input.note {
+        check_text("note", note, MAX_NOTE_CHARS)?;
+    }
+    let now = state.now();
+    let txn = db::begin_write(&state.db).await?;
+    let client = crate::service::client::find_visible(&txn, viewer, input.client_id).await?;
+    let Some(open_episode) = episode::Entity::find()
+        .filter(episode::Column::ClientId.eq(client.id))
+        .filter(episode::Column::DischargedAt.is_null())
+        .one(&txn)
+        .await?
+    else {
+        return Err(RuleViolation::new(
+            "REFERRAL_NEEDS_OPEN_EPISODE",
+            Some("clientId"),
+            "referrals are made during an open treatment episode",
+        )
+        .into());
+    };
+    if support_group::Entity::find_by_id(input.support_group_id).one(&txn).await?.is_none() {
+        return Err(AppError::bad_field("supportGroupId", "no such support group"));
+    }
+    if let Some(meeting_id) = input.meeting_id {
+        let meeting = meeting::Entity::find_by_id(meeting_id).one(&txn).await?;
+        if meeting.is_none_or(|m| m.support_group_id != input.support_group_id) {
+            return Err(AppError::bad_field("meetingId", "the meeting must belong to the chosen group"));
+        }
+    }
+    let open = referral::Entity::find()
+        .filter(referral::Column::ClientId.eq(client.id))
+        .filter(referral::Column::SupportGroupId.eq(input.support_group_id))
+        .filter(referral::Column::Status.is_in(ReferralStatus::OPEN))
+        .one(&txn)
+        .await?;
+    if open.is_some() {
+        return Err(one_open_referral());
+    }
+    let inserted = referral::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        version: Set(1),
+        client_id: Set(client.id),
+        episode_id: Set(open_episode.id),
+        support_group_id: Set(input.support_group_id),
+        meeting_id: Set(input.meeting_id),
+        status: Set(status),
+        status_reason: Set(None),
+        stage_at_referral: Set(open_episode.stage),
+        referred_by: Set(viewer.staff_id),
+        note: Set(input.note),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await;
+    let referral = match inserted {
+        Ok(r) => r,
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => return Err(one_open_referral()),
+        Err(e) => return Err(e.into()),
+    };
+    txn.commit().await?;
+    Ok(referral)
+}
+
+async fn set_status(
+    conn: &impl ConnectionTrait,
+    current: &referral::Model,
+    status: ReferralStatus,
+    reason: Option<String>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<referral::Model> {
+    let updated = referral::Entity::update_many()
+        .col_expr(referral::Column::Status, Expr::value(status))
+        .col_expr(referral::Column::StatusReason, Expr::value(reason))
+        .col_expr(referral::Column::Version, Expr::value(current.version + 1))
+        .col_expr(referral::Column::UpdatedAt, Expr::value(now))
+        .filter(referral::Column::Id.eq(current.id))
+        .filter(referral::Column::Version.eq(current.version))
+        .exec(conn)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(stale("referral", current.version));
+    }
+    referral::Entity::find_by_id(current.id).one(conn).await?.ok_or(AppError::NotFound)
+}
+
+pub async fn update_status(state: &AppState, viewer: &Viewer, input: StatusChange) -> AppResult<referral::Model> {
+    viewer.require_clinical()?;
+    if let Some(reason) = &input.reason {
+        check_text("reason", reason, MAX_REASON_CHARS)?;
+    }
+    let txn = db::begin_write(&state.db).await?;
+    let current = find_visible(&txn, viewer, input.referral_id).await?;
+    if current.version != input.expected_version {
+        return Err(stale("referral", current.version));
+    }
+    check_move(current.status, input.status, input.reason.as_deref())?;
+    let updated = set_status(&txn, &current, input.status, input.reason, state.now()).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Records one attended meeting. The first attendance of a REFERRED referral makes it ENGAGED.
+pub async fn record_attendance(state: &AppState, viewer: &Viewer, input: NewAttendance) -> AppResult<referral::Model> {
+    viewer.require_clinical()?;
+    if let Some(note) = &input.note {
+        check_text("note", note, MAX_NOTE_CHARS)?;
+    }
+    let now = state.now();
+    let today = state.today();
+    let txn = db::begin_write(&state.db).await?;
+    let current = find_visible(&txn, viewer, input.referral_id).await?;
+    if !matches!(current.status, ReferralStatus::Referred | ReferralStatus::Engaged) {
+        return Err(RuleViolation::new(
+            "ATTENDANCE_NEEDS_ACTIVE_REFERRAL",
+            Some("referralId"),
+            format!("attendance is recorded on a REFERRED or ENGAGED referral, not a {} one", current.status.as_str()),
+        )
+        .into());
+    }
+    if input.attended_on > today || input.attended_on < state.local_date(current.created_at) {
+        return Err(AppError::bad_field("attendedOn", "the meeting date must be between the referral and today"));
+    }
+    attendance::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        referral_id: Set(current.id),
+        attended_on: Set(input.attended_on),
+        verified: Set(input.verified),
+        note: Set(input.note),
+        recorded_by: Set(viewer.staff_id),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let referral = if current.status == ReferralStatus::Referred {
+        set_status(&txn, &current, ReferralStatus::Engaged, None, now).await?
+    } else {
+        current
+    };
+    txn.commit().await?;
+    Ok(referral)
+}
