@@ -26,6 +26,9 @@ enum Command {
         /// Address to listen on (overrides CONTINUUM_BIND).
         #[arg(long)]
         bind: Option<SocketAddr>,
+        /// Also load a demo team and caseload (never in production).
+        #[arg(long)]
+        demo: bool,
     },
     /// Apply the database migrations and exit.
     Migrate,
@@ -61,7 +64,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match run(cli.command.unwrap_or(Command::Serve { bind: None }), config).await {
+    match run(cli.command.unwrap_or(Command::Serve { bind: None, demo: false }), config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
@@ -78,12 +81,23 @@ fn init_tracing() {
 
 async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
     match command {
-        Command::Serve { bind } => {
+        Command::Serve { bind, demo } => {
             if let Some(bind) = bind {
                 config.bind = bind;
             }
+            if demo && config.is_production() {
+                anyhow::bail!("--demo is refused when CONTINUUM_ENV=production");
+            }
             let app = Application::build(config).await?;
             app.bootstrap().await?;
+            if demo {
+                let sign_ins =
+                    continuum::service::demo::load(app.state()).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                println!("Demo loaded. Sign in as:");
+                for (email, password) in sign_ins {
+                    println!("  {email}  /  {password}");
+                }
+            }
             continuum::http::metrics::handle();
             app.run_until_stopped().await
         }

@@ -261,3 +261,13 @@ pub async fn bootstrap_admin(state: &AppState) -> AppResult<Option<(String, Opti
 pub async fn find_by_email(state: &AppState, email: &str) -> AppResult<Option<staff::Model>> {
     Ok(staff::Entity::find().filter(staff::Column::EmailNormalized.eq(normalize_email(email))).one(&state.db).await?)
 }
+
+/// Some active administrator (for work done on the system's behalf, like the demo).
+pub async fn any_admin(state: &AppState) -> AppResult<Option<staff::Model>> {
+    Ok(staff::Entity::find()
+        .filter(staff::Column::Role.eq(Role::Admin))
+        .filter(staff::Column::Active.eq(true))
+        .order_by_asc(staff::Column::Id)
+        .one(&state.db)
+        .await?)
+}

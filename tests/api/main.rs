@@ -5,6 +5,9 @@
 mod helpers;
 
 mod auth;
+mod clinical_rules;
+mod clinical_story;
+mod clinical_visibility;
 mod health;
 mod schema;
 mod staff;
