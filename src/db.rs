@@ -47,7 +47,9 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<(DatabaseConnect
     let mut db = Database::connect(options).await?;
     let counter = StatementCounter::default();
     let count = counter.0.clone();
-    db.set_metric_callback(move |_| {
+    let print = std::env::var("CONTINUUM_PRINT_SQL").is_ok();
+    db.set_metric_callback(move |info| {
+        if print { eprintln!("SQL {}", info.statement.sql); }
         count.fetch_add(1, Ordering::Relaxed);
     });
     Ok((db, counter))

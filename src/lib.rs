@@ -11,6 +11,7 @@ pub mod db;
 pub mod domain;
 pub mod entity;
 pub mod error;
+pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod service;

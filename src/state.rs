@@ -10,6 +10,7 @@ use crate::{
     clock::{Clock, SystemClock},
     config::Config,
     db::StatementCounter,
+    events::EventBus,
 };
 
 #[derive(Clone, Debug)]
@@ -19,6 +20,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub jwt: Arc<JwtKeys>,
     pub statements: StatementCounter,
+    pub events: Arc<EventBus>,
 }
 
 impl AppState {
@@ -33,6 +35,7 @@ impl AppState {
         AppState {
             jwt: Arc::new(JwtKeys::new(&secret)),
             config: Arc::new(config),
+            events: EventBus::new(&db),
             db,
             clock: Arc::new(SystemClock),
             statements,

@@ -4,6 +4,7 @@
 pub mod client;
 pub mod episode;
 pub mod follow_up;
+pub mod recommend;
 pub mod referral;
 pub mod rule;
 pub mod staff;

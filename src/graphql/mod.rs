@@ -10,11 +10,12 @@ mod root;
 pub mod scalars;
 pub mod types;
 
-use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
+use async_graphql::{Schema, SchemaBuilder};
 
+pub use resolvers::events::Subscription;
 pub use root::{Mutation, Query};
 
-pub type ContinuumSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type ContinuumSchema = Schema<Query, Mutation, Subscription>;
 
 /// Limits a query must stay within before any resolver runs.
 #[derive(Debug, Clone, Copy)]
@@ -32,8 +33,8 @@ impl Default for Limits {
 }
 
 /// The schema without runtime data: what `print-schema` prints.
-pub fn schema_builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+pub fn schema_builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(Query::default(), Mutation::default(), Subscription)
 }
 
 /// The schema the server runs: limits, introspection policy and shared state attached.

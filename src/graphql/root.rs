@@ -8,11 +8,12 @@ use super::resolvers::{
     directory::{DirectoryMutation, DirectoryQuery},
     follow_up::{FollowUpMutation, FollowUpQuery},
     referral::ReferralMutation,
+    report::ReportQuery,
     staff::{StaffMutation, StaffQuery},
 };
 
 #[derive(MergedObject, Default)]
-pub struct Query(StaffQuery, ClientQuery, FollowUpQuery, DirectoryQuery);
+pub struct Query(StaffQuery, ClientQuery, FollowUpQuery, DirectoryQuery, ReportQuery);
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(AuthMutation, StaffMutation, ClientMutation, DirectoryMutation, ReferralMutation, FollowUpMutation);

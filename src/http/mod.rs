@@ -3,7 +3,9 @@
 pub mod graphql;
 pub mod health;
 pub mod metrics;
+pub mod reports;
 pub mod request;
+pub mod ws;
 
 use axum::{Router, extract::DefaultBodyLimit, routing::get};
 
@@ -27,6 +29,8 @@ pub fn build_router(app: AppState) -> Router {
     let state = HttpState { app, schema };
     Router::new()
         .route("/graphql", get(graphql::graphiql).post(graphql::graphql))
+        .route("/graphql/ws", get(ws::graphql_ws))
+        .route("/reports/follow-ups.csv", get(reports::follow_ups_csv))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))

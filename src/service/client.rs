@@ -17,6 +17,7 @@ use crate::{
     },
     entity::{client, episode, follow_up, staff},
     error::{AppError, AppResult},
+    events::{CaseloadEvent, CaseloadEventKind},
     service::{
         pagination::{Page, PageRequest},
         scope,
@@ -127,6 +128,16 @@ pub async fn register(state: &AppState, viewer: &Viewer, input: NewClient) -> Ap
     .insert(&txn)
     .await?;
     txn.commit().await?;
+    state
+        .events
+        .publish(CaseloadEvent::new(
+            CaseloadEventKind::ClientRegistered,
+            created.id,
+            viewer.staff_id,
+            None,
+            state.now(),
+        ))
+        .await;
     Ok(created)
 }
 
@@ -174,6 +185,10 @@ pub async fn update(
     }
     let updated = save_versioned(&txn, id, model, current.version, state.now()).await?;
     txn.commit().await?;
+    state
+        .events
+        .publish(CaseloadEvent::new(CaseloadEventKind::ClientUpdated, updated.id, viewer.staff_id, None, state.now()))
+        .await;
     Ok(updated)
 }
 
@@ -223,6 +238,16 @@ pub async fn reassign(
     model.primary_counselor_id = Set(counselor_id);
     let updated = save_versioned(&txn, client_id, model, version, state.now()).await?;
     txn.commit().await?;
+    state
+        .events
+        .publish(CaseloadEvent::new(
+            CaseloadEventKind::ClientReassigned,
+            updated.id,
+            viewer.staff_id,
+            None,
+            state.now(),
+        ))
+        .await;
     Ok(updated)
 }
 

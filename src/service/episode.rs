@@ -21,6 +21,7 @@ use crate::{
     },
     entity::{episode, follow_up, referral, stage_change},
     error::{AppError, AppResult},
+    events::{CaseloadEvent, CaseloadEventKind},
     service::{client::stale, scope},
     state::AppState,
 };
@@ -105,6 +106,16 @@ pub async fn admit(state: &AppState, viewer: &Viewer, input: Admission) -> AppRe
         enter_aftercare(state, &txn, &episode, viewer.staff_id, admitted_at).await?;
     }
     txn.commit().await?;
+    state
+        .events
+        .publish(CaseloadEvent::new(
+            CaseloadEventKind::Admitted,
+            episode.client_id,
+            viewer.staff_id,
+            Some(episode.id),
+            state.now(),
+        ))
+        .await;
     Ok(episode)
 }
 
@@ -248,6 +259,16 @@ pub async fn change_stage(state: &AppState, viewer: &Viewer, input: StageMove) -
         enter_aftercare(state, &txn, &episode, viewer.staff_id, now).await?;
     }
     txn.commit().await?;
+    state
+        .events
+        .publish(CaseloadEvent::new(
+            CaseloadEventKind::StageChanged,
+            episode.client_id,
+            viewer.staff_id,
+            Some(episode.id),
+            state.now(),
+        ))
+        .await;
     Ok(episode)
 }
 
@@ -283,6 +304,16 @@ pub async fn discharge(state: &AppState, viewer: &Viewer, input: Discharge) -> A
     }
     let episode = episode::Entity::find_by_id(current.id).one(&txn).await?.ok_or(AppError::NotFound)?;
     txn.commit().await?;
+    state
+        .events
+        .publish(CaseloadEvent::new(
+            CaseloadEventKind::Discharged,
+            episode.client_id,
+            viewer.staff_id,
+            Some(episode.id),
+            state.now(),
+        ))
+        .await;
     Ok(episode)
 }
 

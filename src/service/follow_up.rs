@@ -17,6 +17,7 @@ use crate::{
     },
     entity::{client, episode, follow_up},
     error::{AppError, AppResult},
+    events::{CaseloadEvent, CaseloadEventKind},
     service::{
         client::stale,
         pagination::{Page, PageRequest},
@@ -97,6 +98,16 @@ pub async fn schedule(state: &AppState, viewer: &Viewer, input: NewFollowUp) -> 
     .insert(&txn)
     .await?;
     txn.commit().await?;
+    state
+        .events
+        .publish(CaseloadEvent::new(
+            CaseloadEventKind::FollowUpScheduled,
+            created.client_id,
+            viewer.staff_id,
+            Some(created.id),
+            state.now(),
+        ))
+        .await;
     Ok(created)
 }
 
@@ -135,6 +146,16 @@ pub async fn record(state: &AppState, viewer: &Viewer, input: Contact) -> AppRes
     }
     let follow_up = follow_up::Entity::find_by_id(current.id).one(&txn).await?.ok_or(AppError::NotFound)?;
     txn.commit().await?;
+    state
+        .events
+        .publish(CaseloadEvent::new(
+            CaseloadEventKind::FollowUpRecorded,
+            follow_up.client_id,
+            viewer.staff_id,
+            Some(follow_up.id),
+            state.now(),
+        ))
+        .await;
     Ok(follow_up)
 }
 

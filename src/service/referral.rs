@@ -14,6 +14,7 @@ use crate::{
     },
     entity::{attendance, episode, meeting, referral, support_group},
     error::{AppError, AppResult},
+    events::{CaseloadEvent, CaseloadEventKind},
     service::{client::stale, scope},
     state::AppState,
 };
@@ -128,6 +129,16 @@ pub async fn refer(state: &AppState, viewer: &Viewer, input: NewReferral) -> App
         Err(e) => return Err(e.into()),
     };
     txn.commit().await?;
+    state
+        .events
+        .publish(CaseloadEvent::new(
+            CaseloadEventKind::ReferralCreated,
+            referral.client_id,
+            viewer.staff_id,
+            Some(referral.id),
+            state.now(),
+        ))
+        .await;
     Ok(referral)
 }
 
@@ -166,6 +177,16 @@ pub async fn update_status(state: &AppState, viewer: &Viewer, input: StatusChang
     check_move(current.status, input.status, input.reason.as_deref())?;
     let updated = set_status(&txn, &current, input.status, input.reason, state.now()).await?;
     txn.commit().await?;
+    state
+        .events
+        .publish(CaseloadEvent::new(
+            CaseloadEventKind::ReferralStatusChanged,
+            updated.client_id,
+            viewer.staff_id,
+            Some(updated.id),
+            state.now(),
+        ))
+        .await;
     Ok(updated)
 }
 
@@ -207,5 +228,15 @@ pub async fn record_attendance(state: &AppState, viewer: &Viewer, input: NewAtte
         current
     };
     txn.commit().await?;
+    state
+        .events
+        .publish(CaseloadEvent::new(
+            CaseloadEventKind::AttendanceRecorded,
+            referral.client_id,
+            viewer.staff_id,
+            Some(referral.id),
+            state.now(),
+        ))
+        .await;
     Ok(referral)
 }

@@ -244,3 +244,17 @@ pub async fn authenticate(state: &AppState, header: Option<&str>) -> AppResult<A
     }
     Ok(Auth::Staff(Viewer { staff_id: member.id, role: member.role, session_id: family.id }))
 }
+
+/// For a long-lived subscription: `None` when the viewer's session or account has ended,
+/// else whether the client is (still) visible to them.
+pub async fn may_still_see(state: &AppState, viewer: &Viewer, client_id: Uuid) -> AppResult<Option<bool>> {
+    let member = staff::Entity::find_by_id(viewer.staff_id).one(&state.db).await?;
+    let family = session_family::Entity::find_by_id(viewer.session_id).one(&state.db).await?;
+    let alive = matches!((&member, &family), (Some(m), Some(f))
+        if m.active && m.role == viewer.role && f.revoked_at.is_none()
+            && state.now() - f.created_at <= chrono_duration(state.config.session_absolute_timeout));
+    if !alive {
+        return Ok(None);
+    }
+    Ok(Some(crate::service::client::get(state, viewer, client_id).await?.is_some()))
+}

@@ -5,6 +5,7 @@ pub mod client;
 pub mod directory;
 pub mod follow_up;
 pub mod referral;
+pub mod report;
 pub mod staff;
 
 use async_graphql::{ID, SimpleObject, connection::Connection};

@@ -1,0 +1,39 @@
+use async_graphql::{Context, Result, Subscription};
+use futures_util::Stream;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::{events::CaseloadEvent, graphql::context::ContextExt, service};
+
+#[derive(Default)]
+pub struct Subscription;
+
+#[Subscription]
+impl Subscription {
+    /// Changes to the clients the subscriber may see, as they happen: admissions, stage
+    /// moves, discharges, referrals, attendance, follow-ups. Each event is checked against
+    /// the subscriber's current scope and session before it is sent.
+    async fn caseload_events(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = CaseloadEvent> + use<>> {
+        let viewer = ctx.viewer()?.clone();
+        viewer.require_clinical()?;
+        let state = ctx.state()?.clone();
+        let receiver = state.events.subscribe();
+        Ok(futures_util::stream::unfold((receiver, state, viewer), |(mut receiver, state, viewer)| async move {
+            loop {
+                match receiver.recv().await {
+                    Ok(event) => match service::session::may_still_see(&state, &viewer, event.client_id).await {
+                        Ok(Some(true)) => return Some((event, (receiver, state, viewer))),
+                        Ok(Some(false)) => continue,
+                        // The session has ended: end the stream.
+                        Ok(None) => return None,
+                        Err(_) => continue,
+                    },
+                    Err(RecvError::Lagged(missed)) => {
+                        tracing::warn!(missed, "a subscriber fell behind; events skipped");
+                        continue;
+                    }
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+        }))
+    }
+}

@@ -1,0 +1,53 @@
+use async_graphql::{Context, ID, Object, Result};
+
+use crate::{
+    graphql::{
+        context::ContextExt,
+        cursor::{require_id, target_id},
+        scalars::Date,
+        types::report::{FollowUpReport, ReferralReport, StageCount, SupportGroupRecommendation},
+    },
+    service::{recommend, report},
+};
+
+#[derive(Default)]
+pub struct ReportQuery;
+
+#[Object]
+impl ReportQuery {
+    /// Follow-ups due from `from` to `to` (inclusive), for the caller's visible clients, in
+    /// total and per counselor. A counselor sees their own; a supervisor their team's.
+    async fn follow_up_report(
+        &self,
+        ctx: &Context<'_>,
+        from: Date,
+        to: Date,
+        counselor_id: Option<ID>,
+    ) -> Result<FollowUpReport> {
+        let viewer = ctx.viewer()?;
+        let counselor_id = counselor_id.as_ref().map(|id| require_id(id, "counselorId")).transpose()?;
+        Ok(report::follow_up_report(ctx.state()?, viewer, from.0, to.0, counselor_id).await?)
+    }
+
+    /// Referrals made from `from` to `to`, per support group and per stage at referral.
+    async fn referral_report(&self, ctx: &Context<'_>, from: Date, to: Date) -> Result<ReferralReport> {
+        Ok(report::referral_report(ctx.state()?, ctx.viewer()?, from.0, to.0).await?)
+    }
+
+    /// The caller's visible clients now in each stage.
+    async fn stage_census(&self, ctx: &Context<'_>) -> Result<Vec<StageCount>> {
+        Ok(report::stage_census(ctx.state()?, ctx.viewer()?).await?)
+    }
+
+    /// The support groups that fit the client, best first, each with its reasons.
+    async fn recommend_support_groups(
+        &self,
+        ctx: &Context<'_>,
+        client_id: ID,
+    ) -> Result<Vec<SupportGroupRecommendation>> {
+        let viewer = ctx.viewer()?;
+        viewer.require_clinical()?;
+        let found = recommend::for_client(ctx.state()?, viewer, target_id(&client_id)?).await?;
+        Ok(found.into_iter().map(SupportGroupRecommendation).collect())
+    }
+}
