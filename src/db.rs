@@ -47,9 +47,9 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<(DatabaseConnect
     let mut db = Database::connect(options).await?;
     let counter = StatementCounter::default();
     let count = counter.0.clone();
-    let print = std::env::var("CONTINUUM_PRINT_SQL").is_ok();
     db.set_metric_callback(move |info| {
-        if print { eprintln!("SQL {}", info.statement.sql); }
+        // `RUST_LOG=continuum::sql=trace` shows every statement and its duration.
+        tracing::trace!(target: "continuum::sql", elapsed_us = info.elapsed.as_micros() as u64, failed = info.failed, sql = %info.statement.sql);
         count.fetch_add(1, Ordering::Relaxed);
     });
     Ok((db, counter))

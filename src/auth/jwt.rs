@@ -46,8 +46,10 @@ impl JwtKeys {
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["sub", "iss", "aud", "exp", "nbf"]);
-        validation.validate_exp = true;
-        validation.validate_nbf = true;
+        // Times are checked in `verify` against the service's clock (the same clock that
+        // issued them), so that a test clock and the tokens agree.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
         validation.leeway = LEEWAY_SECS;
         JwtKeys { encoding: EncodingKey::from_secret(bytes), decoding: DecodingKey::from_secret(bytes), validation }
     }
@@ -77,8 +79,12 @@ impl JwtKeys {
     }
 
     /// `None` for anything but a well-formed, correctly signed, current HS256 token of ours.
-    /// `iat` and `jti` are required by the `Claims` type itself.
-    pub fn verify(&self, token: &str) -> Option<Claims> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).ok().map(|data| data.claims)
+    /// `iat` and `jti` are required by the `Claims` type itself; `exp` and `nbf` are
+    /// checked against `now` with the leeway.
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Option<Claims> {
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).ok()?.claims;
+        let now = now.timestamp();
+        let leeway = LEEWAY_SECS as i64;
+        (claims.exp + leeway > now && claims.nbf - leeway <= now).then_some(claims)
     }
 }

@@ -5,14 +5,12 @@ use async_graphql::Context;
 use crate::{
     auth::{Auth, Viewer},
     error::{AppError, AppResult},
-    graphql::loaders::Loaders,
     state::AppState,
 };
 
 pub trait ContextExt {
     fn state(&self) -> AppResult<&AppState>;
     fn viewer(&self) -> AppResult<&Viewer>;
-    fn loaders(&self) -> AppResult<&Loaders>;
 }
 
 impl ContextExt for Context<'_> {
@@ -22,9 +20,5 @@ impl ContextExt for Context<'_> {
 
     fn viewer(&self) -> AppResult<&Viewer> {
         self.data_opt::<Auth>().ok_or(AppError::Unauthenticated)?.viewer()
-    }
-
-    fn loaders(&self) -> AppResult<&Loaders> {
-        self.data::<Loaders>().map_err(|_| AppError::internal(anyhow::anyhow!("Loaders missing from request data")))
     }
 }

@@ -1,10 +1,10 @@
 //! The GraphQL surface: one `schema_builder()` for the server, the tests and
 //! `continuum print-schema`. Resolvers stay thin and call `service/`.
 
+pub mod batch;
 pub mod context;
 pub mod cursor;
 pub mod extensions;
-pub mod loaders;
 pub mod resolvers;
 mod root;
 pub mod scalars;

@@ -10,7 +10,7 @@ use axum::{
 };
 
 use super::{HttpState, request::RequestId};
-use crate::{error::AppError, graphql::loaders::Loaders, service::session};
+use crate::{error::AppError, service::session};
 
 pub async fn graphiql(State(state): State<HttpState>) -> Response {
     if state.app.config.is_production() {
@@ -30,7 +30,7 @@ pub async fn graphql(
         Ok(auth) => auth,
         Err(err) => return single_error(err),
     };
-    let request = request.into_inner().data(auth).data(Loaders::new(&state.app)).data(request_id);
+    let request = request.into_inner().data(auth).data(request_id);
     let mut response = state.schema.execute_batch(request).await;
     match &mut response {
         BatchResponse::Single(r) => add_default_codes(r),

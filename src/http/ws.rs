@@ -10,7 +10,7 @@ use axum::{
 };
 
 use super::HttpState;
-use crate::{auth::Auth, graphql::loaders::Loaders, service::session};
+use crate::{auth::Auth, service::session};
 
 pub async fn graphql_ws(
     State(state): State<HttpState>,
@@ -29,7 +29,6 @@ pub async fn graphql_ws(
                 match session::authenticate(&app, header.as_deref()).await {
                     Ok(Auth::Staff(viewer)) => {
                         let mut data = Data::default();
-                        data.insert(Loaders::new(&app));
                         data.insert(Auth::Staff(viewer));
                         Ok(data)
                     }

@@ -168,23 +168,22 @@ pub async fn load(state: &AppState) -> AppResult<Vec<(String, &'static str)>> {
     let meeting = |abbr: &str| meetings.iter().find(|(a, _)| *a == abbr).map(|(_, id)| *id);
 
     use Substance::*;
-    // (first, last, gender, substances, co-occurring, secular, language, where they are)
-    let people: [(&str, &str, Gender, Vec<Substance>, bool, bool, &str, &str); 12] = [
-        ("Maria", "Lopez", Gender::Woman, vec![Alcohol], false, true, "es", "detox"),
-        ("James", "Carter", Gender::Man, vec![Opioids], false, false, "en", "detox"),
-        ("Aisha", "Bello", Gender::Woman, vec![Benzodiazepines, Alcohol], true, false, "en", "detox"),
-        ("Tom", "Nguyen", Gender::Man, vec![Methamphetamine], false, false, "en", "rehab"),
-        ("Rosa", "Silva", Gender::Woman, vec![Cocaine], false, true, "es", "rehab"),
-        ("Ben", "Okafor", Gender::Man, vec![Alcohol], true, false, "en", "rehab"),
-        ("Chloe", "Martin", Gender::Woman, vec![Opioids], false, false, "en", "aftercare"),
-        ("Dev", "Patel", Gender::Man, vec![Cannabis, Alcohol], false, true, "en", "aftercare"),
-        ("Ella", "Novak", Gender::NonBinary, vec![Opioids], true, false, "en", "aftercare-overdue"),
-        ("Frank", "Moss", Gender::Man, vec![Alcohol], false, false, "en", "aftercare-overdue"),
-        ("Gina", "Hart", Gender::Woman, vec![Cocaine, Alcohol], false, false, "en", "discharged"),
-        ("Hugo", "Brandt", Gender::Man, vec![OtherStimulants], false, false, "en", "discharged-left"),
+    let people = [
+        Person::new("Maria", "Lopez", Gender::Woman, &[Alcohol], "es", Place::Detox).secular(),
+        Person::new("James", "Carter", Gender::Man, &[Opioids], "en", Place::Detox),
+        Person::new("Aisha", "Bello", Gender::Woman, &[Benzodiazepines, Alcohol], "en", Place::Detox).co_occurring(),
+        Person::new("Tom", "Nguyen", Gender::Man, &[Methamphetamine], "en", Place::Rehab),
+        Person::new("Rosa", "Silva", Gender::Woman, &[Cocaine], "es", Place::Rehab).secular(),
+        Person::new("Ben", "Okafor", Gender::Man, &[Alcohol], "en", Place::Rehab).co_occurring(),
+        Person::new("Chloe", "Martin", Gender::Woman, &[Opioids], "en", Place::Aftercare),
+        Person::new("Dev", "Patel", Gender::Man, &[Cannabis, Alcohol], "en", Place::Aftercare).secular(),
+        Person::new("Ella", "Novak", Gender::NonBinary, &[Opioids], "en", Place::AftercareOverdue).co_occurring(),
+        Person::new("Frank", "Moss", Gender::Man, &[Alcohol], "en", Place::AftercareOverdue),
+        Person::new("Gina", "Hart", Gender::Woman, &[Cocaine, Alcohol], "en", Place::Discharged),
+        Person::new("Hugo", "Brandt", Gender::Man, &[OtherStimulants], "en", Place::LeftAgainstAdvice),
     ];
     let today = state.today();
-    for (i, (first, last, gender, substances, co, secular, lang, place)) in people.into_iter().enumerate() {
+    for (i, Person { first, last, gender, substances, co, secular, lang, place }) in people.into_iter().enumerate() {
         let counselor = if i % 2 == 0 { &c1 } else { &c2 };
         let me = viewer(counselor.id, Role::Counselor);
         let c = client::register(
@@ -196,7 +195,7 @@ pub async fn load(state: &AppState) -> AppResult<Vec<(String, &'static str)>> {
                 preferred_name: None,
                 date_of_birth: today - chrono::Days::new(365 * (25 + i as u64 * 3)),
                 gender: Some(gender),
-                substances,
+                substances: substances.to_vec(),
                 co_occurring_mental_health: co,
                 prefers_secular: secular,
                 language: Some(lang.into()),
@@ -205,11 +204,11 @@ pub async fn load(state: &AppState) -> AppResult<Vec<(String, &'static str)>> {
         )
         .await?;
         let (stage, level, days_ago) = match place {
-            "detox" => (Stage::Detox, Some(LevelOfCare::Wm3_2), 2),
-            "rehab" => (Stage::Rehab, Some(LevelOfCare::L3_5), 20),
-            "aftercare" => (Stage::Aftercare, None, 3),
-            "aftercare-overdue" => (Stage::Aftercare, Some(LevelOfCare::L1), 40),
-            _ => (Stage::Rehab, Some(LevelOfCare::L2_1), 60),
+            Place::Detox => (Stage::Detox, Some(LevelOfCare::Wm3_2), 2),
+            Place::Rehab => (Stage::Rehab, Some(LevelOfCare::L3_5), 20),
+            Place::Aftercare => (Stage::Aftercare, None, 3),
+            Place::AftercareOverdue => (Stage::Aftercare, Some(LevelOfCare::L1), 40),
+            Place::Discharged | Place::LeftAgainstAdvice => (Stage::Rehab, Some(LevelOfCare::L2_1), 60),
         };
         let ep = episode::admit(
             state,
@@ -230,7 +229,7 @@ pub async fn load(state: &AppState) -> AppResult<Vec<(String, &'static str)>> {
             note: None,
         };
         match place {
-            "rehab" => {
+            Place::Rehab => {
                 let r = referral::refer(state, &me, refer(if i == 3 { "CMA" } else { "NA" }, ReferralStatus::Referred))
                     .await?;
                 referral::record_attendance(
@@ -241,11 +240,11 @@ pub async fn load(state: &AppState) -> AppResult<Vec<(String, &'static str)>> {
                 .await?;
                 referral::refer(state, &me, refer("SMART", ReferralStatus::Planned)).await?;
             }
-            "aftercare" | "aftercare-overdue" => {
+            Place::Aftercare | Place::AftercareOverdue => {
                 let r =
                     referral::refer(state, &me, refer(if i % 2 == 0 { "NA" } else { "AA" }, ReferralStatus::Referred))
                         .await?;
-                if place == "aftercare" {
+                if place == Place::Aftercare {
                     referral::record_attendance(
                         state,
                         &me,
@@ -254,7 +253,7 @@ pub async fn load(state: &AppState) -> AppResult<Vec<(String, &'static str)>> {
                     .await?;
                 }
             }
-            "discharged" | "discharged-left" => {
+            Place::Discharged | Place::LeftAgainstAdvice => {
                 let moved = episode::change_stage(
                     state,
                     &me,
@@ -267,8 +266,11 @@ pub async fn load(state: &AppState) -> AppResult<Vec<(String, &'static str)>> {
                     },
                 )
                 .await?;
-                let reason =
-                    if place == "discharged" { DischargeReason::Completed } else { DischargeReason::LeftAgainstAdvice };
+                let reason = if place == Place::Discharged {
+                    DischargeReason::Completed
+                } else {
+                    DischargeReason::LeftAgainstAdvice
+                };
                 episode::discharge(
                     state,
                     &me,
@@ -283,7 +285,7 @@ pub async fn load(state: &AppState) -> AppResult<Vec<(String, &'static str)>> {
                     false,
                 )
                 .await?;
-                if let (Some(first), true) = (page.items.first(), place == "discharged") {
+                if let (Some(first), true) = (page.items.first(), place == Place::Discharged) {
                     follow_up::record(
                         state,
                         &me,
@@ -300,8 +302,51 @@ pub async fn load(state: &AppState) -> AppResult<Vec<(String, &'static str)>> {
                     .await?;
                 }
             }
-            _ => {}
+            Place::Detox => {}
         }
     }
     Ok(sign_ins)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Detox,
+    Rehab,
+    Aftercare,
+    /// Admitted 40 days ago: the 7- and 30-day follow-ups are overdue.
+    AftercareOverdue,
+    Discharged,
+    LeftAgainstAdvice,
+}
+
+struct Person {
+    first: &'static str,
+    last: &'static str,
+    gender: Gender,
+    substances: &'static [Substance],
+    co: bool,
+    secular: bool,
+    lang: &'static str,
+    place: Place,
+}
+
+impl Person {
+    fn new(
+        first: &'static str,
+        last: &'static str,
+        gender: Gender,
+        substances: &'static [Substance],
+        lang: &'static str,
+        place: Place,
+    ) -> Self {
+        Person { first, last, gender, substances, co: false, secular: false, lang, place }
+    }
+
+    fn secular(self) -> Self {
+        Person { secular: true, ..self }
+    }
+
+    fn co_occurring(self) -> Self {
+        Person { co: true, ..self }
+    }
 }

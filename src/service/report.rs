@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use async_graphql::{ComplexObject, Context, Result as GqlResult, SimpleObject};
+use async_graphql::{ComplexObject, SimpleObject};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use sea_orm::{
     ConnectionTrait, DatabaseBackend, QueryResult,
@@ -22,9 +22,10 @@ use uuid::Uuid;
 use crate::{
     auth::Viewer,
     domain::{FollowUpOutcome, ReferralStatus, Stage},
-    entity::{client, episode, follow_up, referral, stage_change},
+    entity::{client, episode, follow_up, referral, staff, stage_change, support_group},
     error::{AppError, AppResult},
-    graphql::{context::ContextExt, types::staff::Staff},
+    graphql::batch,
+    graphql::types::{directory::SupportGroup, staff::Staff},
     service::scope,
     state::AppState,
 };
@@ -73,14 +74,15 @@ pub struct FollowUpFigures {
 pub struct CounselorFollowUps {
     #[graphql(skip)]
     pub counselor_id: Uuid,
+    #[graphql(skip)]
+    pub counselor: staff::Model,
     pub figures: FollowUpFigures,
 }
 
 #[ComplexObject]
 impl CounselorFollowUps {
-    async fn counselor(&self, ctx: &Context<'_>) -> GqlResult<Staff> {
-        let found = ctx.loaders()?.staff.load_one(self.counselor_id).await?;
-        Ok(Staff(found.ok_or_else(|| AppError::internal(anyhow::anyhow!("counselor row missing")))?))
+    async fn counselor(&self) -> Staff {
+        Staff::one(self.counselor.clone())
     }
 }
 
@@ -262,15 +264,15 @@ pub async fn follow_up_report(
         figures.thirty_day_completed = get(&row, "thirty_completed")?;
     }
 
+    let counselors = batch::staff(&state.db, &rows.keys().copied().collect::<Vec<_>>()).await?;
     let mut total = FollowUpFigures::default();
-    let by_counselor = rows
-        .into_iter()
-        .map(|(counselor_id, mut figures)| {
-            add_into(&mut total, &figures);
-            finish(&mut figures);
-            CounselorFollowUps { counselor_id, figures }
-        })
-        .collect();
+    let mut by_counselor = Vec::with_capacity(rows.len());
+    for (counselor_id, mut figures) in rows {
+        add_into(&mut total, &figures);
+        finish(&mut figures);
+        let counselor = batch::required(&counselors, counselor_id, "counselor")?;
+        by_counselor.push(CounselorFollowUps { counselor_id, counselor, figures });
+    }
     finish(&mut total);
     Ok(FollowUpReport { from: from.into(), to: to.into(), gpra_target: GPRA_TARGET, total, by_counselor })
 }
@@ -356,17 +358,14 @@ pub struct ReferralFigures {
 #[graphql(complex)]
 pub struct GroupReferrals {
     #[graphql(skip)]
-    pub support_group_id: Uuid,
+    pub support_group: support_group::Model,
     pub figures: ReferralFigures,
 }
 
 #[ComplexObject]
 impl GroupReferrals {
-    async fn support_group(&self, ctx: &Context<'_>) -> GqlResult<crate::graphql::types::directory::SupportGroup> {
-        let found = ctx.loaders()?.support_group.load_one(self.support_group_id).await?;
-        Ok(crate::graphql::types::directory::SupportGroup(
-            found.ok_or_else(|| AppError::internal(anyhow::anyhow!("group row missing")))?,
-        ))
+    async fn support_group(&self) -> SupportGroup {
+        SupportGroup::one(self.support_group.clone())
     }
 }
 
@@ -446,7 +445,7 @@ pub async fn referral_report(
     by_stage.group_by_col((referral::Entity, referral::Column::StageAtReferral));
 
     let mut total = ReferralFigures::default();
-    let mut groups = Vec::new();
+    let mut counted = Vec::new();
     for row in state.db.query_all(&by_group).await? {
         let figures = referral_figures(&row)?;
         total.referred += figures.referred;
@@ -456,11 +455,19 @@ pub async fn referral_report(
         total.declined += figures.declined;
         total.discontinued += figures.discontinued;
         total.cancelled += figures.cancelled;
-        groups.push(GroupReferrals { support_group_id: row.try_get("", "support_group_id")?, figures });
+        let id: Uuid = row.try_get("", "support_group_id")?;
+        counted.push((id, figures));
     }
     total.engagement_rate = rate(total.engaged + total.completed, total.referred);
     // Directory order, so the report reads the same every time.
-    groups.sort_by_key(|g| g.support_group_id);
+    counted.sort_by_key(|(id, _)| *id);
+    let directory = batch::support_groups(&state.db, &counted.iter().map(|(id, _)| *id).collect::<Vec<_>>()).await?;
+    let groups = counted
+        .into_iter()
+        .map(|(id, figures)| {
+            Ok(GroupReferrals { support_group: batch::required(&directory, id, "support group")?, figures })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
     let mut stages = Vec::new();
     for row in state.db.query_all(&by_stage).await? {
         let stage: String = row.try_get("", "stage")?;

@@ -220,7 +220,7 @@ pub async fn authenticate(state: &AppState, header: Option<&str>) -> AppResult<A
     let Some(token) = header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("bearer ")) else {
         return Ok(Auth::Rejected);
     };
-    let Some(claims) = state.jwt.verify(token.trim()) else { return Ok(Auth::Rejected) };
+    let Some(claims) = state.jwt.verify(token.trim(), state.now()) else { return Ok(Auth::Rejected) };
 
     let Some(member) = staff::Entity::find_by_id(claims.sub).one(&state.db).await? else {
         return Ok(Auth::Rejected);

@@ -17,7 +17,7 @@ impl From<session::Issued> for AuthPayload {
             access_token: issued.access_token,
             refresh_token: issued.refresh_token,
             expires_at: issued.expires_at,
-            staff: Staff(issued.staff),
+            staff: Staff::one(issued.staff),
         }
     }
 }

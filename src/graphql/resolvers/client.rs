@@ -38,7 +38,7 @@ impl ClientQuery {
         let viewer = ctx.viewer()?;
         viewer.require_clinical()?;
         let Some(id) = parse_id(&id) else { return Ok(None) };
-        Ok(clients::get(ctx.state()?, viewer, id).await?.map(Client))
+        Ok(clients::get(ctx.state()?, viewer, id).await?.map(Client::one))
     }
 
     /// The caller's visible clients, oldest registration first.
@@ -60,7 +60,7 @@ impl ClientQuery {
         };
         let want_total = ctx.look_ahead().field("totalCount").exists();
         let rows = clients::list(ctx.state()?, viewer, &filter, page, want_total).await?;
-        Ok(connection(rows, |c| c.id, Client))
+        Ok(connection(rows, |c| c.id, Client::list))
     }
 }
 
@@ -92,7 +92,7 @@ impl ClientMutation {
             },
         )
         .await?;
-        Ok(Client(created))
+        Ok(Client::one(created))
     }
 
     async fn update_client(
@@ -115,7 +115,7 @@ impl ClientMutation {
             prefers_secular: input.prefers_secular,
             language: maybe(input.language),
         };
-        Ok(Client(clients::update(ctx.state()?, viewer, target_id(&id)?, expected_version, changes).await?))
+        Ok(Client::one(clients::update(ctx.state()?, viewer, target_id(&id)?, expected_version, changes).await?))
     }
 
     /// SUPERVISOR: moves a client to another counselor of the team.
@@ -123,7 +123,7 @@ impl ClientMutation {
         let viewer = ctx.viewer()?;
         viewer.require_clinical()?;
         let counselor_id = require_id(&counselor_id, "counselorId")?;
-        Ok(Client(clients::reassign(ctx.state()?, viewer, target_id(&client_id)?, counselor_id).await?))
+        Ok(Client::one(clients::reassign(ctx.state()?, viewer, target_id(&client_id)?, counselor_id).await?))
     }
 
     /// Opens an episode at a stage. A client has at most one open episode.
@@ -136,7 +136,7 @@ impl ClientMutation {
             level_of_care: input.level_of_care,
             admitted_at: input.admitted_at,
         };
-        Ok(Episode(episodes::admit(ctx.state()?, viewer, admission).await?))
+        Ok(Episode::one(episodes::admit(ctx.state()?, viewer, admission).await?))
     }
 
     /// Moves an open episode to another stage (or level of care within REHAB).
@@ -150,7 +150,7 @@ impl ClientMutation {
             level_of_care: input.level_of_care,
             reason: input.reason,
         };
-        Ok(Episode(episodes::change_stage(ctx.state()?, viewer, change).await?))
+        Ok(Episode::one(episodes::change_stage(ctx.state()?, viewer, change).await?))
     }
 
     /// Closes the episode with a TEDS discharge reason.
@@ -163,6 +163,6 @@ impl ClientMutation {
             reason: input.reason,
             note: input.note,
         };
-        Ok(Episode(episodes::discharge(ctx.state()?, viewer, discharge).await?))
+        Ok(Episode::one(episodes::discharge(ctx.state()?, viewer, discharge).await?))
     }
 }

@@ -17,13 +17,13 @@ impl DirectoryQuery {
     /// The support-group directory.
     async fn support_groups(&self, ctx: &Context<'_>) -> Result<Vec<SupportGroup>> {
         ctx.viewer()?;
-        Ok(directory::groups(ctx.state()?).await?.into_iter().map(SupportGroup).collect())
+        Ok(SupportGroup::list(directory::groups(ctx.state()?).await?))
     }
 
     async fn support_group(&self, ctx: &Context<'_>, id: ID) -> Result<Option<SupportGroup>> {
         ctx.viewer()?;
         let Some(id) = parse_id(&id) else { return Ok(None) };
-        Ok(directory::group(ctx.state()?, id).await?.map(SupportGroup))
+        Ok(directory::group(ctx.state()?, id).await?.map(SupportGroup::one))
     }
 }
 
@@ -48,7 +48,7 @@ impl DirectoryMutation {
             },
         )
         .await?;
-        Ok(SupportGroup(group))
+        Ok(SupportGroup::one(group))
     }
 
     /// ADMIN: adds a weekly meeting to a group.
@@ -73,6 +73,6 @@ impl DirectoryMutation {
             },
         )
         .await?;
-        Ok(Meeting(meeting))
+        Ok(Meeting::one(meeting))
     }
 }

@@ -41,7 +41,7 @@ impl FollowUpQuery {
         };
         let want_total = ctx.look_ahead().field("totalCount").exists();
         let rows = follow_ups::list(ctx.state()?, viewer, &filter, page, want_total).await?;
-        Ok(connection(rows, |f| f.id, FollowUp))
+        Ok(connection(rows, |f| f.id, FollowUp::list))
     }
 }
 
@@ -55,7 +55,7 @@ impl FollowUpMutation {
         let viewer = ctx.viewer()?;
         viewer.require_clinical()?;
         let new = NewFollowUp { client_id: target_id(&input.client_id)?, due_on: input.due_on.0, note: input.note };
-        Ok(FollowUp(follow_ups::schedule(ctx.state()?, viewer, new).await?))
+        Ok(FollowUp::one(follow_ups::schedule(ctx.state()?, viewer, new).await?))
     }
 
     /// Records the contact: COMPLETED (with an outcome), UNREACHABLE or CANCELLED.
@@ -71,6 +71,6 @@ impl FollowUpMutation {
             contacted_at: input.contacted_at,
             note: input.note,
         };
-        Ok(FollowUp(follow_ups::record(ctx.state()?, viewer, contact).await?))
+        Ok(FollowUp::one(follow_ups::record(ctx.state()?, viewer, contact).await?))
     }
 }

@@ -25,7 +25,7 @@ impl ReferralMutation {
             status: input.status,
             note: input.note,
         };
-        Ok(Referral(referrals::refer(ctx.state()?, viewer, referral).await?))
+        Ok(Referral::one(referrals::refer(ctx.state()?, viewer, referral).await?))
     }
 
     async fn update_referral_status(&self, ctx: &Context<'_>, input: UpdateReferralStatusInput) -> Result<Referral> {
@@ -37,7 +37,7 @@ impl ReferralMutation {
             status: input.status,
             reason: input.reason,
         };
-        Ok(Referral(referrals::update_status(ctx.state()?, viewer, change).await?))
+        Ok(Referral::one(referrals::update_status(ctx.state()?, viewer, change).await?))
     }
 
     /// Records an attended meeting; the first one makes a REFERRED referral ENGAGED.
@@ -50,6 +50,6 @@ impl ReferralMutation {
             verified: input.verified,
             note: input.note,
         };
-        Ok(Referral(referrals::record_attendance(ctx.state()?, viewer, attendance).await?))
+        Ok(Referral::one(referrals::record_attendance(ctx.state()?, viewer, attendance).await?))
     }
 }

@@ -24,7 +24,7 @@ pub struct StaffQuery;
 impl StaffQuery {
     /// The signed-in staff member.
     async fn me(&self, ctx: &Context<'_>) -> Result<Staff> {
-        Ok(Staff(staff_service::me(ctx.state()?, ctx.viewer()?).await?))
+        Ok(Staff::one(staff_service::me(ctx.state()?, ctx.viewer()?).await?))
     }
 
     /// A staff member the caller may see: an admin sees everyone, a supervisor their team,
@@ -32,7 +32,7 @@ impl StaffQuery {
     async fn staff_member(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Staff>> {
         let viewer = ctx.viewer()?;
         let Some(id) = parse_id(&id) else { return Ok(None) };
-        Ok(staff_service::get(ctx.state()?, viewer, id).await?.map(Staff))
+        Ok(staff_service::get(ctx.state()?, viewer, id).await?.map(Staff::one))
     }
 
     async fn staff_members(
@@ -46,7 +46,7 @@ impl StaffQuery {
         let page = PageRequest::new(first, parse_after(after)?)?;
         let want_total = ctx.look_ahead().field("totalCount").exists();
         let rows = staff_service::list(ctx.state()?, viewer, role, page, want_total).await?;
-        Ok(connection(rows, |s| s.id, Staff))
+        Ok(connection(rows, |s| s.id, Staff::list))
     }
 }
 
@@ -72,7 +72,7 @@ impl StaffMutation {
             },
         )
         .await?;
-        Ok(Staff(created))
+        Ok(Staff::one(created))
     }
 
     /// ADMIN only. Deactivating someone or changing their role ends their sessions at once.
@@ -86,7 +86,7 @@ impl StaffMutation {
             async_graphql::MaybeUndefined::Value(v) => Some(Some(require_id(&v, "supervisorId")?)),
         };
         let changes = StaffChanges { name: input.name, role: input.role, active: input.active, supervisor_id };
-        Ok(Staff(staff_service::update(ctx.state()?, viewer, id, changes).await?))
+        Ok(Staff::one(staff_service::update(ctx.state()?, viewer, id, changes).await?))
     }
 
     /// Changes the caller's own password; their other sessions end.

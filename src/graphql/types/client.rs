@@ -1,5 +1,8 @@
+use std::{collections::HashMap, sync::Arc};
+
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
 use crate::graphql::scalars::Date;
 
@@ -10,185 +13,334 @@ use crate::{
         client::decode_substances,
     },
     entity::{client, episode, stage_change},
-    error::AppError,
-    graphql::context::ContextExt,
+    graphql::{
+        batch::{self, Batch, distinct, regroup, required},
+        context::ContextExt,
+    },
 };
 
-pub struct Client(pub client::Model);
+#[derive(Clone)]
+pub struct Client {
+    row: client::Model,
+    set: Arc<ClientSet>,
+}
+
+#[derive(Default)]
+pub struct ClientSet {
+    ids: Arc<[Uuid]>,
+    counselor_ids: Arc<[Uuid]>,
+    counselors: Batch<Staff>,
+    episodes: Batch<Vec<Episode>>,
+    referrals: Batch<Vec<Referral>>,
+    follow_ups: Batch<Vec<FollowUp>>,
+}
+
+impl Client {
+    pub fn list(rows: Vec<client::Model>) -> Vec<Client> {
+        let set = Arc::new(ClientSet {
+            ids: distinct(rows.iter().map(|r| r.id)),
+            counselor_ids: distinct(rows.iter().map(|r| r.primary_counselor_id)),
+            ..Default::default()
+        });
+        rows.into_iter().map(|row| Client { row, set: set.clone() }).collect()
+    }
+
+    pub fn one(row: client::Model) -> Client {
+        let set = Arc::new(ClientSet {
+            ids: Arc::new([row.id]),
+            counselor_ids: Arc::new([row.primary_counselor_id]),
+            ..Default::default()
+        });
+        Client { row, set }
+    }
+
+    pub fn map(rows: HashMap<Uuid, client::Model>) -> HashMap<Uuid, Client> {
+        Client::list(rows.into_values().collect()).into_iter().map(|c| (c.row.id, c)).collect()
+    }
+
+    pub fn model(&self) -> &client::Model {
+        &self.row
+    }
+
+    async fn all_episodes(&self, ctx: &Context<'_>) -> Result<Vec<Episode>> {
+        let db = &ctx.state()?.db;
+        let ids = self.set.ids.clone();
+        let by_client = self
+            .set
+            .episodes
+            .get(async {
+                let rows = batch::episodes_by_client(db, &ids).await?;
+                Ok(regroup(rows, Episode::list, |e| e.row.client_id))
+            })
+            .await?;
+        Ok(by_client.get(&self.row.id).cloned().unwrap_or_default())
+    }
+
+    async fn all_follow_ups(&self, ctx: &Context<'_>) -> Result<Vec<FollowUp>> {
+        let db = &ctx.state()?.db;
+        let ids = self.set.ids.clone();
+        let by_client = self
+            .set
+            .follow_ups
+            .get(async {
+                let rows = batch::follow_ups_by_client(db, &ids).await?;
+                Ok(regroup(rows, FollowUp::list, |f| f.model().client_id))
+            })
+            .await?;
+        Ok(by_client.get(&self.row.id).cloned().unwrap_or_default())
+    }
+}
 
 #[Object]
 impl Client {
     async fn id(&self) -> ID {
-        id(self.0.id)
+        id(self.row.id)
     }
 
     /// Pass it back as `expectedVersion` when updating.
     async fn version(&self) -> i32 {
-        self.0.version
+        self.row.version
     }
 
     async fn first_name(&self) -> &str {
-        &self.0.first_name
+        &self.row.first_name
     }
 
     async fn last_name(&self) -> &str {
-        &self.0.last_name
+        &self.row.last_name
     }
 
     async fn preferred_name(&self) -> Option<&str> {
-        self.0.preferred_name.as_deref()
+        self.row.preferred_name.as_deref()
     }
 
     async fn date_of_birth(&self) -> Date {
-        Date(self.0.date_of_birth)
+        Date(self.row.date_of_birth)
     }
 
     async fn gender(&self) -> Option<Gender> {
-        self.0.gender
+        self.row.gender
     }
 
     async fn substances(&self) -> Vec<Substance> {
-        decode_substances(&self.0.substances)
+        decode_substances(&self.row.substances)
     }
 
     async fn co_occurring_mental_health(&self) -> bool {
-        self.0.co_occurring_mental_health
+        self.row.co_occurring_mental_health
     }
 
     async fn prefers_secular(&self) -> bool {
-        self.0.prefers_secular
+        self.row.prefers_secular
     }
 
     /// BCP 47, e.g. `en`.
     async fn language(&self) -> Option<&str> {
-        self.0.language.as_deref()
+        self.row.language.as_deref()
     }
 
     async fn primary_counselor(&self, ctx: &Context<'_>) -> Result<Staff> {
-        let found = ctx.loaders()?.staff.load_one(self.0.primary_counselor_id).await?;
-        Ok(Staff(found.ok_or_else(|| AppError::internal(anyhow::anyhow!("counselor row missing")))?))
+        let db = &ctx.state()?.db;
+        let ids = self.set.counselor_ids.clone();
+        let found = self.set.counselors.get(async { Ok(Staff::map(batch::staff(db, &ids).await?)) }).await?;
+        Ok(required(&found, self.row.primary_counselor_id, "counselor")?)
     }
 
     /// The open episode, if any.
     async fn current_episode(&self, ctx: &Context<'_>) -> Result<Option<Episode>> {
-        let episodes = ctx.loaders()?.episodes.load_one(self.0.id).await?.unwrap_or_default();
-        Ok(episodes.into_iter().find(|e| e.discharged_at.is_none()).map(Episode))
+        Ok(self.all_episodes(ctx).await?.into_iter().find(|e| e.row.discharged_at.is_none()))
     }
 
     /// Every episode, newest first.
     async fn episodes(&self, ctx: &Context<'_>) -> Result<Vec<Episode>> {
-        let episodes = ctx.loaders()?.episodes.load_one(self.0.id).await?.unwrap_or_default();
-        Ok(episodes.into_iter().map(Episode).collect())
+        self.all_episodes(ctx).await
     }
 
     /// Referrals, oldest first, optionally only those in the given statuses.
     async fn referrals(&self, ctx: &Context<'_>, status: Option<Vec<ReferralStatus>>) -> Result<Vec<Referral>> {
-        let referrals = ctx.loaders()?.referrals.load_one(self.0.id).await?.unwrap_or_default();
-        Ok(referrals
+        let db = &ctx.state()?.db;
+        let ids = self.set.ids.clone();
+        let by_client = self
+            .set
+            .referrals
+            .get(async {
+                let rows = batch::referrals_by_client(db, &ids).await?;
+                Ok(regroup(rows, Referral::list, |r| r.model().client_id))
+            })
+            .await?;
+        Ok(by_client
+            .get(&self.row.id)
             .into_iter()
-            .filter(|r| status.as_ref().is_none_or(|s| s.contains(&r.status)))
-            .map(Referral)
+            .flatten()
+            .filter(|r| status.as_ref().is_none_or(|s| s.contains(&r.model().status)))
+            .cloned()
             .collect())
     }
 
     /// Follow-ups by due date, optionally only those in the given statuses.
     async fn follow_ups(&self, ctx: &Context<'_>, status: Option<Vec<FollowUpStatus>>) -> Result<Vec<FollowUp>> {
-        let rows = ctx.loaders()?.follow_ups.load_one(self.0.id).await?.unwrap_or_default();
-        Ok(rows.into_iter().filter(|f| status.as_ref().is_none_or(|s| s.contains(&f.status))).map(FollowUp).collect())
+        Ok(self
+            .all_follow_ups(ctx)
+            .await?
+            .into_iter()
+            .filter(|f| status.as_ref().is_none_or(|s| s.contains(&f.model().status)))
+            .collect())
     }
 
     /// The earliest follow-up still scheduled (overdue ones included).
     async fn next_follow_up(&self, ctx: &Context<'_>) -> Result<Option<FollowUp>> {
-        let rows = ctx.loaders()?.follow_ups.load_one(self.0.id).await?.unwrap_or_default();
-        Ok(rows.into_iter().find(|f| f.status == FollowUpStatus::Scheduled).map(FollowUp))
+        Ok(self.all_follow_ups(ctx).await?.into_iter().find(|f| f.model().status == FollowUpStatus::Scheduled))
     }
 }
 
-pub struct Episode(pub episode::Model);
+#[derive(Clone)]
+pub struct Episode {
+    row: episode::Model,
+    set: Arc<EpisodeSet>,
+}
+
+#[derive(Default)]
+pub struct EpisodeSet {
+    ids: Arc<[Uuid]>,
+    client_ids: Arc<[Uuid]>,
+    clients: Batch<Client>,
+    history: Batch<Vec<StageChange>>,
+}
+
+impl Episode {
+    pub fn list(rows: Vec<episode::Model>) -> Vec<Episode> {
+        let set = Arc::new(EpisodeSet {
+            ids: distinct(rows.iter().map(|r| r.id)),
+            client_ids: distinct(rows.iter().map(|r| r.client_id)),
+            ..Default::default()
+        });
+        rows.into_iter().map(|row| Episode { row, set: set.clone() }).collect()
+    }
+
+    pub fn one(row: episode::Model) -> Episode {
+        let set = Arc::new(EpisodeSet {
+            ids: Arc::new([row.id]),
+            client_ids: Arc::new([row.client_id]),
+            ..Default::default()
+        });
+        Episode { row, set }
+    }
+}
 
 #[Object]
 impl Episode {
     async fn id(&self) -> ID {
-        id(self.0.id)
+        id(self.row.id)
     }
 
     async fn version(&self) -> i32 {
-        self.0.version
+        self.row.version
     }
 
     async fn client(&self, ctx: &Context<'_>) -> Result<Client> {
-        let found = ctx.loaders()?.client.load_one(self.0.client_id).await?;
-        Ok(Client(found.ok_or_else(|| AppError::internal(anyhow::anyhow!("client row missing")))?))
+        let db = &ctx.state()?.db;
+        let ids = self.set.client_ids.clone();
+        let found = self.set.clients.get(async { Ok(Client::map(batch::clients(db, &ids).await?)) }).await?;
+        Ok(required(&found, self.row.client_id, "client")?)
     }
 
     async fn stage(&self) -> Stage {
-        self.0.stage
+        self.row.stage
     }
 
     async fn level_of_care(&self) -> Option<LevelOfCare> {
-        self.0.level_of_care
+        self.row.level_of_care
     }
 
     async fn open(&self) -> bool {
-        self.0.discharged_at.is_none()
+        self.row.discharged_at.is_none()
     }
 
     /// When the current stage began.
     async fn stage_entered_at(&self) -> DateTime<Utc> {
-        self.0.stage_entered_at
+        self.row.stage_entered_at
     }
 
     async fn admitted_at(&self) -> DateTime<Utc> {
-        self.0.admitted_at
+        self.row.admitted_at
     }
 
     async fn discharged_at(&self) -> Option<DateTime<Utc>> {
-        self.0.discharged_at
+        self.row.discharged_at
     }
 
     async fn discharge_reason(&self) -> Option<DischargeReason> {
-        self.0.discharge_reason
+        self.row.discharge_reason
     }
 
     async fn discharge_note(&self) -> Option<&str> {
-        self.0.discharge_note.as_deref()
+        self.row.discharge_note.as_deref()
     }
 
     /// Every stage move, oldest first, from admission on. Never edited.
     async fn stage_history(&self, ctx: &Context<'_>) -> Result<Vec<StageChange>> {
-        let rows = ctx.loaders()?.stage_history.load_one(self.0.id).await?.unwrap_or_default();
-        Ok(rows.into_iter().map(StageChange).collect())
+        let db = &ctx.state()?.db;
+        let ids = self.set.ids.clone();
+        let by_episode = self
+            .set
+            .history
+            .get(async {
+                let rows = batch::history_by_episode(db, &ids).await?;
+                Ok(regroup(rows, StageChange::list, |h| h.row.episode_id))
+            })
+            .await?;
+        Ok(by_episode.get(&self.row.id).cloned().unwrap_or_default())
     }
 }
 
-pub struct StageChange(pub stage_change::Model);
+#[derive(Clone)]
+pub struct StageChange {
+    row: stage_change::Model,
+    set: Arc<StageChangeSet>,
+}
+
+#[derive(Default)]
+pub struct StageChangeSet {
+    staff_ids: Arc<[Uuid]>,
+    staff: Batch<Staff>,
+}
+
+impl StageChange {
+    pub fn list(rows: Vec<stage_change::Model>) -> Vec<StageChange> {
+        let set =
+            Arc::new(StageChangeSet { staff_ids: distinct(rows.iter().map(|r| r.by_staff_id)), ..Default::default() });
+        rows.into_iter().map(|row| StageChange { row, set: set.clone() }).collect()
+    }
+}
 
 #[Object]
 impl StageChange {
     /// `null` for the admission.
     async fn from(&self) -> Option<Stage> {
-        self.0.from_stage
+        self.row.from_stage
     }
 
     async fn to(&self) -> Stage {
-        self.0.to_stage
+        self.row.to_stage
     }
 
     async fn level_of_care(&self) -> Option<LevelOfCare> {
-        self.0.level_of_care
+        self.row.level_of_care
     }
 
     async fn at(&self) -> DateTime<Utc> {
-        self.0.at
+        self.row.at
     }
 
     async fn by(&self, ctx: &Context<'_>) -> Result<Staff> {
-        let found = ctx.loaders()?.staff.load_one(self.0.by_staff_id).await?;
-        Ok(Staff(found.ok_or_else(|| AppError::internal(anyhow::anyhow!("staff row missing")))?))
+        let db = &ctx.state()?.db;
+        let ids = self.set.staff_ids.clone();
+        let found = self.set.staff.get(async { Ok(Staff::map(batch::staff(db, &ids).await?)) }).await?;
+        Ok(required(&found, self.row.by_staff_id, "staff")?)
     }
 
     async fn reason(&self) -> Option<&str> {
-        self.0.reason.as_deref()
+        self.row.reason.as_deref()
     }
 }
 

@@ -1,106 +1,179 @@
+use std::{collections::HashMap, sync::Arc};
+
 use async_graphql::{Context, ID, InputObject, Object, Result};
+use uuid::Uuid;
 
 use super::id;
 use crate::{
     domain::MeetingFormat,
     entity::{meeting, support_group},
-    error::AppError,
-    graphql::context::ContextExt,
+    graphql::{
+        batch::{self, Batch, distinct, regroup, required},
+        context::ContextExt,
+    },
 };
 
-pub struct SupportGroup(pub support_group::Model);
+#[derive(Clone)]
+pub struct SupportGroup {
+    row: support_group::Model,
+    set: Arc<GroupSet>,
+}
+
+#[derive(Default)]
+pub struct GroupSet {
+    ids: Arc<[Uuid]>,
+    meetings: Batch<Vec<Meeting>>,
+}
+
+impl SupportGroup {
+    pub fn list(rows: Vec<support_group::Model>) -> Vec<SupportGroup> {
+        let set = Arc::new(GroupSet { ids: distinct(rows.iter().map(|r| r.id)), ..Default::default() });
+        rows.into_iter().map(|row| SupportGroup { row, set: set.clone() }).collect()
+    }
+
+    pub fn one(row: support_group::Model) -> SupportGroup {
+        let set = Arc::new(GroupSet { ids: Arc::new([row.id]), ..Default::default() });
+        SupportGroup { row, set }
+    }
+
+    pub fn map(rows: HashMap<Uuid, support_group::Model>) -> HashMap<Uuid, SupportGroup> {
+        SupportGroup::list(rows.into_values().collect()).into_iter().map(|g| (g.row.id, g)).collect()
+    }
+}
 
 #[Object]
 impl SupportGroup {
     async fn id(&self) -> ID {
-        id(self.0.id)
+        id(self.row.id)
     }
 
     async fn name(&self) -> &str {
-        &self.0.name
+        &self.row.name
     }
 
     async fn abbreviation(&self) -> &str {
-        &self.0.abbreviation
+        &self.row.abbreviation
     }
 
     /// A 12-step fellowship, or an alternative program.
     async fn twelve_step(&self) -> bool {
-        self.0.twelve_step
+        self.row.twelve_step
     }
 
     /// Who the program is for, in a few words.
     async fn audience(&self) -> &str {
-        &self.0.audience
+        &self.row.audience
     }
 
     async fn description(&self) -> &str {
-        &self.0.description
+        &self.row.description
     }
 
     /// Weekly meetings, Monday first.
     async fn meetings(&self, ctx: &Context<'_>) -> Result<Vec<Meeting>> {
-        let rows = ctx.loaders()?.meetings.load_one(self.0.id).await?.unwrap_or_default();
-        Ok(rows.into_iter().map(Meeting).collect())
+        let db = &ctx.state()?.db;
+        let ids = self.set.ids.clone();
+        let by_group = self
+            .set
+            .meetings
+            .get(async {
+                Ok(regroup(batch::meetings_by_group(db, &ids).await?, Meeting::list, |m| m.row.support_group_id))
+            })
+            .await?;
+        Ok(by_group.get(&self.row.id).cloned().unwrap_or_default())
     }
 }
 
-pub struct Meeting(pub meeting::Model);
+#[derive(Clone)]
+pub struct Meeting {
+    row: meeting::Model,
+    set: Arc<MeetingSet>,
+}
+
+#[derive(Default)]
+pub struct MeetingSet {
+    group_ids: Arc<[Uuid]>,
+    groups: Batch<SupportGroup>,
+}
+
+impl Meeting {
+    pub fn list(rows: Vec<meeting::Model>) -> Vec<Meeting> {
+        let set =
+            Arc::new(MeetingSet { group_ids: distinct(rows.iter().map(|r| r.support_group_id)), ..Default::default() });
+        rows.into_iter().map(|row| Meeting { row, set: set.clone() }).collect()
+    }
+
+    pub fn one(row: meeting::Model) -> Meeting {
+        let set = Arc::new(MeetingSet { group_ids: Arc::new([row.support_group_id]), ..Default::default() });
+        Meeting { row, set }
+    }
+
+    pub fn map(rows: HashMap<Uuid, meeting::Model>) -> HashMap<Uuid, Meeting> {
+        Meeting::list(rows.into_values().collect()).into_iter().map(|m| (m.row.id, m)).collect()
+    }
+
+    pub fn model(&self) -> &meeting::Model {
+        &self.row
+    }
+}
 
 #[Object]
 impl Meeting {
     async fn id(&self) -> ID {
-        id(self.0.id)
+        id(self.row.id)
     }
 
     async fn support_group(&self, ctx: &Context<'_>) -> Result<SupportGroup> {
-        let found = ctx.loaders()?.support_group.load_one(self.0.support_group_id).await?;
-        Ok(SupportGroup(found.ok_or_else(|| AppError::internal(anyhow::anyhow!("group row missing")))?))
+        let db = &ctx.state()?.db;
+        let ids = self.set.group_ids.clone();
+        let found =
+            self.set.groups.get(async { Ok(SupportGroup::map(batch::support_groups(db, &ids).await?)) }).await?;
+        Ok(required(&found, self.row.support_group_id, "support group")?)
     }
 
     async fn name(&self) -> &str {
-        &self.0.name
+        &self.row.name
     }
 
     async fn format(&self) -> MeetingFormat {
-        self.0.format
+        self.row.format
     }
 
     /// ISO weekday: 1 = Monday … 7 = Sunday.
     async fn day_of_week(&self) -> i32 {
-        self.0.day_of_week
+        self.row.day_of_week
     }
 
     /// Local start time in the meeting's own time zone, `HH:MM`.
     async fn start_time(&self) -> String {
-        self.0.start_time.format("%H:%M").to_string()
+        self.row.start_time.format("%H:%M").to_string()
     }
 
     async fn duration_minutes(&self) -> i32 {
-        self.0.duration_minutes
+        self.row.duration_minutes
     }
 
     /// IANA time zone, e.g. `America/Chicago`.
     async fn time_zone(&self) -> &str {
-        &self.0.time_zone
+        &self.row.time_zone
     }
 
     async fn address(&self) -> Option<&str> {
-        self.0.address.as_deref()
+        self.row.address.as_deref()
     }
 
     /// Join link for online and hybrid meetings.
     async fn url(&self) -> Option<&str> {
-        self.0.url.as_deref()
+        self.row.url.as_deref()
     }
 
     async fn language(&self) -> &str {
-        &self.0.language
+        &self.row.language
     }
 
     /// Meeting-type codes, e.g. `O` open, `C` closed, `W` women, `DD` dual diagnosis, `A` secular.
     async fn types(&self) -> Vec<&str> {
-        self.0.types.split(',').filter(|t| !t.is_empty()).collect()
+        self.row.types.split(',').filter(|t| !t.is_empty()).collect()
     }
 }
 

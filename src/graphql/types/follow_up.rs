@@ -1,5 +1,8 @@
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
 use crate::graphql::scalars::Date;
 
@@ -7,64 +10,107 @@ use super::{client::Client, id, staff::Staff};
 use crate::{
     domain::{FollowUpOutcome, FollowUpStatus, follow_up::is_overdue},
     entity::follow_up,
-    error::AppError,
-    graphql::context::ContextExt,
+    graphql::{
+        batch::{self, Batch, distinct, required},
+        context::ContextExt,
+    },
 };
 
-pub struct FollowUp(pub follow_up::Model);
+#[derive(Clone)]
+pub struct FollowUp {
+    row: follow_up::Model,
+    set: Arc<FollowUpSet>,
+}
+
+#[derive(Default)]
+pub struct FollowUpSet {
+    client_ids: Arc<[Uuid]>,
+    staff_ids: Arc<[Uuid]>,
+    clients: Batch<Client>,
+    staff: Batch<Staff>,
+}
+
+impl FollowUp {
+    pub fn list(rows: Vec<follow_up::Model>) -> Vec<FollowUp> {
+        let set = Arc::new(FollowUpSet {
+            client_ids: distinct(rows.iter().map(|r| r.client_id)),
+            staff_ids: distinct(rows.iter().filter_map(|r| r.recorded_by)),
+            ..Default::default()
+        });
+        rows.into_iter().map(|row| FollowUp { row, set: set.clone() }).collect()
+    }
+
+    pub fn one(row: follow_up::Model) -> FollowUp {
+        let set = Arc::new(FollowUpSet {
+            client_ids: Arc::new([row.client_id]),
+            staff_ids: row.recorded_by.into_iter().collect(),
+            ..Default::default()
+        });
+        FollowUp { row, set }
+    }
+
+    pub fn model(&self) -> &follow_up::Model {
+        &self.row
+    }
+}
 
 #[Object]
 impl FollowUp {
     async fn id(&self) -> ID {
-        id(self.0.id)
+        id(self.row.id)
     }
 
     async fn version(&self) -> i32 {
-        self.0.version
+        self.row.version
     }
 
     async fn client(&self, ctx: &Context<'_>) -> Result<Client> {
-        let found = ctx.loaders()?.client.load_one(self.0.client_id).await?;
-        Ok(Client(found.ok_or_else(|| AppError::internal(anyhow::anyhow!("client row missing")))?))
+        let db = &ctx.state()?.db;
+        let ids = self.set.client_ids.clone();
+        let found = self.set.clients.get(async { Ok(Client::map(batch::clients(db, &ids).await?)) }).await?;
+        Ok(required(&found, self.row.client_id, "client")?)
     }
 
     async fn due_on(&self) -> Date {
-        Date(self.0.due_on)
+        Date(self.row.due_on)
     }
 
     async fn status(&self) -> FollowUpStatus {
-        self.0.status
+        self.row.status
     }
 
     /// Still scheduled after its due date (in the program's time zone). Derived, never stored.
     async fn overdue(&self, ctx: &Context<'_>) -> Result<bool> {
-        Ok(is_overdue(self.0.status, self.0.due_on, ctx.state()?.today()))
+        Ok(is_overdue(self.row.status, self.row.due_on, ctx.state()?.today()))
     }
 
     /// Days after entering aftercare, for contacts from the schedule.
     async fn schedule_days(&self) -> Option<i32> {
-        self.0.schedule_days
+        self.row.schedule_days
     }
 
     async fn outcome(&self) -> Option<FollowUpOutcome> {
-        self.0.outcome
+        self.row.outcome
     }
 
     async fn attending_support_group(&self) -> Option<bool> {
-        self.0.attending_support_group
+        self.row.attending_support_group
     }
 
     async fn contacted_at(&self) -> Option<DateTime<Utc>> {
-        self.0.contacted_at
+        self.row.contacted_at
     }
 
     async fn note(&self) -> Option<&str> {
-        self.0.note.as_deref()
+        self.row.note.as_deref()
     }
 
     async fn recorded_by(&self, ctx: &Context<'_>) -> Result<Option<Staff>> {
-        let Some(by) = self.0.recorded_by else { return Ok(None) };
-        Ok(ctx.loaders()?.staff.load_one(by).await?.map(Staff))
+        let Some(by) = self.row.recorded_by else { return Ok(None) };
+        let db = &ctx.state()?.db;
+        let ids = self.set.staff_ids.clone();
+        let found = self.set.staff.get(async { Ok(Staff::map(batch::staff(db, &ids).await?)) }).await?;
+        Ok(found.get(&by).cloned())
     }
 }
 

@@ -22,7 +22,12 @@ pub struct ConnectionFields {
 pub type IdConnection<T> = Connection<IdCursor, T, ConnectionFields>;
 
 /// Builds a Relay connection from a page of rows.
-pub fn connection<R, T>(page: Page<R>, id: impl Fn(&R) -> uuid::Uuid, node: impl Fn(R) -> T) -> IdConnection<T>
+/// Builds a Relay connection from a page of rows; `list` wraps the rows as one sibling set.
+pub fn connection<R, T>(
+    page: Page<R>,
+    id: impl Fn(&R) -> uuid::Uuid,
+    list: impl FnOnce(Vec<R>) -> Vec<T>,
+) -> IdConnection<T>
 where
     T: async_graphql::OutputType,
 {
@@ -31,8 +36,13 @@ where
         page.has_next_page,
         ConnectionFields { total_count: page.total_count },
     );
-    conn.edges
-        .extend(page.items.into_iter().map(|row| async_graphql::connection::Edge::new(IdCursor(id(&row)), node(row))));
+    let cursors: Vec<IdCursor> = page.items.iter().map(|row| IdCursor(id(row))).collect();
+    conn.edges.extend(
+        cursors
+            .into_iter()
+            .zip(list(page.items))
+            .map(|(cursor, node)| async_graphql::connection::Edge::new(cursor, node)),
+    );
     conn
 }
 

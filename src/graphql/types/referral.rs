@@ -1,7 +1,8 @@
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
-
-use crate::graphql::scalars::Date;
+use uuid::Uuid;
 
 use super::{
     client::Client,
@@ -12,102 +13,187 @@ use super::{
 use crate::{
     domain::{ReferralStatus, Stage},
     entity::{attendance, referral},
-    error::AppError,
-    graphql::context::ContextExt,
+    graphql::{
+        batch::{self, Batch, distinct, regroup, required},
+        context::ContextExt,
+        scalars::Date,
+    },
 };
 
-pub struct Referral(pub referral::Model);
+#[derive(Clone)]
+pub struct Referral {
+    row: referral::Model,
+    set: Arc<ReferralSet>,
+}
+
+#[derive(Default)]
+pub struct ReferralSet {
+    ids: Arc<[Uuid]>,
+    client_ids: Arc<[Uuid]>,
+    group_ids: Arc<[Uuid]>,
+    meeting_ids: Arc<[Uuid]>,
+    staff_ids: Arc<[Uuid]>,
+    clients: Batch<Client>,
+    groups: Batch<SupportGroup>,
+    meetings: Batch<Meeting>,
+    staff: Batch<Staff>,
+    attendance: Batch<Vec<Attendance>>,
+}
+
+impl Referral {
+    pub fn list(rows: Vec<referral::Model>) -> Vec<Referral> {
+        let set = Arc::new(ReferralSet {
+            ids: distinct(rows.iter().map(|r| r.id)),
+            client_ids: distinct(rows.iter().map(|r| r.client_id)),
+            group_ids: distinct(rows.iter().map(|r| r.support_group_id)),
+            meeting_ids: distinct(rows.iter().filter_map(|r| r.meeting_id)),
+            staff_ids: distinct(rows.iter().map(|r| r.referred_by)),
+            ..Default::default()
+        });
+        rows.into_iter().map(|row| Referral { row, set: set.clone() }).collect()
+    }
+
+    pub fn one(row: referral::Model) -> Referral {
+        let mut list = Referral::list(vec![row.clone()]);
+        list.pop().unwrap_or(Referral { row, set: Arc::default() })
+    }
+
+    pub fn model(&self) -> &referral::Model {
+        &self.row
+    }
+
+    async fn all_attendance(&self, ctx: &Context<'_>) -> Result<Vec<Attendance>> {
+        let db = &ctx.state()?.db;
+        let ids = self.set.ids.clone();
+        let by_referral = self
+            .set
+            .attendance
+            .get(async {
+                Ok(regroup(batch::attendance_by_referral(db, &ids).await?, Attendance::list, |a| a.row.referral_id))
+            })
+            .await?;
+        Ok(by_referral.get(&self.row.id).cloned().unwrap_or_default())
+    }
+}
 
 #[Object]
 impl Referral {
     async fn id(&self) -> ID {
-        id(self.0.id)
+        id(self.row.id)
     }
 
     async fn version(&self) -> i32 {
-        self.0.version
+        self.row.version
     }
 
     async fn client(&self, ctx: &Context<'_>) -> Result<Client> {
-        let found = ctx.loaders()?.client.load_one(self.0.client_id).await?;
-        Ok(Client(found.ok_or_else(|| AppError::internal(anyhow::anyhow!("client row missing")))?))
+        let db = &ctx.state()?.db;
+        let ids = self.set.client_ids.clone();
+        let found = self.set.clients.get(async { Ok(Client::map(batch::clients(db, &ids).await?)) }).await?;
+        Ok(required(&found, self.row.client_id, "client")?)
     }
 
     async fn support_group(&self, ctx: &Context<'_>) -> Result<SupportGroup> {
-        let found = ctx.loaders()?.support_group.load_one(self.0.support_group_id).await?;
-        Ok(SupportGroup(found.ok_or_else(|| AppError::internal(anyhow::anyhow!("group row missing")))?))
+        let db = &ctx.state()?.db;
+        let ids = self.set.group_ids.clone();
+        let found =
+            self.set.groups.get(async { Ok(SupportGroup::map(batch::support_groups(db, &ids).await?)) }).await?;
+        Ok(required(&found, self.row.support_group_id, "support group")?)
     }
 
     async fn meeting(&self, ctx: &Context<'_>) -> Result<Option<Meeting>> {
-        let Some(meeting_id) = self.0.meeting_id else { return Ok(None) };
-        Ok(ctx.loaders()?.meeting.load_one(meeting_id).await?.map(Meeting))
+        let Some(meeting_id) = self.row.meeting_id else { return Ok(None) };
+        let db = &ctx.state()?.db;
+        let ids = self.set.meeting_ids.clone();
+        let found = self.set.meetings.get(async { Ok(Meeting::map(batch::meetings(db, &ids).await?)) }).await?;
+        Ok(found.get(&meeting_id).cloned())
     }
 
     async fn status(&self) -> ReferralStatus {
-        self.0.status
+        self.row.status
     }
 
     /// Why it was declined, discontinued or cancelled.
     async fn status_reason(&self) -> Option<&str> {
-        self.0.status_reason.as_deref()
+        self.row.status_reason.as_deref()
     }
 
     async fn stage_at_referral(&self) -> Stage {
-        self.0.stage_at_referral
+        self.row.stage_at_referral
     }
 
     async fn referred_by(&self, ctx: &Context<'_>) -> Result<Staff> {
-        let found = ctx.loaders()?.staff.load_one(self.0.referred_by).await?;
-        Ok(Staff(found.ok_or_else(|| AppError::internal(anyhow::anyhow!("staff row missing")))?))
+        let db = &ctx.state()?.db;
+        let ids = self.set.staff_ids.clone();
+        let found = self.set.staff.get(async { Ok(Staff::map(batch::staff(db, &ids).await?)) }).await?;
+        Ok(required(&found, self.row.referred_by, "staff")?)
     }
 
     async fn note(&self) -> Option<&str> {
-        self.0.note.as_deref()
+        self.row.note.as_deref()
     }
 
     async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+        self.row.created_at
     }
 
     async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+        self.row.updated_at
     }
 
     /// Meetings attended, oldest first.
     async fn attendance(&self, ctx: &Context<'_>) -> Result<Vec<Attendance>> {
-        let rows = ctx.loaders()?.attendance.load_one(self.0.id).await?.unwrap_or_default();
-        Ok(rows.into_iter().map(Attendance).collect())
+        self.all_attendance(ctx).await
     }
 
     async fn attendance_count(&self, ctx: &Context<'_>) -> Result<i32> {
-        let rows = ctx.loaders()?.attendance.load_one(self.0.id).await?.unwrap_or_default();
-        Ok(i32::try_from(rows.len()).unwrap_or(i32::MAX))
+        Ok(i32::try_from(self.all_attendance(ctx).await?.len()).unwrap_or(i32::MAX))
     }
 }
 
-pub struct Attendance(pub attendance::Model);
+#[derive(Clone)]
+pub struct Attendance {
+    row: attendance::Model,
+    set: Arc<AttendanceSet>,
+}
+
+#[derive(Default)]
+pub struct AttendanceSet {
+    staff_ids: Arc<[Uuid]>,
+    staff: Batch<Staff>,
+}
+
+impl Attendance {
+    pub fn list(rows: Vec<attendance::Model>) -> Vec<Attendance> {
+        let set =
+            Arc::new(AttendanceSet { staff_ids: distinct(rows.iter().map(|r| r.recorded_by)), ..Default::default() });
+        rows.into_iter().map(|row| Attendance { row, set: set.clone() }).collect()
+    }
+}
 
 #[Object]
 impl Attendance {
     async fn id(&self) -> ID {
-        id(self.0.id)
+        id(self.row.id)
     }
 
     async fn attended_on(&self) -> Date {
-        Date(self.0.attended_on)
+        Date(self.row.attended_on)
     }
 
     async fn verified(&self) -> bool {
-        self.0.verified
+        self.row.verified
     }
 
     async fn note(&self) -> Option<&str> {
-        self.0.note.as_deref()
+        self.row.note.as_deref()
     }
 
     async fn recorded_by(&self, ctx: &Context<'_>) -> Result<Staff> {
-        let found = ctx.loaders()?.staff.load_one(self.0.recorded_by).await?;
-        Ok(Staff(found.ok_or_else(|| AppError::internal(anyhow::anyhow!("staff row missing")))?))
+        let db = &ctx.state()?.db;
+        let ids = self.set.staff_ids.clone();
+        let found = self.set.staff.get(async { Ok(Staff::map(batch::staff(db, &ids).await?)) }).await?;
+        Ok(required(&found, self.row.recorded_by, "staff")?)
     }
 }
 

@@ -13,7 +13,7 @@ pub struct SupportGroupRecommendation(pub Recommendation);
 #[Object]
 impl SupportGroupRecommendation {
     async fn support_group(&self) -> SupportGroup {
-        SupportGroup(self.0.group.clone())
+        SupportGroup::one(self.0.group.clone())
     }
 
     /// Plain-language reasons why this group fits.
@@ -23,6 +23,6 @@ impl SupportGroupRecommendation {
 
     /// The group's meetings, the client's language first.
     async fn meetings(&self) -> Vec<Meeting> {
-        self.0.meetings.iter().cloned().map(Meeting).collect()
+        Meeting::list(self.0.meetings.clone())
     }
 }
