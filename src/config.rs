@@ -29,6 +29,10 @@ pub struct Config {
     pub session_absolute_timeout: Duration,
     /// Days after entering AFTERCARE at which follow-up contacts are scheduled.
     pub follow_up_schedule_days: Vec<u32>,
+    /// An active referral with no attendance for this many days is "disengaging".
+    pub disengaged_after_days: u32,
+    /// The program's name, printed on the client's aftercare plan.
+    pub program_name: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +111,8 @@ impl Config {
                 3600 * number(&get, "CONTINUUM_SESSION_ABSOLUTE_HOURS", 8, 1, 24 * 7)?,
             ),
             follow_up_schedule_days,
+            disengaged_after_days: number(&get, "CONTINUUM_DISENGAGED_DAYS", 14, 1, 365)?,
+            program_name: get("CONTINUUM_PROGRAM_NAME").unwrap_or_else(|| "Continuum Recovery Program".into()),
         })
     }
 

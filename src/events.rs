@@ -29,6 +29,7 @@ pub enum CaseloadEventKind {
     AttendanceRecorded,
     FollowUpScheduled,
     FollowUpRecorded,
+    AftercarePlanUpdated,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, SimpleObject)]

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_staff_and_sessions;
 mod m20261127_000002_clinical_core;
+mod m20261127_000003_aftercare_plans;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_staff_and_sessions::Migration),
             Box::new(m20261127_000002_clinical_core::Migration),
+            Box::new(m20261127_000003_aftercare_plans::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! The rules of the domain as plain types and functions, with no I/O: unit-tested without a
 //! database. The service layer is the only place that combines them with storage.
 
+pub mod aftercare;
 pub mod client;
 pub mod episode;
 pub mod follow_up;

@@ -1,6 +1,7 @@
 //! sea-orm entities: rows as the database holds them. No GraphQL here; `graphql/types`
 //! wraps these.
 
+pub mod aftercare_plan;
 pub mod attendance;
 pub mod client;
 pub mod episode;

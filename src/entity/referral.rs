@@ -19,6 +19,8 @@ pub struct Model {
     pub stage_at_referral: Stage,
     pub referred_by: Uuid,
     pub note: Option<String>,
+    /// Attendance goal in meetings per week, from the aftercare plan.
+    pub weekly_goal: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -3,6 +3,7 @@
 use async_graphql::MergedObject;
 
 use super::resolvers::{
+    aftercare::{AftercareMutation, AftercareQuery},
     auth::AuthMutation,
     client::{ClientMutation, ClientQuery},
     directory::{DirectoryMutation, DirectoryQuery},
@@ -13,7 +14,15 @@ use super::resolvers::{
 };
 
 #[derive(MergedObject, Default)]
-pub struct Query(StaffQuery, ClientQuery, FollowUpQuery, DirectoryQuery, ReportQuery);
+pub struct Query(StaffQuery, ClientQuery, FollowUpQuery, DirectoryQuery, ReportQuery, AftercareQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(AuthMutation, StaffMutation, ClientMutation, DirectoryMutation, ReferralMutation, FollowUpMutation);
+pub struct Mutation(
+    AuthMutation,
+    StaffMutation,
+    ClientMutation,
+    DirectoryMutation,
+    ReferralMutation,
+    FollowUpMutation,
+    AftercareMutation,
+);

@@ -1,5 +1,6 @@
 //! HTTP: the GraphQL endpoint and GraphiQL, health and readiness, metrics.
 
+pub mod aftercare_page;
 pub mod graphql;
 pub mod health;
 pub mod metrics;
@@ -31,6 +32,7 @@ pub fn build_router(app: AppState) -> Router {
         .route("/graphql", get(graphql::graphiql).post(graphql::graphql))
         .route("/graphql/ws", get(ws::graphql_ws))
         .route("/reports/follow-ups.csv", get(reports::follow_ups_csv))
+        .route("/clients/{id}/aftercare-plan", get(aftercare_page::page))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))

@@ -227,6 +227,7 @@ pub async fn load(state: &AppState) -> AppResult<Vec<(String, &'static str)>> {
             meeting_id: meeting(abbr),
             status: Some(status),
             note: None,
+            weekly_goal: Some(3),
         };
         match place {
             Place::Rehab => {

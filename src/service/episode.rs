@@ -197,7 +197,7 @@ async fn enter_aftercare(
         .filter(referral::Column::Status.eq(ReferralStatus::Planned))
         .exec(conn)
         .await?;
-    Ok(())
+    crate::service::aftercare::put_into_effect(conn, episode.id, at).await
 }
 
 /// A return to treatment from aftercare: the pending scheduled contacts no longer apply.

@@ -1,6 +1,7 @@
 //! One module per aggregate: load, check the rules and the caller's scope, write in one
 //! transaction. GraphQL resolvers and the HTTP handlers call only these.
 
+pub mod aftercare;
 pub mod client;
 pub mod demo;
 pub mod directory;
@@ -13,3 +14,4 @@ pub mod report;
 pub mod scope;
 pub mod session;
 pub mod staff;
+pub mod worklist;

@@ -25,6 +25,8 @@ pub struct NewReferral {
     pub meeting_id: Option<Uuid>,
     pub status: Option<ReferralStatus>,
     pub note: Option<String>,
+    /// Meetings per week the client aims for.
+    pub weekly_goal: Option<i32>,
 }
 
 pub struct StatusChange {
@@ -72,6 +74,9 @@ pub async fn refer(state: &AppState, viewer: &Viewer, input: NewReferral) -> App
     if let Some(note) = &input.note {
         check_text("note", note, MAX_NOTE_CHARS)?;
     }
+    if let Some(goal) = input.weekly_goal {
+        crate::domain::aftercare::check_weekly_goal(goal)?;
+    }
     let now = state.now();
     let txn = db::begin_write(&state.db).await?;
     let client = crate::service::client::find_visible(&txn, viewer, input.client_id).await?;
@@ -118,6 +123,7 @@ pub async fn refer(state: &AppState, viewer: &Viewer, input: NewReferral) -> App
         stage_at_referral: Set(open_episode.stage),
         referred_by: Set(viewer.staff_id),
         note: Set(input.note),
+        weekly_goal: Set(input.weekly_goal),
         created_at: Set(now),
         updated_at: Set(now),
     }

@@ -1,3 +1,4 @@
+pub mod aftercare;
 pub mod auth;
 pub mod client;
 pub mod directory;

@@ -24,6 +24,7 @@ impl ReferralMutation {
             meeting_id: input.meeting_id.as_ref().map(|id| require_id(id, "meetingId")).transpose()?,
             status: input.status,
             note: input.note,
+            weekly_goal: input.weekly_goal,
         };
         Ok(Referral::one(referrals::refer(ctx.state()?, viewer, referral).await?))
     }

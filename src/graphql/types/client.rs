@@ -6,7 +6,13 @@ use uuid::Uuid;
 
 use crate::graphql::scalars::Date;
 
-use super::{follow_up::FollowUp, id, referral::Referral, staff::Staff};
+use super::{
+    aftercare::{AftercarePlan, ScheduledMeeting},
+    follow_up::FollowUp,
+    id,
+    referral::Referral,
+    staff::Staff,
+};
 use crate::{
     domain::{
         DischargeReason, FollowUpStatus, Gender, LevelOfCare, ReferralStatus, Stage, Substance,
@@ -185,6 +191,23 @@ impl Client {
             .into_iter()
             .filter(|f| status.as_ref().is_none_or(|s| s.contains(&f.model().status)))
             .collect())
+    }
+
+    /// The aftercare plan of the open episode (a draft with version 0 until first saved);
+    /// null without an open episode.
+    async fn aftercare_plan(&self, ctx: &Context<'_>) -> Result<Option<AftercarePlan>> {
+        let state = ctx.state()?;
+        let plan = crate::service::aftercare::plan_for_client(state, ctx.viewer()?, self.row.id).await?;
+        Ok(plan.map(AftercarePlan))
+    }
+
+    /// The concrete meetings of the week holding `weekOf` (Monday to Sunday) from the
+    /// client's planned and active referrals, in order, overlaps flagged.
+    async fn meeting_schedule(&self, ctx: &Context<'_>, week_of: Date) -> Result<Vec<ScheduledMeeting>> {
+        let state = ctx.state()?;
+        let items = crate::service::aftercare::week_of_client(state, self.row.id, week_of.0).await?;
+        let program_tz = state.config.timezone;
+        Ok(items.into_iter().map(|item| ScheduledMeeting { item, program_tz }).collect())
     }
 
     /// The earliest follow-up still scheduled (overdue ones included).

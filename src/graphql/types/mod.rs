@@ -1,6 +1,7 @@
 //! GraphQL object types. Each wraps a service or entity value instead of deriving GraphQL on
 //! database rows, so the schema changes only when we mean it to.
 
+pub mod aftercare;
 pub mod client;
 pub mod directory;
 pub mod follow_up;

@@ -133,6 +133,11 @@ impl Referral {
         self.row.note.as_deref()
     }
 
+    /// Attendance goal in meetings per week, if one is set.
+    async fn weekly_goal(&self) -> Option<i32> {
+        self.row.weekly_goal
+    }
+
     async fn created_at(&self) -> DateTime<Utc> {
         self.row.created_at
     }
@@ -205,6 +210,8 @@ pub struct ReferToSupportGroupInput {
     /// PLANNED or REFERRED (the default).
     pub status: Option<ReferralStatus>,
     pub note: Option<String>,
+    /// Attendance goal in meetings per week ("90 meetings in 90 days" is 7).
+    pub weekly_goal: Option<i32>,
 }
 
 #[derive(InputObject)]

@@ -1,0 +1,163 @@
+use async_graphql::{
+    Context, ID, Object, Result,
+    connection::{Connection, ConnectionNameType, CursorType, Edge, EdgeNameType, EmptyFields},
+};
+use base64::Engine;
+use uuid::Uuid;
+
+use crate::{
+    error::AppError,
+    graphql::{
+        batch,
+        context::ContextExt,
+        cursor::{require_id, target_id},
+        types::{
+            ConnectionFields,
+            aftercare::{AftercarePlan, UpdateAftercarePlanInput, WorklistItem},
+            client::{Client, Episode},
+            follow_up::FollowUp,
+            referral::Referral,
+        },
+    },
+    service::{
+        aftercare::{self, PlanUpdate},
+        pagination::PageRequest,
+        worklist::{self, Item, WorklistKind},
+    },
+};
+
+/// A worklist position: urgency, date and record, so a page boundary survives changes.
+pub struct WorklistCursor(WorklistKind, chrono::NaiveDate, Uuid);
+
+const KINDS: [WorklistKind; 6] = [
+    WorklistKind::FollowUpOverdue,
+    WorklistKind::FollowUpDueToday,
+    WorklistKind::ReferralDisengaging,
+    WorklistKind::AdherenceLow,
+    WorklistKind::AftercareWithoutActiveReferral,
+    WorklistKind::DischargedWithoutFollowUp,
+];
+
+impl CursorType for WorklistCursor {
+    type Error = &'static str;
+
+    fn decode_cursor(s: &str) -> Result<Self, Self::Error> {
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).map_err(|_| "invalid cursor")?;
+        let text = String::from_utf8(bytes).map_err(|_| "invalid cursor")?;
+        let mut parts = text.splitn(3, '|');
+        let kind = parts.next().and_then(|k| k.parse::<usize>().ok()).and_then(|k| KINDS.get(k).copied());
+        let date = parts.next().and_then(|d| d.parse().ok());
+        let id = parts.next().and_then(|i| Uuid::parse_str(i).ok());
+        match (kind, date, id) {
+            (Some(k), Some(d), Some(i)) => Ok(WorklistCursor(k, d, i)),
+            _ => Err("invalid cursor"),
+        }
+    }
+
+    fn encode_cursor(&self) -> String {
+        let kind = KINDS.iter().position(|k| *k == self.0).unwrap_or_default();
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}|{}|{}", self.1, self.2))
+    }
+}
+
+pub struct WorklistConnectionName;
+
+impl ConnectionNameType for WorklistConnectionName {
+    fn type_name<T: async_graphql::OutputType>() -> String {
+        "WorklistConnection".into()
+    }
+}
+
+pub struct WorklistEdgeName;
+
+impl EdgeNameType for WorklistEdgeName {
+    fn type_name<T: async_graphql::OutputType>() -> String {
+        "WorklistEdge".into()
+    }
+}
+
+pub type WorklistConnection =
+    Connection<WorklistCursor, WorklistItem, ConnectionFields, EmptyFields, WorklistConnectionName, WorklistEdgeName>;
+
+#[derive(Default)]
+pub struct AftercareQuery;
+
+#[Object]
+impl AftercareQuery {
+    /// Who needs me today: one item per thing that needs a person, most urgent first.
+    /// A supervisor sees the team's and may narrow it to one counselor.
+    async fn worklist(
+        &self,
+        ctx: &Context<'_>,
+        counselor_id: Option<ID>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<WorklistConnection> {
+        let viewer = ctx.viewer()?;
+        let state = ctx.state()?;
+        let page = PageRequest::new(first, None)?;
+        let after = after
+            .map(|a| WorklistCursor::decode_cursor(&a).map_err(|m| AppError::bad_field("after", m)))
+            .transpose()?;
+        let counselor_id = counselor_id.as_ref().map(|id| require_id(id, "counselorId")).transpose()?;
+        let all = worklist::items(state, viewer, counselor_id).await?;
+        let total = all.len() as u64;
+        let mut rest: Vec<Item> = match after {
+            Some(WorklistCursor(kind, date, id)) => {
+                all.into_iter().filter(|i| i.sort_key() > (kind, date, id)).collect()
+            }
+            None => all,
+        };
+        let has_next = rest.len() as u64 > page.first;
+        rest.truncate(page.first as usize);
+
+        let client_ids: Vec<Uuid> = batch::distinct(rest.iter().map(|i| i.client_id)).to_vec();
+        let clients = Client::map(batch::clients(&state.db, &client_ids).await?);
+        let follow_ups = FollowUp::list(rest.iter().filter_map(|i| i.follow_up.clone()).collect());
+        let referrals = Referral::list(rest.iter().filter_map(|i| i.referral.clone()).collect());
+        let episodes = Episode::list(rest.iter().filter_map(|i| i.episode.clone()).collect());
+        let (mut follow_ups, mut referrals, mut episodes) =
+            (follow_ups.into_iter(), referrals.into_iter(), episodes.into_iter());
+
+        let mut connection =
+            Connection::with_additional_fields(false, has_next, ConnectionFields { total_count: Some(total) });
+        for item in rest {
+            let client = batch::required(&clients, item.client_id, "client")?;
+            let (kind, since, subject) = item.sort_key();
+            let node = WorklistItem {
+                follow_up: item.follow_up.as_ref().and_then(|_| follow_ups.next()),
+                referral: item.referral.as_ref().and_then(|_| referrals.next()),
+                episode: item.episode.as_ref().and_then(|_| episodes.next()),
+                client,
+                item,
+            };
+            connection.edges.push(Edge::new(WorklistCursor(kind, since, subject), node));
+        }
+        Ok(connection)
+    }
+}
+
+#[derive(Default)]
+pub struct AftercareMutation;
+
+#[Object]
+impl AftercareMutation {
+    /// Drafts or revises the aftercare plan of the client's open episode: notes, and the
+    /// weekly attendance goal of each referral. Entering AFTERCARE puts it into effect.
+    async fn update_aftercare_plan(&self, ctx: &Context<'_>, input: UpdateAftercarePlanInput) -> Result<AftercarePlan> {
+        let viewer = ctx.viewer()?;
+        viewer.require_clinical()?;
+        let goals = input
+            .goals
+            .iter()
+            .map(|g| Ok((require_id(&g.referral_id, "goals")?, g.meetings_per_week)))
+            .collect::<Result<Vec<_>, AppError>>()?;
+        let update = PlanUpdate {
+            client_id: target_id(&input.client_id)?,
+            expected_version: input.expected_version,
+            notes: input.notes,
+            goals,
+        };
+        Ok(AftercarePlan(aftercare::update(ctx.state()?, viewer, update).await?))
+    }
+}

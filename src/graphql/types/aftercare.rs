@@ -1,0 +1,267 @@
+use async_graphql::{ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use super::{
+    client::{Client, Episode},
+    directory::Meeting,
+    follow_up::FollowUp,
+    id,
+    referral::Referral,
+};
+use crate::{
+    domain::{MeetingFormat, Stage, aftercare},
+    graphql::scalars::Date,
+    service::{
+        aftercare::{PlanView, ScheduledMeeting as Scheduled},
+        worklist::{Item, WorklistKind},
+    },
+};
+
+/// Attended versus expected meetings over the last four weeks (or since the referral).
+#[derive(SimpleObject, Clone, Copy)]
+pub struct Adherence {
+    pub window_start: Date,
+    pub window_days: i64,
+    pub attended: i64,
+    /// goal × days ÷ 7
+    pub expected: f64,
+    /// attended ÷ expected, two decimals; null before anything is expected.
+    pub rate: Option<f64>,
+}
+
+impl From<aftercare::Adherence> for Adherence {
+    fn from(a: aftercare::Adherence) -> Self {
+        Adherence {
+            window_start: Date(a.window_start),
+            window_days: a.window_days,
+            attended: a.attended,
+            expected: a.expected,
+            rate: a.rate,
+        }
+    }
+}
+
+pub struct AftercarePlan(pub PlanView);
+
+#[Object]
+impl AftercarePlan {
+    /// Null until the plan is first saved.
+    async fn id(&self) -> Option<ID> {
+        self.0.plan.as_ref().map(|p| id(p.id))
+    }
+
+    /// Pass back as `expectedVersion`; 0 before the plan is first saved.
+    async fn version(&self) -> i32 {
+        self.0.plan.as_ref().map_or(0, |p| p.version)
+    }
+
+    async fn notes(&self) -> &str {
+        self.0.plan.as_ref().map_or("", |p| p.notes.as_str())
+    }
+
+    /// Whether the client is in AFTERCARE, so the plan applies.
+    async fn in_effect(&self) -> bool {
+        self.0.episode.stage == Stage::Aftercare
+    }
+
+    /// When the plan took effect (entry into AFTERCARE).
+    async fn effective_at(&self) -> Option<DateTime<Utc>> {
+        self.0.plan.as_ref().and_then(|p| p.effective_at)
+    }
+
+    async fn updated_at(&self) -> Option<DateTime<Utc>> {
+        self.0.plan.as_ref().map(|p| p.updated_at)
+    }
+
+    async fn episode(&self) -> Episode {
+        Episode::one(self.0.episode.clone())
+    }
+
+    /// The planned and active referrals of the episode, with their meetings and goals.
+    async fn referrals(&self) -> Vec<PlannedReferral> {
+        let referrals = Referral::list(self.0.referrals.clone());
+        referrals
+            .into_iter()
+            .map(|r| {
+                let adherence = self.0.adherence.get(&r.model().id).copied().map(Adherence::from);
+                PlannedReferral { referral: r, adherence }
+            })
+            .collect()
+    }
+
+    /// The follow-up schedule of this episode: the contacts once in aftercare.
+    async fn follow_ups(&self) -> Vec<FollowUp> {
+        FollowUp::list(self.0.follow_ups.clone())
+    }
+
+    /// Days after entering aftercare at which contacts are scheduled (the program's setting).
+    async fn follow_up_schedule_days(&self, ctx: &async_graphql::Context<'_>) -> async_graphql::Result<Vec<u32>> {
+        use crate::graphql::context::ContextExt;
+        Ok(ctx.state()?.config.follow_up_schedule_days.clone())
+    }
+
+    /// The client's adherence across referrals with a goal.
+    async fn adherence(&self) -> Option<Adherence> {
+        self.0.client_adherence().map(Adherence::from)
+    }
+}
+
+pub struct PlannedReferral {
+    referral: Referral,
+    adherence: Option<Adherence>,
+}
+
+#[Object]
+impl PlannedReferral {
+    async fn referral(&self) -> &Referral {
+        &self.referral
+    }
+
+    /// Attendance goal, meetings per week.
+    async fn meetings_per_week(&self) -> Option<i32> {
+        self.referral.model().weekly_goal
+    }
+
+    /// Null for a referral without a goal, or not yet active.
+    async fn adherence(&self) -> Option<Adherence> {
+        self.adherence
+    }
+}
+
+#[derive(InputObject)]
+pub struct ReferralGoalInput {
+    pub referral_id: ID,
+    /// Meetings per week; null clears the goal.
+    pub meetings_per_week: Option<i32>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateAftercarePlanInput {
+    pub client_id: ID,
+    /// 0 to save the plan for the first time.
+    pub expected_version: i32,
+    pub notes: Option<String>,
+    #[graphql(default)]
+    pub goals: Vec<ReferralGoalInput>,
+}
+
+/// One meeting on a concrete day, in the meeting's own time zone and in the program's.
+pub struct ScheduledMeeting {
+    pub item: Scheduled,
+    pub program_tz: chrono_tz::Tz,
+}
+
+#[Object]
+impl ScheduledMeeting {
+    async fn meeting(&self) -> Meeting {
+        Meeting::one(self.item.meeting.clone())
+    }
+
+    async fn referral(&self) -> Referral {
+        Referral::one(self.item.referral.clone())
+    }
+
+    /// The meeting's date where it is held.
+    async fn date(&self) -> Date {
+        Date(self.item.date)
+    }
+
+    async fn day_name(&self) -> &'static str {
+        use chrono::Datelike;
+        aftercare::weekday_name(self.item.date.weekday())
+    }
+
+    async fn starts_at(&self) -> DateTime<Utc> {
+        self.item.slot.starts_at
+    }
+
+    async fn ends_at(&self) -> DateTime<Utc> {
+        self.item.slot.ends_at
+    }
+
+    async fn time_zone(&self) -> &str {
+        self.item.meeting_tz.name()
+    }
+
+    /// `HH:MM` in the meeting's time zone.
+    async fn local_start(&self) -> String {
+        self.item.slot.starts_at.with_timezone(&self.item.meeting_tz).format("%H:%M").to_string()
+    }
+
+    async fn local_end(&self) -> String {
+        self.item.slot.ends_at.with_timezone(&self.item.meeting_tz).format("%H:%M").to_string()
+    }
+
+    /// The date in the program's time zone.
+    async fn program_date(&self) -> Date {
+        Date(self.item.slot.starts_at.with_timezone(&self.program_tz).date_naive())
+    }
+
+    /// `HH:MM` in the program's time zone.
+    async fn program_start(&self) -> String {
+        self.item.slot.starts_at.with_timezone(&self.program_tz).format("%H:%M").to_string()
+    }
+
+    async fn program_end(&self) -> String {
+        self.item.slot.ends_at.with_timezone(&self.program_tz).format("%H:%M").to_string()
+    }
+
+    async fn format(&self) -> MeetingFormat {
+        self.item.meeting.format
+    }
+
+    async fn address(&self) -> Option<&str> {
+        self.item.meeting.address.as_deref()
+    }
+
+    /// Join link for online and hybrid meetings.
+    async fn url(&self) -> Option<&str> {
+        self.item.meeting.url.as_deref()
+    }
+
+    /// Another meeting of this week overlaps this one.
+    async fn overlaps(&self) -> bool {
+        self.item.overlaps
+    }
+}
+
+/// Something on a counselor's worklist: why, since when, the client and the record to open.
+pub struct WorklistItem {
+    pub item: Item,
+    pub client: Client,
+    pub follow_up: Option<FollowUp>,
+    pub referral: Option<Referral>,
+    pub episode: Option<Episode>,
+}
+
+#[Object]
+impl WorklistItem {
+    async fn kind(&self) -> WorklistKind {
+        self.item.kind
+    }
+
+    /// In plain words, why this needs a person.
+    async fn reason(&self) -> &str {
+        &self.item.reason
+    }
+
+    async fn since(&self) -> Date {
+        Date(self.item.since)
+    }
+
+    async fn client(&self) -> &Client {
+        &self.client
+    }
+
+    async fn follow_up(&self) -> Option<&FollowUp> {
+        self.follow_up.as_ref()
+    }
+
+    async fn referral(&self) -> Option<&Referral> {
+        self.referral.as_ref()
+    }
+
+    async fn episode(&self) -> Option<&Episode> {
+        self.episode.as_ref()
+    }
+}

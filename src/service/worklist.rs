@@ -1,0 +1,222 @@
+//! The worklist: who needs a person today, most urgent first. One item per thing to do,
+//! each with its reason, the date it has been true since, the client and the record to
+//! open. A handful of set-based queries over the caller's visible clients, whatever the
+//! caseload size.
+
+use std::collections::HashMap;
+
+use async_graphql::Enum;
+use chrono::NaiveDate;
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    sea_query::{Expr, Func, Query},
+};
+use uuid::Uuid;
+
+use crate::{
+    auth::Viewer,
+    domain::{DischargeReason, FollowUpStatus, ReferralStatus, Stage, aftercare},
+    entity::{attendance, client, episode, follow_up, referral},
+    error::AppResult,
+    service::{aftercare::adherence_of, scope},
+    state::AppState,
+};
+
+/// In order of urgency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Enum)]
+pub enum WorklistKind {
+    FollowUpOverdue,
+    FollowUpDueToday,
+    ReferralDisengaging,
+    AdherenceLow,
+    AftercareWithoutActiveReferral,
+    DischargedWithoutFollowUp,
+}
+
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub kind: WorklistKind,
+    pub reason: String,
+    pub since: NaiveDate,
+    pub client_id: Uuid,
+    pub follow_up: Option<follow_up::Model>,
+    pub referral: Option<referral::Model>,
+    pub episode: Option<episode::Model>,
+}
+
+impl Item {
+    /// The record to open; with the kind and date, the item's place in the order.
+    pub fn subject_id(&self) -> Uuid {
+        self.follow_up
+            .as_ref()
+            .map(|f| f.id)
+            .or(self.referral.as_ref().map(|r| r.id))
+            .or(self.episode.as_ref().map(|e| e.id))
+            .unwrap_or(self.client_id)
+    }
+
+    pub fn sort_key(&self) -> (WorklistKind, NaiveDate, Uuid) {
+        (self.kind, self.since, self.subject_id())
+    }
+}
+
+/// Everything on the caller's worklist (optionally one counselor's), most urgent first.
+pub async fn items(state: &AppState, viewer: &Viewer, counselor_id: Option<Uuid>) -> AppResult<Vec<Item>> {
+    let mut clients = Condition::all().add(scope::visible_clients(viewer)?);
+    if let Some(id) = counselor_id {
+        clients = clients.add(client::Column::PrimaryCounselorId.eq(id));
+    }
+    let client_ids = client::Entity::find().select_only().column(client::Column::Id).filter(clients).into_query();
+    let today = state.today();
+    let db = &state.db;
+    let mut out = Vec::new();
+
+    // Follow-ups overdue or due today.
+    let due = follow_up::Entity::find()
+        .filter(follow_up::Column::ClientId.in_subquery(client_ids.clone()))
+        .filter(follow_up::Column::Status.eq(FollowUpStatus::Scheduled))
+        .filter(follow_up::Column::DueOn.lte(today))
+        .all(db)
+        .await?;
+    for f in due {
+        let (kind, reason) = if f.due_on < today {
+            let days = (today - f.due_on).num_days();
+            (WorklistKind::FollowUpOverdue, format!("follow-up was due {} ({days} day(s) ago)", f.due_on))
+        } else {
+            (WorklistKind::FollowUpDueToday, "follow-up is due today".to_owned())
+        };
+        out.push(Item {
+            kind,
+            reason,
+            since: f.due_on,
+            client_id: f.client_id,
+            follow_up: Some(f),
+            referral: None,
+            episode: None,
+        });
+    }
+
+    // Active referrals: disengaging, or under half their attendance goal.
+    let active = referral::Entity::find()
+        .filter(referral::Column::ClientId.in_subquery(client_ids.clone()))
+        .filter(referral::Column::Status.is_in([ReferralStatus::Referred, ReferralStatus::Engaged]))
+        .all(db)
+        .await?;
+    let ids: Vec<Uuid> = active.iter().map(|r| r.id).collect();
+    let last_attended: HashMap<Uuid, NaiveDate> = attendance::Entity::find()
+        .select_only()
+        .column(attendance::Column::ReferralId)
+        .column_as(Expr::from(Func::max(Expr::col(attendance::Column::AttendedOn))), "last")
+        .filter(attendance::Column::ReferralId.is_in(ids.iter().copied()))
+        .group_by(attendance::Column::ReferralId)
+        .into_tuple::<(Uuid, NaiveDate)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let window_start = today - chrono::Days::new(aftercare::ADHERENCE_WINDOW_DAYS as u64);
+    let recent = crate::service::aftercare::attendance_dates(db, &ids, window_start).await?;
+    let adherence = adherence_of(&active, &recent, today, |t| state.local_date(t));
+    let disengaged_after = i64::from(state.config.disengaged_after_days);
+    for r in &active {
+        let referred_on = state.local_date(r.created_at);
+        let last = last_attended.get(&r.id).copied();
+        let quiet_since = last.unwrap_or(referred_on);
+        if (today - quiet_since).num_days() >= disengaged_after {
+            let reason = match last {
+                Some(day) => format!("no attendance recorded since {day}"),
+                None => format!("no attendance recorded since the referral on {referred_on}"),
+            };
+            out.push(Item {
+                kind: WorklistKind::ReferralDisengaging,
+                reason,
+                since: quiet_since,
+                client_id: r.client_id,
+                follow_up: None,
+                referral: Some(r.clone()),
+                episode: None,
+            });
+        }
+        if let (Some(a), Some(goal)) = (adherence.get(&r.id), r.weekly_goal)
+            && let Some(rate) = a.rate
+            && rate < 0.5
+        {
+            out.push(Item {
+                kind: WorklistKind::AdherenceLow,
+                reason: format!(
+                    "attended {} of {} expected meetings ({goal} a week) since {}: {:.0} %",
+                    a.attended,
+                    a.expected,
+                    a.window_start,
+                    rate * 100.0
+                ),
+                since: a.window_start,
+                client_id: r.client_id,
+                follow_up: None,
+                referral: Some(r.clone()),
+                episode: None,
+            });
+        }
+    }
+
+    // In aftercare with no active referral.
+    let with_active_referral = Query::select()
+        .column(referral::Column::ClientId)
+        .from(referral::Entity)
+        .and_where(referral::Column::Status.is_in([ReferralStatus::Referred, ReferralStatus::Engaged]))
+        .to_owned();
+    let unsupported = episode::Entity::find()
+        .filter(episode::Column::ClientId.in_subquery(client_ids.clone()))
+        .filter(episode::Column::DischargedAt.is_null())
+        .filter(episode::Column::Stage.eq(Stage::Aftercare))
+        .filter(episode::Column::ClientId.not_in_subquery(with_active_referral))
+        .all(db)
+        .await?;
+    for e in unsupported {
+        let since = state.local_date(e.stage_entered_at);
+        out.push(Item {
+            kind: WorklistKind::AftercareWithoutActiveReferral,
+            reason: format!("in aftercare since {since} with no active support-group referral"),
+            since,
+            client_id: e.client_id,
+            follow_up: None,
+            referral: None,
+            episode: Some(e),
+        });
+    }
+
+    // Discharged in the last 30 days with nothing scheduled.
+    let with_scheduled = Query::select()
+        .column(follow_up::Column::ClientId)
+        .from(follow_up::Entity)
+        .and_where(follow_up::Column::Status.eq(FollowUpStatus::Scheduled))
+        .to_owned();
+    let with_open_episode = Query::select()
+        .column(episode::Column::ClientId)
+        .from(episode::Entity)
+        .and_where(episode::Column::DischargedAt.is_null())
+        .to_owned();
+    let discharged = episode::Entity::find()
+        .filter(episode::Column::ClientId.in_subquery(client_ids))
+        .filter(episode::Column::DischargedAt.gte(state.now() - chrono::Duration::days(30)))
+        .filter(episode::Column::DischargeReason.ne(DischargeReason::Deceased))
+        .filter(episode::Column::ClientId.not_in_subquery(with_scheduled))
+        .filter(episode::Column::ClientId.not_in_subquery(with_open_episode))
+        .all(db)
+        .await?;
+    for e in discharged {
+        let since = e.discharged_at.map(|t| state.local_date(t)).unwrap_or(today);
+        out.push(Item {
+            kind: WorklistKind::DischargedWithoutFollowUp,
+            reason: format!("discharged on {since} with no follow-up scheduled"),
+            since,
+            client_id: e.client_id,
+            follow_up: None,
+            referral: None,
+            episode: Some(e),
+        });
+    }
+
+    out.sort_by_key(Item::sort_key);
+    Ok(out)
+}
