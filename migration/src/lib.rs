@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_staff_and_sessions;
 mod m20261127_000002_clinical_core;
 mod m20261127_000003_aftercare_plans;
+mod m20261127_000004_privacy;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_staff_and_sessions::Migration),
             Box::new(m20261127_000002_clinical_core::Migration),
             Box::new(m20261127_000003_aftercare_plans::Migration),
+            Box::new(m20261127_000004_privacy::Migration),
         ]
     }
 }

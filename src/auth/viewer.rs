@@ -13,6 +13,10 @@ pub struct Viewer {
     pub staff_id: Uuid,
     pub role: Role,
     pub session_id: Uuid,
+    /// When the request was authenticated: emergency grants are judged at this instant.
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// The request's id, carried into the audit trail.
+    pub request_id: Option<String>,
 }
 
 /// What the request's `Authorization` header amounted to.

@@ -3,7 +3,12 @@
 
 pub mod aftercare_plan;
 pub mod attendance;
+pub mod audit_event;
+pub mod audit_head;
 pub mod client;
+pub mod consent;
+pub mod disclosure;
+pub mod emergency_grant;
 pub mod episode;
 pub mod follow_up;
 pub mod meeting;

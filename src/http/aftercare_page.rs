@@ -4,6 +4,7 @@
 
 use askama::Template;
 use axum::{
+    Extension,
     extract::{Path, State},
     http::{HeaderMap, header},
     response::{Html, IntoResponse, Response},
@@ -13,13 +14,14 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use super::{
     HttpState,
     reports::{bearer_viewer, error_response},
+    request::RequestId,
 };
 use crate::{
     domain::{FollowUpStatus, aftercare::weekday_name},
     entity::{staff, support_group},
     error::{AppError, AppResult},
     graphql::batch,
-    service::{aftercare, client::find_visible},
+    service::{aftercare, audit, client::find_visible},
 };
 
 struct WeekView {
@@ -61,8 +63,13 @@ struct PlanPage {
     notes: String,
 }
 
-pub async fn page(State(state): State<HttpState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    match render(&state, &headers, &id).await {
+pub async fn page(
+    State(state): State<HttpState>,
+    Extension(request_id): Extension<RequestId>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    match render(&state, &headers, &id, request_id).await {
         Ok(html) => (
             [
                 (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'"),
@@ -76,12 +83,33 @@ pub async fn page(State(state): State<HttpState>, headers: HeaderMap, Path(id): 
     }
 }
 
-async fn render(state: &HttpState, headers: &HeaderMap, id: &str) -> AppResult<String> {
-    let viewer = bearer_viewer(state, headers).await?;
-    viewer.require_clinical()?;
+async fn render(state: &HttpState, headers: &HeaderMap, id: &str, request_id: RequestId) -> AppResult<String> {
+    let viewer = bearer_viewer(state, headers, request_id).await?;
     let app = &state.app;
-    let id = uuid::Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
-    let client = find_visible(&app.db, &viewer, id).await?;
+    let id = uuid::Uuid::parse_str(id).ok();
+    let found = match (viewer.require_clinical(), id) {
+        (Err(err), _) => Err(err),
+        (Ok(()), None) => Err(AppError::NotFound),
+        (Ok(()), Some(id)) => find_visible(&app.db, &viewer, id).await,
+    };
+    let client = match found {
+        Ok(client) => client,
+        Err(err) => {
+            if matches!(err, AppError::NotFound | AppError::Forbidden(_)) {
+                audit::record(
+                    app,
+                    vec![audit::Event::by(&viewer, "aftercarePlanPage", id, audit::AuditOutcome::Denied)],
+                )
+                .await?;
+            }
+            return Err(err);
+        }
+    };
+    audit::record(
+        app,
+        vec![audit::Event::by(&viewer, "aftercarePlanPage", Some(client.id), audit::AuditOutcome::Allowed)],
+    )
+    .await?;
     let counselor = staff::Entity::find_by_id(client.primary_counselor_id).one(&app.db).await?;
     let plan = aftercare::plan_for_client(app, &viewer, client.id).await?;
     let today = app.today();

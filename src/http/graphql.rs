@@ -10,7 +10,12 @@ use axum::{
 };
 
 use super::{HttpState, request::RequestId};
-use crate::{error::AppError, service::session};
+use crate::{
+    auth::Auth,
+    error::AppError,
+    graphql::context::AuditTrail,
+    service::{audit, session},
+};
 
 pub async fn graphiql(State(state): State<HttpState>) -> Response {
     if state.app.config.is_production() {
@@ -27,11 +32,20 @@ pub async fn graphql(
 ) -> GraphQLResponse {
     let header = headers.get(AUTHORIZATION).map(|v| v.to_str().unwrap_or_default());
     let auth = match session::authenticate(&state.app, header).await {
-        Ok(auth) => auth,
+        Ok(Auth::Staff(mut viewer)) => {
+            viewer.request_id = Some(request_id.0.clone());
+            Auth::Staff(viewer)
+        }
+        Ok(other) => other,
         Err(err) => return single_error(err),
     };
-    let request = request.into_inner().data(auth).data(request_id);
+    let trail = AuditTrail::default();
+    let request = request.into_inner().data(auth).data(request_id).data(trail.clone());
     let mut response = state.schema.execute_batch(request).await;
+    // Nothing read leaves without its audit events on record.
+    if let Err(err) = audit::record(&state.app, trail.take()).await {
+        return single_error(err);
+    }
     match &mut response {
         BatchResponse::Single(r) => add_default_codes(r),
         BatchResponse::Batch(rs) => rs.iter_mut().for_each(add_default_codes),

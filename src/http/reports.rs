@@ -2,6 +2,7 @@
 //! follow-up report for funders, with the same visibility as the GraphQL report.
 
 use axum::{
+    Extension,
     extract::{Query, State},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
@@ -10,12 +11,13 @@ use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 
-use super::HttpState;
+use super::{HttpState, request::RequestId};
 use crate::{
     auth::Auth,
     entity::staff,
     error::AppError,
     service::{
+        audit,
         report::{FollowUpFigures, follow_up_report},
         session,
     },
@@ -52,10 +54,17 @@ pub fn error_response(err: AppError) -> Response {
 }
 
 /// The caller behind a bearer token, for the plain HTTP endpoints.
-pub async fn bearer_viewer(state: &HttpState, headers: &HeaderMap) -> Result<crate::auth::Viewer, AppError> {
+pub async fn bearer_viewer(
+    state: &HttpState,
+    headers: &HeaderMap,
+    request_id: RequestId,
+) -> Result<crate::auth::Viewer, AppError> {
     let header = headers.get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or_default());
     match session::authenticate(&state.app, header).await? {
-        Auth::Staff(viewer) => Ok(viewer),
+        Auth::Staff(mut viewer) => {
+            viewer.request_id = Some(request_id.0);
+            Ok(viewer)
+        }
         Auth::Anonymous | Auth::Rejected => Err(AppError::Unauthenticated),
     }
 }
@@ -68,10 +77,11 @@ fn date(field: &'static str, value: Option<&str>) -> Result<NaiveDate, AppError>
 
 pub async fn follow_ups_csv(
     State(state): State<HttpState>,
+    Extension(request_id): Extension<RequestId>,
     headers: HeaderMap,
     Query(params): Query<Params>,
 ) -> Response {
-    match render(&state, &headers, params).await {
+    match render(&state, &headers, params, request_id).await {
         Ok(csv) => (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -152,8 +162,18 @@ fn row(id: &str, name: &str, f: &FollowUpFigures) -> Vec<String> {
     ]
 }
 
-async fn render(state: &HttpState, headers: &HeaderMap, params: Params) -> Result<String, AppError> {
-    let viewer = bearer_viewer(state, headers).await?;
+async fn render(
+    state: &HttpState,
+    headers: &HeaderMap,
+    params: Params,
+    request_id: RequestId,
+) -> Result<String, AppError> {
+    let viewer = bearer_viewer(state, headers, request_id).await?;
+    if let Err(err) = viewer.require_clinical() {
+        audit::record(&state.app, vec![audit::Event::by(&viewer, "followUpsCsv", None, audit::AuditOutcome::Denied)])
+            .await?;
+        return Err(err);
+    }
     let from = date("from", params.from.as_deref())?;
     let to = date("to", params.to.as_deref())?;
     let counselor_id = params
@@ -178,5 +198,7 @@ async fn render(state: &HttpState, headers: &HeaderMap, params: Params) -> Resul
     }
     write(&mut writer, row("TOTAL", "All counselors", &report.total))?;
     let bytes = writer.into_inner().map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
+    audit::record(&state.app, vec![audit::Event::by(&viewer, "followUpsCsv", None, audit::AuditOutcome::Allowed)])
+        .await?;
     String::from_utf8(bytes).map_err(AppError::internal)
 }

@@ -204,6 +204,7 @@ pub async fn update(state: &AppState, viewer: &Viewer, input: PlanUpdate) -> App
         }
     }
     let result = view(state, &txn, episode).await?;
+    crate::service::audit::change(&txn, state, viewer, "updateAftercarePlan", client.id).await?;
     txn.commit().await?;
     state
         .events

@@ -127,6 +127,7 @@ pub async fn register(state: &AppState, viewer: &Viewer, input: NewClient) -> Ap
     }
     .insert(&txn)
     .await?;
+    crate::service::audit::change(&txn, state, viewer, "registerClient", created.id).await?;
     txn.commit().await?;
     state
         .events
@@ -184,6 +185,7 @@ pub async fn update(
         model.language = Set(optional_language(v)?);
     }
     let updated = save_versioned(&txn, id, model, current.version, state.now()).await?;
+    crate::service::audit::change(&txn, state, viewer, "updateClient", updated.id).await?;
     txn.commit().await?;
     state
         .events
@@ -237,6 +239,7 @@ pub async fn reassign(
     let mut model: client::ActiveModel = current.into();
     model.primary_counselor_id = Set(counselor_id);
     let updated = save_versioned(&txn, client_id, model, version, state.now()).await?;
+    crate::service::audit::change(&txn, state, viewer, "reassignClient", updated.id).await?;
     txn.commit().await?;
     state
         .events

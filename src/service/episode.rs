@@ -105,6 +105,7 @@ pub async fn admit(state: &AppState, viewer: &Viewer, input: Admission) -> AppRe
     if input.stage == Stage::Aftercare {
         enter_aftercare(state, &txn, &episode, viewer.staff_id, admitted_at).await?;
     }
+    crate::service::audit::change(&txn, state, viewer, "admitClient", episode.client_id).await?;
     txn.commit().await?;
     state
         .events
@@ -258,6 +259,7 @@ pub async fn change_stage(state: &AppState, viewer: &Viewer, input: StageMove) -
     if input.stage == Stage::Aftercare {
         enter_aftercare(state, &txn, &episode, viewer.staff_id, now).await?;
     }
+    crate::service::audit::change(&txn, state, viewer, "changeStage", episode.client_id).await?;
     txn.commit().await?;
     state
         .events
@@ -303,6 +305,7 @@ pub async fn discharge(state: &AppState, viewer: &Viewer, input: Discharge) -> A
         close_everything_open(&txn, current.client_id, now).await?;
     }
     let episode = episode::Entity::find_by_id(current.id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    crate::service::audit::change(&txn, state, viewer, "dischargeClient", current.client_id).await?;
     txn.commit().await?;
     state
         .events

@@ -97,6 +97,7 @@ pub async fn schedule(state: &AppState, viewer: &Viewer, input: NewFollowUp) -> 
     }
     .insert(&txn)
     .await?;
+    crate::service::audit::change(&txn, state, viewer, "scheduleFollowUp", created.client_id).await?;
     txn.commit().await?;
     state
         .events
@@ -145,6 +146,7 @@ pub async fn record(state: &AppState, viewer: &Viewer, input: Contact) -> AppRes
         return Err(stale("follow-up", current.version));
     }
     let follow_up = follow_up::Entity::find_by_id(current.id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    crate::service::audit::change(&txn, state, viewer, "recordFollowUp", follow_up.client_id).await?;
     txn.commit().await?;
     state
         .events

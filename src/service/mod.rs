@@ -2,6 +2,7 @@
 //! transaction. GraphQL resolvers and the HTTP handlers call only these.
 
 pub mod aftercare;
+pub mod audit;
 pub mod client;
 pub mod demo;
 pub mod directory;

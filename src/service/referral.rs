@@ -134,6 +134,7 @@ pub async fn refer(state: &AppState, viewer: &Viewer, input: NewReferral) -> App
         Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => return Err(one_open_referral()),
         Err(e) => return Err(e.into()),
     };
+    crate::service::audit::change(&txn, state, viewer, "referToSupportGroup", referral.client_id).await?;
     txn.commit().await?;
     state
         .events
@@ -182,6 +183,7 @@ pub async fn update_status(state: &AppState, viewer: &Viewer, input: StatusChang
     }
     check_move(current.status, input.status, input.reason.as_deref())?;
     let updated = set_status(&txn, &current, input.status, input.reason, state.now()).await?;
+    crate::service::audit::change(&txn, state, viewer, "updateReferralStatus", updated.client_id).await?;
     txn.commit().await?;
     state
         .events
@@ -233,6 +235,7 @@ pub async fn record_attendance(state: &AppState, viewer: &Viewer, input: NewAtte
     } else {
         current
     };
+    crate::service::audit::change(&txn, state, viewer, "recordAttendance", referral.client_id).await?;
     txn.commit().await?;
     state
         .events

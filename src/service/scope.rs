@@ -4,6 +4,7 @@
 //! - COUNSELOR: clients whose primary counselor they are.
 //! - SUPERVISOR: those of every counselor they supervise, and their own.
 //! - ADMIN: none (`FORBIDDEN`): IT is not treatment.
+//! - Anyone clinical: also the clients an emergency-access grant opens to them, while it lasts.
 
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
@@ -14,18 +15,39 @@ use uuid::Uuid;
 use crate::{
     auth::Viewer,
     domain::Role,
-    entity::{client, staff},
+    entity::{client, emergency_grant, staff},
     error::AppResult,
 };
 
 /// The condition on the `clients` table for the caller's visible clients.
 pub fn visible_clients(viewer: &Viewer) -> AppResult<Condition> {
     viewer.require_clinical()?;
+    let mine = Condition::any().add(client::Column::PrimaryCounselorId.eq(viewer.staff_id));
+    let mine = match viewer.role {
+        Role::Supervisor => mine.add(client::Column::PrimaryCounselorId.in_subquery(team_of(viewer.staff_id))),
+        _ => mine,
+    };
+    Ok(mine.add(client::Column::Id.in_subquery(emergency_clients(viewer))))
+}
+
+/// Clients opened to the caller by an emergency-access grant in force now.
+pub fn emergency_clients(viewer: &Viewer) -> SelectStatement {
+    Query::select()
+        .column(emergency_grant::Column::ClientId)
+        .from(emergency_grant::Entity)
+        .and_where(emergency_grant::Column::StaffId.eq(viewer.staff_id))
+        .and_where(emergency_grant::Column::GrantedAt.lte(viewer.at))
+        .and_where(emergency_grant::Column::ExpiresAt.gt(viewer.at))
+        .to_owned()
+}
+
+/// The caller's own caseload (or team), without emergency grants.
+pub fn own_clients(viewer: &Viewer) -> AppResult<Condition> {
+    viewer.require_clinical()?;
+    let mine = Condition::any().add(client::Column::PrimaryCounselorId.eq(viewer.staff_id));
     Ok(match viewer.role {
-        Role::Supervisor => Condition::any()
-            .add(client::Column::PrimaryCounselorId.eq(viewer.staff_id))
-            .add(client::Column::PrimaryCounselorId.in_subquery(team_of(viewer.staff_id))),
-        _ => Condition::all().add(client::Column::PrimaryCounselorId.eq(viewer.staff_id)),
+        Role::Supervisor => mine.add(client::Column::PrimaryCounselorId.in_subquery(team_of(viewer.staff_id))),
+        _ => mine,
     })
 }
 

@@ -15,6 +15,7 @@ use crate::{
     domain::staff::normalize_email,
     entity::{refresh_token, session_family, staff},
     error::{AppError, AppResult},
+    service::audit,
     state::AppState,
 };
 
@@ -54,14 +55,32 @@ fn session_ended(state: &AppState, family: &session_family::Model, now: DateTime
     }
 }
 
-pub async fn login(state: &AppState, email: &str, password_given: String) -> AppResult<Issued> {
+pub async fn login(
+    state: &AppState,
+    email: &str,
+    password_given: String,
+    request_id: Option<String>,
+) -> AppResult<Issued> {
     let found =
         staff::Entity::find().filter(staff::Column::EmailNormalized.eq(normalize_email(email))).one(&state.db).await?;
     let matches = password::verify(password_given, found.as_ref().map(|s| s.password_hash.clone())).await?;
     let member = match found {
         Some(member) if matches && member.active => member,
-        _ => {
+        other => {
             tracing::info!(event = "login_failed", "sign-in refused");
+            let event = audit::Event {
+                staff_id: other.as_ref().map(|m| m.id),
+                staff_role: other.as_ref().map(|m| m.role),
+                action: "login".into(),
+                field: Some("login".into()),
+                client_id: None,
+                outcome: audit::AuditOutcome::Failed,
+                request_id,
+                detail: Some(
+                    if other.is_some() { "wrong password or inactive account" } else { "unknown email" }.into(),
+                ),
+            };
+            audit::record(state, vec![event]).await?;
             return Err(AppError::InvalidCredentials);
         }
     };
@@ -80,6 +99,8 @@ pub async fn login(state: &AppState, email: &str, password_given: String) -> App
     .insert(&txn)
     .await?;
     let refresh_token = insert_refresh_token(&txn, family_id, now).await?;
+    audit::append(&txn, state, vec![staff_event(&member, "login", audit::AuditOutcome::Allowed, request_id, None)])
+        .await?;
     txn.commit().await?;
     tracing::info!(event = "login", staff_id = %member.id, "signed in");
     issue(state, member, family_id, refresh_token, now)
@@ -99,6 +120,46 @@ async fn insert_refresh_token(conn: &impl ConnectionTrait, family_id: Uuid, now:
     Ok(token)
 }
 
+fn staff_event(
+    member: &staff::Model,
+    action: &str,
+    outcome: audit::AuditOutcome,
+    request_id: Option<String>,
+    detail: Option<&str>,
+) -> audit::Event {
+    audit::Event {
+        staff_id: Some(member.id),
+        staff_role: Some(member.role),
+        action: action.into(),
+        field: Some(action.into()),
+        client_id: None,
+        outcome,
+        request_id,
+        detail: detail.map(Into::into),
+    }
+}
+
+/// The audit event of a session family being ended by the system or the user.
+async fn family_event(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    family: &session_family::Model,
+    action: &str,
+    reason: &str,
+    request_id: Option<String>,
+) -> AppResult<()> {
+    let member = staff::Entity::find_by_id(family.staff_id).one(conn).await?;
+    if let Some(member) = member {
+        audit::append(
+            conn,
+            state,
+            vec![staff_event(&member, action, audit::AuditOutcome::Allowed, request_id, Some(reason))],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 fn issue(
     state: &AppState,
     member: staff::Model,
@@ -113,7 +174,7 @@ fn issue(
     Ok(Issued { access_token, refresh_token, expires_at, staff: member })
 }
 
-pub async fn refresh(state: &AppState, presented: &str) -> AppResult<Issued> {
+pub async fn refresh(state: &AppState, presented: &str, request_id: Option<String>) -> AppResult<Issued> {
     let now = state.now();
     let txn = db::begin_write(&state.db).await?;
     let Some(token) = refresh_token::Entity::find()
@@ -130,6 +191,7 @@ pub async fn refresh(state: &AppState, presented: &str) -> AppResult<Issued> {
     if let Some(reason) = session_ended(state, &family, now) {
         if family.revoked_at.is_none() {
             revoke_family(&txn, family.id, reason, now).await?;
+            family_event(&txn, state, &family, "sessionRevoked", reason, request_id).await?;
             txn.commit().await?;
         }
         return Err(AppError::Unauthenticated);
@@ -144,6 +206,7 @@ pub async fn refresh(state: &AppState, presented: &str) -> AppResult<Issued> {
         .await?;
     if rotated.rows_affected != 1 {
         revoke_family(&txn, family.id, "refresh token reuse", now).await?;
+        family_event(&txn, state, &family, "sessionRevoked", "refresh token reuse", request_id).await?;
         txn.commit().await?;
         tracing::warn!(event = "refresh_token_reuse", session_id = %family.id, "revoked a session family");
         return Err(AppError::Unauthenticated);
@@ -163,7 +226,7 @@ pub async fn refresh(state: &AppState, presented: &str) -> AppResult<Issued> {
     issue(state, member, family.id, refresh_token, now)
 }
 
-pub async fn logout(state: &AppState, presented: &str) -> AppResult<bool> {
+pub async fn logout(state: &AppState, presented: &str, request_id: Option<String>) -> AppResult<bool> {
     let now = state.now();
     let txn = db::begin_write(&state.db).await?;
     let token = refresh_token::Entity::find()
@@ -172,6 +235,9 @@ pub async fn logout(state: &AppState, presented: &str) -> AppResult<bool> {
         .await?;
     if let Some(token) = token {
         revoke_family(&txn, token.family_id, "logout", now).await?;
+        if let Some(family) = session_family::Entity::find_by_id(token.family_id).one(&txn).await? {
+            family_event(&txn, state, &family, "logout", "signed out", request_id).await?;
+        }
     }
     txn.commit().await?;
     Ok(true)
@@ -242,7 +308,7 @@ pub async fn authenticate(state: &AppState, header: Option<&str>) -> AppResult<A
             .exec(&state.db)
             .await?;
     }
-    Ok(Auth::Staff(Viewer { staff_id: member.id, role: member.role, session_id: family.id }))
+    Ok(Auth::Staff(Viewer { staff_id: member.id, role: member.role, session_id: family.id, at: now, request_id: None }))
 }
 
 /// For a long-lived subscription: `None` when the viewer's session or account has ended,

@@ -17,6 +17,7 @@ use crate::{
     entity::staff,
     error::{AppError, AppResult},
     service::{
+        audit,
         pagination::{Page, PageRequest},
         session,
     },
@@ -135,6 +136,11 @@ pub async fn create(state: &AppState, by: Option<&Viewer>, input: NewStaff) -> A
         }
         Err(err) => return Err(err.into()),
     };
+    if let Some(viewer) = by {
+        let event = audit::Event::by(viewer, "createStaff", None, audit::AuditOutcome::Allowed)
+            .with_detail(format!("staff {}", member.id));
+        audit::append(&txn, state, vec![event]).await?;
+    }
     txn.commit().await?;
     tracing::info!(event = "staff_created", staff_id = %member.id, role = member.role.as_str(), "staff member created");
     Ok(member)
@@ -200,6 +206,9 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, changes: StaffC
         session::revoke_all_for(&txn, id, None, "role change or deactivation", now).await?;
     }
     let updated = model.update(&txn).await?;
+    let event = audit::Event::by(viewer, "updateStaff", None, audit::AuditOutcome::Allowed)
+        .with_detail(format!("staff {id}{}", if ends_sessions { "; sessions revoked" } else { "" }));
+    audit::append(&txn, state, vec![event]).await?;
     txn.commit().await?;
     tracing::info!(event = "staff_updated", staff_id = %id, by = %viewer.staff_id, "staff member updated");
     Ok(updated)
@@ -220,6 +229,8 @@ pub async fn change_password(state: &AppState, viewer: &Viewer, current: String,
     model.updated_at = Set(now);
     model.update(&txn).await?;
     session::revoke_all_for(&txn, viewer.staff_id, Some(viewer.session_id), "password change", now).await?;
+    audit::append(&txn, state, vec![audit::Event::by(viewer, "changePassword", None, audit::AuditOutcome::Allowed)])
+        .await?;
     txn.commit().await?;
     Ok(true)
 }

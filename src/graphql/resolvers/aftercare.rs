@@ -5,6 +5,7 @@ use async_graphql::{
 use base64::Engine;
 use uuid::Uuid;
 
+use super::guard::audited;
 use crate::{
     error::AppError,
     graphql::{
@@ -19,6 +20,7 @@ use crate::{
             referral::Referral,
         },
     },
+    service::audit::Target,
     service::{
         aftercare::{self, PlanUpdate},
         pagination::PageRequest,
@@ -100,7 +102,7 @@ impl AftercareQuery {
             .map(|a| WorklistCursor::decode_cursor(&a).map_err(|m| AppError::bad_field("after", m)))
             .transpose()?;
         let counselor_id = counselor_id.as_ref().map(|id| require_id(id, "counselorId")).transpose()?;
-        let all = worklist::items(state, viewer, counselor_id).await?;
+        let all = audited(ctx, "worklist", Target::Nothing, worklist::items(state, viewer, counselor_id).await).await?;
         let total = all.len() as u64;
         let mut rest: Vec<Item> = match after {
             Some(WorklistCursor(kind, date, id)) => {
@@ -112,6 +114,7 @@ impl AftercareQuery {
         rest.truncate(page.first as usize);
 
         let client_ids: Vec<Uuid> = batch::distinct(rest.iter().map(|i| i.client_id)).to_vec();
+        ctx.audit_reads("worklist", client_ids.iter().copied());
         let clients = Client::map(batch::clients(&state.db, &client_ids).await?);
         let follow_ups = FollowUp::list(rest.iter().filter_map(|i| i.follow_up.clone()).collect());
         let referrals = Referral::list(rest.iter().filter_map(|i| i.referral.clone()).collect());

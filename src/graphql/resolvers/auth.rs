@@ -26,17 +26,17 @@ impl From<session::Issued> for AuthPayload {
 impl AuthMutation {
     /// Signs in. An unknown email and a wrong password get the same answer.
     async fn login(&self, ctx: &Context<'_>, email: String, password: String) -> Result<AuthPayload> {
-        Ok(session::login(ctx.state()?, &email, password).await?.into())
+        Ok(session::login(ctx.state()?, &email, password, ctx.request_id()).await?.into())
     }
 
     /// Exchanges a refresh token for a new pair. Each refresh token works once: presenting
     /// one again ends the whole session.
     async fn refresh_session(&self, ctx: &Context<'_>, refresh_token: String) -> Result<AuthPayload> {
-        Ok(session::refresh(ctx.state()?, &refresh_token).await?.into())
+        Ok(session::refresh(ctx.state()?, &refresh_token, ctx.request_id()).await?.into())
     }
 
     /// Ends the session the refresh token belongs to.
     async fn logout(&self, ctx: &Context<'_>, refresh_token: String) -> Result<bool> {
-        Ok(session::logout(ctx.state()?, &refresh_token).await?)
+        Ok(session::logout(ctx.state()?, &refresh_token, ctx.request_id()).await?)
     }
 }

@@ -1,5 +1,6 @@
 use async_graphql::{Context, ID, Object, Result};
 
+use super::guard::audited;
 use crate::{
     graphql::{
         context::ContextExt,
@@ -13,6 +14,7 @@ use crate::{
             connection,
         },
     },
+    service::audit::Target,
     service::{
         client::{self as clients, ClientChanges, NewClient},
         episode::{self as episodes, Admission, Discharge, StageMove},
@@ -36,9 +38,22 @@ impl ClientQuery {
     /// A client on the caller's caseload (or team's); `null` when absent or not visible.
     async fn client(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Client>> {
         let viewer = ctx.viewer()?;
-        viewer.require_clinical()?;
-        let Some(id) = parse_id(&id) else { return Ok(None) };
-        Ok(clients::get(ctx.state()?, viewer, id).await?.map(Client::one))
+        let id = parse_id(&id);
+        if let Err(err) = viewer.require_clinical() {
+            ctx.audit_denied("client", id);
+            return Err(err.into());
+        }
+        let Some(id) = id else { return Ok(None) };
+        match clients::get(ctx.state()?, viewer, id).await? {
+            Some(found) => {
+                ctx.audit_reads("client", [found.id]);
+                Ok(Some(Client::one(found)))
+            }
+            None => {
+                ctx.audit_denied("client", Some(id));
+                Ok(None)
+            }
+        }
     }
 
     /// The caller's visible clients, oldest registration first.
@@ -59,7 +74,14 @@ impl ClientQuery {
             has_overdue_follow_up: filter.has_overdue_follow_up,
         };
         let want_total = ctx.look_ahead().field("totalCount").exists();
-        let rows = clients::list(ctx.state()?, viewer, &filter, page, want_total).await?;
+        let rows = audited(
+            ctx,
+            "clients",
+            Target::Nothing,
+            clients::list(ctx.state()?, viewer, &filter, page, want_total).await,
+        )
+        .await?;
+        ctx.audit_reads("clients", rows.items.iter().map(|c| c.id));
         Ok(connection(rows, |c| c.id, Client::list))
     }
 }
@@ -91,8 +113,8 @@ impl ClientMutation {
                 primary_counselor_id,
             },
         )
-        .await?;
-        Ok(Client::one(created))
+        .await;
+        Ok(Client::one(audited(ctx, "registerClient", Target::Nothing, created).await?))
     }
 
     async fn update_client(
@@ -115,7 +137,9 @@ impl ClientMutation {
             prefers_secular: input.prefers_secular,
             language: maybe(input.language),
         };
-        Ok(Client::one(clients::update(ctx.state()?, viewer, target_id(&id)?, expected_version, changes).await?))
+        let id = target_id(&id)?;
+        let result = clients::update(ctx.state()?, viewer, id, expected_version, changes).await;
+        Ok(Client::one(audited(ctx, "updateClient", Target::Client(id), result).await?))
     }
 
     /// SUPERVISOR: moves a client to another counselor of the team.
@@ -123,7 +147,9 @@ impl ClientMutation {
         let viewer = ctx.viewer()?;
         viewer.require_clinical()?;
         let counselor_id = require_id(&counselor_id, "counselorId")?;
-        Ok(Client::one(clients::reassign(ctx.state()?, viewer, target_id(&client_id)?, counselor_id).await?))
+        let client_id = target_id(&client_id)?;
+        let result = clients::reassign(ctx.state()?, viewer, client_id, counselor_id).await;
+        Ok(Client::one(audited(ctx, "reassignClient", Target::Client(client_id), result).await?))
     }
 
     /// Opens an episode at a stage. A client has at most one open episode.
@@ -136,7 +162,10 @@ impl ClientMutation {
             level_of_care: input.level_of_care,
             admitted_at: input.admitted_at,
         };
-        Ok(Episode::one(episodes::admit(ctx.state()?, viewer, admission).await?))
+        let target = Target::Client(admission.client_id);
+        Ok(Episode::one(
+            audited(ctx, "admitClient", target, episodes::admit(ctx.state()?, viewer, admission).await).await?,
+        ))
     }
 
     /// Moves an open episode to another stage (or level of care within REHAB).
@@ -150,7 +179,10 @@ impl ClientMutation {
             level_of_care: input.level_of_care,
             reason: input.reason,
         };
-        Ok(Episode::one(episodes::change_stage(ctx.state()?, viewer, change).await?))
+        let target = Target::Episode(change.episode_id);
+        Ok(Episode::one(
+            audited(ctx, "changeStage", target, episodes::change_stage(ctx.state()?, viewer, change).await).await?,
+        ))
     }
 
     /// Closes the episode with a TEDS discharge reason.
@@ -163,6 +195,9 @@ impl ClientMutation {
             reason: input.reason,
             note: input.note,
         };
-        Ok(Episode::one(episodes::discharge(ctx.state()?, viewer, discharge).await?))
+        let target = Target::Episode(discharge.episode_id);
+        Ok(Episode::one(
+            audited(ctx, "dischargeClient", target, episodes::discharge(ctx.state()?, viewer, discharge).await).await?,
+        ))
     }
 }

@@ -1,5 +1,6 @@
 use async_graphql::{Context, Object, Result};
 
+use super::guard::audited;
 use crate::{
     graphql::{
         context::ContextExt,
@@ -9,6 +10,7 @@ use crate::{
             follow_up::{FollowUp, FollowUpFilter, RecordFollowUpInput, ScheduleFollowUpInput},
         },
     },
+    service::audit::Target,
     service::{
         follow_up::{self as follow_ups, Contact, NewFollowUp},
         pagination::PageRequest,
@@ -40,7 +42,14 @@ impl FollowUpQuery {
             client_id: filter.client_id.as_ref().map(|id| require_id(id, "clientId")).transpose()?,
         };
         let want_total = ctx.look_ahead().field("totalCount").exists();
-        let rows = follow_ups::list(ctx.state()?, viewer, &filter, page, want_total).await?;
+        let rows = audited(
+            ctx,
+            "followUps",
+            Target::Nothing,
+            follow_ups::list(ctx.state()?, viewer, &filter, page, want_total).await,
+        )
+        .await?;
+        ctx.audit_reads("followUps", rows.items.iter().map(|f| f.client_id));
         Ok(connection(rows, |f| f.id, FollowUp::list))
     }
 }
@@ -55,7 +64,10 @@ impl FollowUpMutation {
         let viewer = ctx.viewer()?;
         viewer.require_clinical()?;
         let new = NewFollowUp { client_id: target_id(&input.client_id)?, due_on: input.due_on.0, note: input.note };
-        Ok(FollowUp::one(follow_ups::schedule(ctx.state()?, viewer, new).await?))
+        let target = Target::Client(new.client_id);
+        Ok(FollowUp::one(
+            audited(ctx, "scheduleFollowUp", target, follow_ups::schedule(ctx.state()?, viewer, new).await).await?,
+        ))
     }
 
     /// Records the contact: COMPLETED (with an outcome), UNREACHABLE or CANCELLED.
@@ -71,6 +83,9 @@ impl FollowUpMutation {
             contacted_at: input.contacted_at,
             note: input.note,
         };
-        Ok(FollowUp::one(follow_ups::record(ctx.state()?, viewer, contact).await?))
+        let target = Target::FollowUp(contact.follow_up_id);
+        Ok(FollowUp::one(
+            audited(ctx, "recordFollowUp", target, follow_ups::record(ctx.state()?, viewer, contact).await).await?,
+        ))
     }
 }

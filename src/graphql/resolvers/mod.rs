@@ -4,6 +4,7 @@ pub mod client;
 pub mod directory;
 pub mod events;
 pub mod follow_up;
+pub mod guard;
 pub mod referral;
 pub mod report;
 pub mod staff;

@@ -1,11 +1,13 @@
 use async_graphql::{Context, Object, Result};
 
+use super::guard::audited;
 use crate::{
     graphql::{
         context::ContextExt,
         cursor::{require_id, target_id},
         types::referral::{RecordAttendanceInput, ReferToSupportGroupInput, Referral, UpdateReferralStatusInput},
     },
+    service::audit::Target,
     service::referral::{self as referrals, NewAttendance, NewReferral, StatusChange},
 };
 
@@ -26,7 +28,10 @@ impl ReferralMutation {
             note: input.note,
             weekly_goal: input.weekly_goal,
         };
-        Ok(Referral::one(referrals::refer(ctx.state()?, viewer, referral).await?))
+        let target = Target::Client(referral.client_id);
+        Ok(Referral::one(
+            audited(ctx, "referToSupportGroup", target, referrals::refer(ctx.state()?, viewer, referral).await).await?,
+        ))
     }
 
     async fn update_referral_status(&self, ctx: &Context<'_>, input: UpdateReferralStatusInput) -> Result<Referral> {
@@ -38,7 +43,11 @@ impl ReferralMutation {
             status: input.status,
             reason: input.reason,
         };
-        Ok(Referral::one(referrals::update_status(ctx.state()?, viewer, change).await?))
+        let target = Target::Referral(change.referral_id);
+        Ok(Referral::one(
+            audited(ctx, "updateReferralStatus", target, referrals::update_status(ctx.state()?, viewer, change).await)
+                .await?,
+        ))
     }
 
     /// Records an attended meeting; the first one makes a REFERRED referral ENGAGED.
@@ -51,6 +60,15 @@ impl ReferralMutation {
             verified: input.verified,
             note: input.note,
         };
-        Ok(Referral::one(referrals::record_attendance(ctx.state()?, viewer, attendance).await?))
+        let target = Target::Referral(attendance.referral_id);
+        Ok(Referral::one(
+            audited(
+                ctx,
+                "recordAttendance",
+                target,
+                referrals::record_attendance(ctx.state()?, viewer, attendance).await,
+            )
+            .await?,
+        ))
     }
 }

@@ -1,5 +1,6 @@
 use async_graphql::{Context, ID, Object, Result};
 
+use super::guard::audited;
 use crate::{
     graphql::{
         context::ContextExt,
@@ -7,6 +8,7 @@ use crate::{
         scalars::Date,
         types::report::{FollowUpReport, ReferralReport, StageCount, SupportGroupRecommendation},
     },
+    service::audit::Target,
     service::{recommend, report},
 };
 
@@ -26,17 +28,27 @@ impl ReportQuery {
     ) -> Result<FollowUpReport> {
         let viewer = ctx.viewer()?;
         let counselor_id = counselor_id.as_ref().map(|id| require_id(id, "counselorId")).transpose()?;
-        Ok(report::follow_up_report(ctx.state()?, viewer, from.0, to.0, counselor_id).await?)
+        let report = report::follow_up_report(ctx.state()?, viewer, from.0, to.0, counselor_id).await;
+        let report = audited(ctx, "followUpReport", Target::Nothing, report).await?;
+        ctx.audit_aggregate("followUpReport");
+        Ok(report)
     }
 
     /// Referrals made from `from` to `to`, per support group and per stage at referral.
     async fn referral_report(&self, ctx: &Context<'_>, from: Date, to: Date) -> Result<ReferralReport> {
-        Ok(report::referral_report(ctx.state()?, ctx.viewer()?, from.0, to.0).await?)
+        let report = report::referral_report(ctx.state()?, ctx.viewer()?, from.0, to.0).await;
+        let report = audited(ctx, "referralReport", Target::Nothing, report).await?;
+        ctx.audit_aggregate("referralReport");
+        Ok(report)
     }
 
     /// The caller's visible clients now in each stage.
     async fn stage_census(&self, ctx: &Context<'_>) -> Result<Vec<StageCount>> {
-        Ok(report::stage_census(ctx.state()?, ctx.viewer()?).await?)
+        let census =
+            audited(ctx, "stageCensus", Target::Nothing, report::stage_census(ctx.state()?, ctx.viewer()?).await)
+                .await?;
+        ctx.audit_aggregate("stageCensus");
+        Ok(census)
     }
 
     /// The support groups that fit the client, best first, each with its reasons.
@@ -46,8 +58,10 @@ impl ReportQuery {
         client_id: ID,
     ) -> Result<Vec<SupportGroupRecommendation>> {
         let viewer = ctx.viewer()?;
-        viewer.require_clinical()?;
-        let found = recommend::for_client(ctx.state()?, viewer, target_id(&client_id)?).await?;
+        let client_id = target_id(&client_id)?;
+        let found = recommend::for_client(ctx.state()?, viewer, client_id).await;
+        let found = audited(ctx, "recommendSupportGroups", Target::Client(client_id), found).await?;
+        ctx.audit_reads("recommendSupportGroups", [client_id]);
         Ok(found.into_iter().map(SupportGroupRecommendation).collect())
     }
 }
