@@ -33,6 +33,8 @@ pub struct Config {
     pub disengaged_after_days: u32,
     /// The program's name, printed on the client's aftercare plan.
     pub program_name: String,
+    /// How long an emergency-access grant lasts.
+    pub emergency_access: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -112,6 +114,9 @@ impl Config {
             ),
             follow_up_schedule_days,
             disengaged_after_days: number(&get, "CONTINUUM_DISENGAGED_DAYS", 14, 1, 365)?,
+            emergency_access: Duration::from_secs(
+                60 * number(&get, "CONTINUUM_EMERGENCY_ACCESS_MINUTES", 60, 1, 24 * 60)?,
+            ),
             program_name: get("CONTINUUM_PROGRAM_NAME").unwrap_or_else(|| "Continuum Recovery Program".into()),
         })
     }

@@ -14,6 +14,8 @@ pub enum AppError {
     InvalidCredentials,
     Forbidden(&'static str),
     NotFound,
+    /// A disclosure without an active consent that names the recipient and covers it.
+    ConsentRequired,
     BadInput {
         message: String,
         field: Option<&'static str>,
@@ -51,7 +53,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::Unauthenticated | AppError::InvalidCredentials => "UNAUTHENTICATED",
-            AppError::Forbidden(_) => "FORBIDDEN",
+            AppError::Forbidden(_) | AppError::ConsentRequired => "FORBIDDEN",
             AppError::NotFound => "NOT_FOUND",
             AppError::BadInput { .. } => "BAD_USER_INPUT",
             AppError::Conflict(_) => "CONFLICT",
@@ -68,6 +70,9 @@ impl AppError {
             AppError::InvalidCredentials => "unknown email or wrong password".into(),
             AppError::Forbidden(why) => format!("not allowed: {why}"),
             AppError::NotFound => "not found".into(),
+            AppError::ConsentRequired => {
+                "no active written consent names this recipient and covers this information (42 CFR Part 2)".into()
+            }
             AppError::BadInput { message, .. } | AppError::Conflict(message) => message.clone(),
             AppError::RateLimited { retry_after_secs } => {
                 format!("too many attempts; try again in {retry_after_secs} s")
@@ -136,6 +141,7 @@ impl From<AppError> for async_graphql::Error {
                     }
                 }
                 AppError::RateLimited { retry_after_secs } => ext.set("retryAfter", *retry_after_secs),
+                AppError::ConsentRequired => ext.set("rule", "CONSENT_REQUIRED"),
                 _ => {}
             }
         })

@@ -47,6 +47,17 @@ enum Command {
     },
     /// Print the GraphQL schema (what schema.graphql holds).
     PrintSchema,
+    /// Audit-trail tools.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain and report the first broken link (exit code 1 if any).
+    Verify,
 }
 
 #[tokio::main]
@@ -133,5 +144,18 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::PrintSchema => Ok(()),
+        Command::Audit { command: AuditCommand::Verify } => {
+            let (conn, _) = db::connect(&config.database_url, 2).await?;
+            match continuum::service::audit::verify(&conn).await? {
+                continuum::service::audit::Verification::Intact { events } => {
+                    println!("audit trail intact: {events} events");
+                    Ok(())
+                }
+                continuum::service::audit::Verification::Broken { seq, id, why } => {
+                    println!("audit trail broken at event {seq} ({id}): {why}");
+                    std::process::exit(1);
+                }
+            }
+        }
     }
 }

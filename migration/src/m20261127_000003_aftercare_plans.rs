@@ -23,6 +23,7 @@ enum AftercarePlans {
 enum Referrals {
     Table,
     WeeklyGoal,
+    ReferredAt,
 }
 
 #[derive(DeriveIden)]
@@ -94,10 +95,22 @@ impl MigrationTrait for Migration {
                     .add_column(ColumnDef::new(Referrals::WeeklyGoal).integer().null())
                     .to_owned(),
             )
+            .await?;
+        // When the referral went out (became REFERRED): attendance is expected from then on.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Referrals::Table)
+                    .add_column(ColumnDef::new(Referrals::ReferredAt).timestamp_with_time_zone().null())
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(Table::alter().table(Referrals::Table).drop_column(Referrals::ReferredAt).to_owned())
+            .await?;
         manager
             .alter_table(Table::alter().table(Referrals::Table).drop_column(Referrals::WeeklyGoal).to_owned())
             .await?;

@@ -5,6 +5,7 @@ pub mod aftercare;
 pub mod client;
 pub mod episode;
 pub mod follow_up;
+pub mod privacy;
 pub mod recommend;
 pub mod referral;
 pub mod rule;

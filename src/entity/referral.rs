@@ -21,6 +21,8 @@ pub struct Model {
     pub note: Option<String>,
     /// Attendance goal in meetings per week, from the aftercare plan.
     pub weekly_goal: Option<i32>,
+    /// When it went out (became REFERRED); attendance is expected from then.
+    pub referred_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

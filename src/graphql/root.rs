@@ -8,13 +8,14 @@ use super::resolvers::{
     client::{ClientMutation, ClientQuery},
     directory::{DirectoryMutation, DirectoryQuery},
     follow_up::{FollowUpMutation, FollowUpQuery},
+    privacy::{PrivacyMutation, PrivacyQuery},
     referral::ReferralMutation,
     report::ReportQuery,
     staff::{StaffMutation, StaffQuery},
 };
 
 #[derive(MergedObject, Default)]
-pub struct Query(StaffQuery, ClientQuery, FollowUpQuery, DirectoryQuery, ReportQuery, AftercareQuery);
+pub struct Query(StaffQuery, ClientQuery, FollowUpQuery, DirectoryQuery, ReportQuery, AftercareQuery, PrivacyQuery);
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(
@@ -25,4 +26,5 @@ pub struct Mutation(
     ReferralMutation,
     FollowUpMutation,
     AftercareMutation,
+    PrivacyMutation,
 );

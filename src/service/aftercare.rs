@@ -65,7 +65,8 @@ pub fn adherence_of(
         .filter_map(|r| {
             let goal = r.weekly_goal?;
             let dates = attendance.get(&r.id).map(Vec::as_slice).unwrap_or_default();
-            Some((r.id, aftercare::adherence(goal, local_date(r.created_at), today, dates)))
+            let since = local_date(r.referred_at.unwrap_or(r.created_at));
+            Some((r.id, aftercare::adherence(goal, since, today, dates)))
         })
         .collect()
 }
@@ -158,7 +159,10 @@ pub async fn update(state: &AppState, viewer: &Viewer, input: PlanUpdate) -> App
                 episode_id: Set(episode.id),
                 client_id: Set(client.id),
                 notes: Set(input.notes.clone().unwrap_or_default()),
-                effective_at: Set(None),
+                // A plan first written in aftercare has applied since the client entered it.
+                effective_at: Set(
+                    (episode.stage == crate::domain::Stage::Aftercare).then_some(episode.stage_entered_at)
+                ),
                 updated_by: Set(viewer.staff_id),
                 created_at: Set(now),
                 updated_at: Set(now),

@@ -365,13 +365,12 @@ pub enum Target {
 /// the audit trail, never returned to the caller.
 pub async fn client_of(db: &sea_orm::DatabaseConnection, target: Target) -> Option<Uuid> {
     use crate::entity::{consent, episode, follow_up, referral};
-    let found = match target {
-        Target::Client(id) => return Some(id),
+    match target {
+        Target::Client(id) => Some(id),
         Target::Episode(id) => episode::Entity::find_by_id(id).one(db).await.ok().flatten().map(|e| e.client_id),
         Target::Referral(id) => referral::Entity::find_by_id(id).one(db).await.ok().flatten().map(|r| r.client_id),
         Target::FollowUp(id) => follow_up::Entity::find_by_id(id).one(db).await.ok().flatten().map(|f| f.client_id),
         Target::Consent(id) => consent::Entity::find_by_id(id).one(db).await.ok().flatten().map(|c| c.client_id),
         Target::Nothing => None,
-    };
-    found
+    }
 }

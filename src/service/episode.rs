@@ -192,6 +192,7 @@ async fn enter_aftercare(
     }
     referral::Entity::update_many()
         .col_expr(referral::Column::Status, Expr::value(ReferralStatus::Referred))
+        .col_expr(referral::Column::ReferredAt, Expr::value(Some(at)))
         .col_expr(referral::Column::Version, Expr::col(referral::Column::Version).add(1))
         .col_expr(referral::Column::UpdatedAt, Expr::value(at))
         .filter(referral::Column::EpisodeId.eq(episode.id))

@@ -9,6 +9,7 @@ pub mod directory;
 pub mod episode;
 pub mod follow_up;
 pub mod pagination;
+pub mod privacy;
 pub mod recommend;
 pub mod referral;
 pub mod report;

@@ -124,6 +124,7 @@ pub async fn refer(state: &AppState, viewer: &Viewer, input: NewReferral) -> App
         referred_by: Set(viewer.staff_id),
         note: Set(input.note),
         weekly_goal: Set(input.weekly_goal),
+        referred_at: Set((status == ReferralStatus::Referred).then_some(now)),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -156,7 +157,11 @@ async fn set_status(
     reason: Option<String>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<referral::Model> {
-    let updated = referral::Entity::update_many()
+    let mut update = referral::Entity::update_many();
+    if status == ReferralStatus::Referred && current.referred_at.is_none() {
+        update = update.col_expr(referral::Column::ReferredAt, Expr::value(Some(now)));
+    }
+    let updated = update
         .col_expr(referral::Column::Status, Expr::value(status))
         .col_expr(referral::Column::StatusReason, Expr::value(reason))
         .col_expr(referral::Column::Version, Expr::value(current.version + 1))

@@ -119,7 +119,7 @@ pub async fn items(state: &AppState, viewer: &Viewer, counselor_id: Option<Uuid>
     let adherence = adherence_of(&active, &recent, today, |t| state.local_date(t));
     let disengaged_after = i64::from(state.config.disengaged_after_days);
     for r in &active {
-        let referred_on = state.local_date(r.created_at);
+        let referred_on = state.local_date(r.referred_at.unwrap_or(r.created_at));
         let last = last_attended.get(&r.id).copied();
         let quiet_since = last.unwrap_or(referred_on);
         if (today - quiet_since).num_days() >= disengaged_after {

@@ -5,6 +5,7 @@ pub mod directory;
 pub mod events;
 pub mod follow_up;
 pub mod guard;
+pub mod privacy;
 pub mod referral;
 pub mod report;
 pub mod staff;

@@ -210,6 +210,12 @@ impl Client {
         Ok(items.into_iter().map(|item| ScheduledMeeting { item, program_tz }).collect())
     }
 
+    /// The client's Part 2 consents, newest first.
+    async fn consents(&self, ctx: &Context<'_>) -> Result<Vec<super::privacy::Consent>> {
+        let found = crate::service::privacy::consents_of(ctx.state()?, self.row.id).await?;
+        Ok(found.into_iter().map(super::privacy::Consent).collect())
+    }
+
     /// The earliest follow-up still scheduled (overdue ones included).
     async fn next_follow_up(&self, ctx: &Context<'_>) -> Result<Option<FollowUp>> {
         Ok(self.all_follow_ups(ctx).await?.into_iter().find(|f| f.model().status == FollowUpStatus::Scheduled))

@@ -5,6 +5,7 @@ pub mod aftercare;
 pub mod client;
 pub mod directory;
 pub mod follow_up;
+pub mod privacy;
 pub mod referral;
 pub mod report;
 pub mod staff;

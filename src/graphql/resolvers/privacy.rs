@@ -1,0 +1,139 @@
+use async_graphql::{Context, ID, Object, Result};
+
+use super::guard::audited;
+use crate::{
+    graphql::{
+        context::ContextExt,
+        cursor::{parse_after, require_id, target_id},
+        types::{
+            IdConnection, connection,
+            privacy::{
+                AuditEvent, AuditFilter, Consent, DiscloseInput, Disclosure, EmergencyGrant, RecordConsentInput,
+            },
+        },
+    },
+    service::{
+        audit::{self, Target},
+        pagination::PageRequest,
+        privacy::{self, NewConsent, NewDisclosure},
+    },
+};
+
+#[derive(Default)]
+pub struct PrivacyQuery;
+
+#[Object]
+impl PrivacyQuery {
+    /// The client's accounting of disclosures (42 CFR Part 2): the last three years.
+    async fn disclosures(&self, ctx: &Context<'_>, client_id: ID) -> Result<Vec<Disclosure>> {
+        let viewer = ctx.viewer()?;
+        let client_id = target_id(&client_id)?;
+        let found = privacy::disclosures(ctx.state()?, viewer, client_id).await;
+        let found = audited(ctx, "disclosures", Target::Client(client_id), found).await?;
+        ctx.audit_reads("disclosures", [client_id]);
+        Ok(found.into_iter().map(Disclosure).collect())
+    }
+
+    /// Emergency-access grants: a supervisor sees the team's (and reviews them); a
+    /// counselor their own. `reviewed: false` is the review queue.
+    async fn emergency_access_grants(&self, ctx: &Context<'_>, reviewed: Option<bool>) -> Result<Vec<EmergencyGrant>> {
+        Ok(privacy::grants(ctx.state()?, ctx.viewer()?, reviewed).await?.into_iter().map(EmergencyGrant).collect())
+    }
+
+    /// ADMIN: the audit trail, newest first.
+    async fn audit_events(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<AuditFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<IdConnection<AuditEvent>> {
+        let viewer = ctx.viewer()?;
+        viewer.require_admin()?;
+        let page = PageRequest::new(first, parse_after(after)?)?;
+        let f = filter.unwrap_or_default();
+        let filter = audit::AuditFilter {
+            staff_id: f.staff_id.as_ref().map(|id| require_id(id, "staffId")).transpose()?,
+            client_id: f.client_id.as_ref().map(|id| require_id(id, "clientId")).transpose()?,
+            from: f.from,
+            to: f.to,
+            outcome: f.outcome,
+            emergency: f.emergency,
+        };
+        let want_total = ctx.look_ahead().field("totalCount").exists();
+        let rows = audit::list(ctx.state()?, viewer, &filter, page, want_total).await?;
+        Ok(connection(rows, |e| e.id, |rows| rows.into_iter().map(AuditEvent::from).collect()))
+    }
+}
+
+#[derive(Default)]
+pub struct PrivacyMutation;
+
+#[Object]
+impl PrivacyMutation {
+    /// Records the client's written consent to disclose to one recipient.
+    async fn record_consent(&self, ctx: &Context<'_>, input: RecordConsentInput) -> Result<Consent> {
+        let viewer = ctx.viewer()?;
+        let client_id = target_id(&input.client_id)?;
+        let consent = NewConsent {
+            client_id,
+            recipient: input.recipient,
+            purpose: input.purpose,
+            categories: input.categories,
+            signed_on: input.signed_on.map(|d| d.0),
+            expires_on: input.expires_on.0,
+        };
+        let result = privacy::record_consent(ctx.state()?, viewer, consent).await;
+        Ok(Consent(audited(ctx, "recordConsent", Target::Client(client_id), result).await?))
+    }
+
+    async fn revoke_consent(&self, ctx: &Context<'_>, consent_id: ID, reason: String) -> Result<Consent> {
+        let viewer = ctx.viewer()?;
+        let consent_id = target_id(&consent_id)?;
+        let result = privacy::revoke_consent(ctx.state()?, viewer, consent_id, reason).await;
+        Ok(Consent(audited(ctx, "revokeConsent", Target::Consent(consent_id), result).await?))
+    }
+
+    /// Shares information outside the program. Refused (FORBIDDEN, rule CONSENT_REQUIRED)
+    /// unless an active consent names the recipient and covers every category; the stored
+    /// disclosure carries the 42 CFR § 2.32 notice.
+    async fn disclose_to_recipient(&self, ctx: &Context<'_>, input: DiscloseInput) -> Result<Disclosure> {
+        let viewer = ctx.viewer()?;
+        let client_id = target_id(&input.client_id)?;
+        let disclosure = NewDisclosure {
+            client_id,
+            recipient: input.recipient,
+            purpose: input.purpose,
+            categories: input.categories,
+            content: input.content,
+        };
+        let result = privacy::disclose(ctx.state()?, viewer, disclosure).await;
+        // A refusal for want of consent is recorded by the service itself.
+        let result = match result {
+            Err(crate::error::AppError::ConsentRequired) => Err(crate::error::AppError::ConsentRequired),
+            other => audited(ctx, "discloseToRecipient", Target::Client(client_id), other).await,
+        };
+        Ok(Disclosure(result?))
+    }
+
+    /// "Break the glass": opens a client outside the caller's caseload for a limited time.
+    /// Every use is audited and flagged, and the supervisor reviews it.
+    async fn request_emergency_access(
+        &self,
+        ctx: &Context<'_>,
+        client_id: ID,
+        reason: String,
+    ) -> Result<EmergencyGrant> {
+        let viewer = ctx.viewer()?;
+        let client_id = target_id(&client_id)?;
+        let result = privacy::request_emergency_access(ctx.state()?, viewer, client_id, reason).await;
+        Ok(EmergencyGrant(audited(ctx, "requestEmergencyAccess", Target::Client(client_id), result).await?))
+    }
+
+    /// SUPERVISOR: marks a team member's emergency access reviewed.
+    async fn review_emergency_access(&self, ctx: &Context<'_>, grant_id: ID, note: String) -> Result<EmergencyGrant> {
+        let viewer = ctx.viewer()?;
+        let grant_id = target_id(&grant_id)?;
+        Ok(EmergencyGrant(privacy::review(ctx.state()?, viewer, grant_id, note).await?))
+    }
+}

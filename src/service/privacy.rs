@@ -1,0 +1,293 @@
+//! 42 CFR Part 2 consents and disclosures, and emergency access ("break the glass").
+
+use chrono::NaiveDate;
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set, sea_query::Expr};
+use uuid::Uuid;
+
+use crate::{
+    auth::Viewer,
+    db,
+    domain::{
+        Role,
+        client::{MAX_NOTE_CHARS, MAX_REASON_CHARS, check_text},
+        privacy::{self, DisclosureCategory, REDISCLOSURE_NOTICE},
+    },
+    entity::{client, consent, disclosure, emergency_grant},
+    error::{AppError, AppResult},
+    service::{
+        audit,
+        client::find_visible,
+        scope::{own_clients, team_of},
+    },
+    state::AppState,
+};
+
+pub struct NewConsent {
+    pub client_id: Uuid,
+    pub recipient: String,
+    pub purpose: String,
+    pub categories: Vec<DisclosureCategory>,
+    pub signed_on: Option<NaiveDate>,
+    pub expires_on: NaiveDate,
+}
+
+pub struct NewDisclosure {
+    pub client_id: Uuid,
+    pub recipient: String,
+    pub purpose: String,
+    pub categories: Vec<DisclosureCategory>,
+    /// What was shared, in a sentence or two.
+    pub content: String,
+}
+
+fn required_text(field: &'static str, value: &str, max: usize) -> AppResult<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(AppError::bad_field(field, format!("{field} is required")));
+    }
+    check_text(field, value, max)?;
+    Ok(value.to_owned())
+}
+
+pub async fn record_consent(state: &AppState, viewer: &Viewer, input: NewConsent) -> AppResult<consent::Model> {
+    viewer.require_clinical()?;
+    let recipient = required_text("recipient", &input.recipient, 200)?;
+    let purpose = required_text("purpose", &input.purpose, MAX_REASON_CHARS)?;
+    if input.categories.is_empty() {
+        return Err(AppError::bad_field("categories", "name at least one category of information"));
+    }
+    let today = state.today();
+    let signed_on = input.signed_on.unwrap_or(today);
+    if signed_on > today {
+        return Err(AppError::bad_field("signedOn", "a consent cannot be signed in the future"));
+    }
+    if input.expires_on < today || input.expires_on > today + chrono::Days::new(5 * 366) {
+        return Err(AppError::bad_field("expiresOn", "a consent expires between today and five years from now"));
+    }
+    let now = state.now();
+    let txn = db::begin_write(&state.db).await?;
+    let client = find_visible(&txn, viewer, input.client_id).await?;
+    let created = consent::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        client_id: Set(client.id),
+        recipient_normalized: Set(privacy::normalize_recipient(&recipient)),
+        recipient: Set(recipient),
+        purpose: Set(purpose),
+        categories: Set(privacy::encode(&input.categories)),
+        signed_on: Set(signed_on),
+        expires_on: Set(input.expires_on),
+        revoked_at: Set(None),
+        revoked_by: Set(None),
+        revoke_reason: Set(None),
+        recorded_by: Set(viewer.staff_id),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    audit::change(&txn, state, viewer, "recordConsent", client.id).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub async fn revoke_consent(
+    state: &AppState,
+    viewer: &Viewer,
+    consent_id: Uuid,
+    reason: String,
+) -> AppResult<consent::Model> {
+    viewer.require_clinical()?;
+    let reason = required_text("reason", &reason, MAX_REASON_CHARS)?;
+    let now = state.now();
+    let txn = db::begin_write(&state.db).await?;
+    let current = consent::Entity::find_by_id(consent_id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    // Visible only through its client.
+    find_visible(&txn, viewer, current.client_id).await?;
+    if current.revoked_at.is_some() {
+        return Err(AppError::bad_field("consentId", "this consent is already revoked"));
+    }
+    consent::Entity::update_many()
+        .col_expr(consent::Column::RevokedAt, Expr::value(Some(now)))
+        .col_expr(consent::Column::RevokedBy, Expr::value(Some(viewer.staff_id)))
+        .col_expr(consent::Column::RevokeReason, Expr::value(Some(reason)))
+        .filter(consent::Column::Id.eq(current.id))
+        .exec(&txn)
+        .await?;
+    audit::change(&txn, state, viewer, "revokeConsent", current.client_id).await?;
+    let updated = consent::Entity::find_by_id(current.id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+pub async fn consents_of(state: &AppState, client_id: Uuid) -> AppResult<Vec<consent::Model>> {
+    Ok(consent::Entity::find()
+        .filter(consent::Column::ClientId.eq(client_id))
+        .order_by_desc(consent::Column::Id)
+        .all(&state.db)
+        .await?)
+}
+
+/// Shares a client's information outside the program, under a consent that names the
+/// recipient, covers every category shared, is signed, unexpired and unrevoked.
+pub async fn disclose(state: &AppState, viewer: &Viewer, input: NewDisclosure) -> AppResult<disclosure::Model> {
+    viewer.require_clinical()?;
+    let recipient = required_text("recipient", &input.recipient, 200)?;
+    let purpose = required_text("purpose", &input.purpose, MAX_REASON_CHARS)?;
+    let content = required_text("content", &input.content, MAX_NOTE_CHARS)?;
+    if input.categories.is_empty() {
+        return Err(AppError::bad_field("categories", "name at least one category of information"));
+    }
+    let today = state.today();
+    let now = state.now();
+    let txn = db::begin_write(&state.db).await?;
+    let client = find_visible(&txn, viewer, input.client_id).await?;
+    let candidates = consent::Entity::find()
+        .filter(consent::Column::ClientId.eq(client.id))
+        .filter(consent::Column::RecipientNormalized.eq(privacy::normalize_recipient(&recipient)))
+        .filter(consent::Column::RevokedAt.is_null())
+        .filter(consent::Column::SignedOn.lte(today))
+        .filter(consent::Column::ExpiresOn.gte(today))
+        .order_by_desc(consent::Column::Id)
+        .all(&txn)
+        .await?;
+    let Some(consent) =
+        candidates.into_iter().find(|c| privacy::covers(&privacy::decode(&c.categories), &input.categories))
+    else {
+        drop(txn);
+        audit::record(
+            state,
+            vec![
+                audit::Event::by(viewer, "discloseToRecipient", Some(client.id), audit::AuditOutcome::Denied)
+                    .with_detail("no consent covers this disclosure"),
+            ],
+        )
+        .await?;
+        return Err(AppError::ConsentRequired);
+    };
+    let created = disclosure::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        client_id: Set(client.id),
+        consent_id: Set(consent.id),
+        recipient: Set(recipient),
+        purpose: Set(purpose),
+        categories: Set(privacy::encode(&input.categories)),
+        content: Set(content),
+        notice: Set(REDISCLOSURE_NOTICE.to_owned()),
+        disclosed_by: Set(viewer.staff_id),
+        disclosed_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    audit::change(&txn, state, viewer, "discloseToRecipient", client.id).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// The client's accounting of disclosures: the last three years, newest first.
+pub async fn disclosures(state: &AppState, viewer: &Viewer, client_id: Uuid) -> AppResult<Vec<disclosure::Model>> {
+    let client = find_visible(&state.db, viewer, client_id).await?;
+    Ok(disclosure::Entity::find()
+        .filter(disclosure::Column::ClientId.eq(client.id))
+        .filter(disclosure::Column::DisclosedAt.gte(state.now() - chrono::Duration::days(3 * 365 + 1)))
+        .order_by_desc(disclosure::Column::Id)
+        .all(&state.db)
+        .await?)
+}
+
+/// Opens a client outside the caller's caseload for a limited time, with a reason.
+pub async fn request_emergency_access(
+    state: &AppState,
+    viewer: &Viewer,
+    client_id: Uuid,
+    reason: String,
+) -> AppResult<emergency_grant::Model> {
+    viewer.require_clinical()?;
+    let reason = required_text("reason", &reason, MAX_REASON_CHARS)?;
+    let now = state.now();
+    let txn = db::begin_write(&state.db).await?;
+    // Break-glass is for clients that exist but are not yours: look up without the scope.
+    let client = client::Entity::find_by_id(client_id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let own = client::Entity::find_by_id(client.id).filter(own_clients(viewer)?).one(&txn).await?;
+    if own.is_some() {
+        return Err(AppError::bad_field("clientId", "this client is already on your caseload"));
+    }
+    let expires = now + chrono::Duration::from_std(state.config.emergency_access).unwrap_or(chrono::Duration::hours(1));
+    let grant = emergency_grant::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        staff_id: Set(viewer.staff_id),
+        client_id: Set(client.id),
+        reason: Set(reason),
+        granted_at: Set(now),
+        expires_at: Set(expires),
+        reviewed_at: Set(None),
+        reviewed_by: Set(None),
+        review_note: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    let event = audit::Event::by(viewer, "requestEmergencyAccess", Some(client.id), audit::AuditOutcome::Allowed)
+        .with_detail(format!("grant {} until {}", grant.id, expires.to_rfc3339()));
+    audit::append(&txn, state, vec![event]).await?;
+    txn.commit().await?;
+    tracing::warn!(event = "emergency_access", staff_id = %viewer.staff_id, client_id = %client.id, "emergency access granted");
+    Ok(grant)
+}
+
+/// Grants a caller may see: their own; a supervisor also their team's.
+fn visible_grants(viewer: &Viewer) -> AppResult<Condition> {
+    viewer.require_clinical()?;
+    let mine = Condition::any().add(emergency_grant::Column::StaffId.eq(viewer.staff_id));
+    Ok(match viewer.role {
+        Role::Supervisor => mine.add(emergency_grant::Column::StaffId.in_subquery(team_of(viewer.staff_id))),
+        _ => mine,
+    })
+}
+
+pub async fn grants(
+    state: &AppState,
+    viewer: &Viewer,
+    reviewed: Option<bool>,
+) -> AppResult<Vec<emergency_grant::Model>> {
+    let mut q = emergency_grant::Entity::find().filter(visible_grants(viewer)?);
+    match reviewed {
+        Some(true) => q = q.filter(emergency_grant::Column::ReviewedAt.is_not_null()),
+        Some(false) => q = q.filter(emergency_grant::Column::ReviewedAt.is_null()),
+        None => {}
+    }
+    Ok(q.order_by_desc(emergency_grant::Column::Id).all(&state.db).await?)
+}
+
+/// A supervisor marks a team member's grant reviewed, with a note.
+pub async fn review(
+    state: &AppState,
+    viewer: &Viewer,
+    grant_id: Uuid,
+    note: String,
+) -> AppResult<emergency_grant::Model> {
+    if viewer.role != Role::Supervisor {
+        return Err(AppError::Forbidden("only a supervisor reviews emergency access"));
+    }
+    let note = required_text("note", &note, MAX_REASON_CHARS)?;
+    let now = state.now();
+    let txn = db::begin_write(&state.db).await?;
+    let grant = emergency_grant::Entity::find_by_id(grant_id)
+        .filter(emergency_grant::Column::StaffId.in_subquery(team_of(viewer.staff_id)))
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if grant.reviewed_at.is_some() {
+        return Err(AppError::bad_field("grantId", "this grant has already been reviewed"));
+    }
+    emergency_grant::Entity::update_many()
+        .col_expr(emergency_grant::Column::ReviewedAt, Expr::value(Some(now)))
+        .col_expr(emergency_grant::Column::ReviewedBy, Expr::value(Some(viewer.staff_id)))
+        .col_expr(emergency_grant::Column::ReviewNote, Expr::value(Some(note)))
+        .filter(emergency_grant::Column::Id.eq(grant.id))
+        .exec(&txn)
+        .await?;
+    let event = audit::Event::by(viewer, "reviewEmergencyAccess", Some(grant.client_id), audit::AuditOutcome::Allowed)
+        .with_detail(format!("grant {}", grant.id));
+    audit::append(&txn, state, vec![event]).await?;
+    let updated = emergency_grant::Entity::find_by_id(grant.id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    txn.commit().await?;
+    Ok(updated)
+}
