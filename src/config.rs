@@ -35,6 +35,40 @@ pub struct Config {
     pub program_name: String,
     /// How long an emergency-access grant lasts.
     pub emergency_access: Duration,
+    /// What a single GraphQL request may ask for (OWASP / graphql-armor defaults).
+    pub limits: Limits,
+}
+
+/// Limits checked before any resolver runs, except the time limit, which ends a request
+/// that runs too long.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub max_recursive_depth: usize,
+    pub max_directives: usize,
+    pub max_aliases: usize,
+    pub max_batch: usize,
+    pub max_body_bytes: usize,
+    pub request_timeout: Duration,
+    /// Failed sign-ins allowed per account and address (and 4× that per address) a minute.
+    pub login_failures_per_minute: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 10,
+            max_complexity: 250,
+            max_recursive_depth: 32,
+            max_directives: 50,
+            max_aliases: 30,
+            max_batch: 10,
+            max_body_bytes: 256 * 1024,
+            request_timeout: Duration::from_secs(10),
+            login_failures_per_minute: 5,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -114,6 +148,23 @@ impl Config {
             ),
             follow_up_schedule_days,
             disengaged_after_days: number(&get, "CONTINUUM_DISENGAGED_DAYS", 14, 1, 365)?,
+            limits: Limits {
+                max_depth: number(&get, "CONTINUUM_MAX_DEPTH", 10, 2, 100)?,
+                max_complexity: number(&get, "CONTINUUM_MAX_COMPLEXITY", 250, 10, 100_000)?,
+                max_recursive_depth: number(&get, "CONTINUUM_MAX_RECURSIVE_DEPTH", 32, 4, 256)?,
+                max_directives: number(&get, "CONTINUUM_MAX_DIRECTIVES", 50, 1, 1000)?,
+                max_aliases: number(&get, "CONTINUUM_MAX_ALIASES", 30, 1, 1000)?,
+                max_batch: number(&get, "CONTINUUM_MAX_BATCH", 10, 1, 100)?,
+                max_body_bytes: number(&get, "CONTINUUM_MAX_BODY_BYTES", 256 * 1024, 1024, 16 * 1024 * 1024)?,
+                request_timeout: Duration::from_millis(number(
+                    &get,
+                    "CONTINUUM_REQUEST_TIMEOUT_MS",
+                    10_000,
+                    1,
+                    600_000,
+                )?),
+                login_failures_per_minute: number(&get, "CONTINUUM_LOGIN_FAILURES_PER_MINUTE", 5, 1, 1000)?,
+            },
             emergency_access: Duration::from_secs(
                 60 * number(&get, "CONTINUUM_EMERGENCY_ACCESS_MINUTES", 60, 1, 24 * 60)?,
             ),

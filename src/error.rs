@@ -28,6 +28,8 @@ pub enum AppError {
     },
     /// The database did not answer in time: the caller may retry.
     Unavailable,
+    /// The request ran past the time limit and was stopped.
+    Timeout,
     Internal(anyhow::Error),
 }
 
@@ -59,6 +61,7 @@ impl AppError {
             AppError::Conflict(_) => "CONFLICT",
             AppError::RateLimited { .. } => "RATE_LIMITED",
             AppError::Unavailable => "UNAVAILABLE",
+            AppError::Timeout => "TIMEOUT",
             AppError::Internal(_) => "INTERNAL",
         }
     }
@@ -78,6 +81,7 @@ impl AppError {
                 format!("too many attempts; try again in {retry_after_secs} s")
             }
             AppError::Unavailable => "the database is not answering; try again shortly".into(),
+            AppError::Timeout => "the request took too long and was stopped".into(),
             AppError::Internal(_) => "internal error".into(),
         }
     }
@@ -115,10 +119,21 @@ fn is_unavailable(err: &DbErr) -> bool {
         DbErr::ConnectionAcquire(_) => true,
         DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e))
         | DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))
-        | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e)) => matches!(
-            e.as_ref(),
-            sea_orm::sqlx::Error::Io(_) | sea_orm::sqlx::Error::PoolTimedOut | sea_orm::sqlx::Error::PoolClosed
-        ),
+        | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e)) => match e.as_ref() {
+            sea_orm::sqlx::Error::Io(_)
+            | sea_orm::sqlx::Error::PoolTimedOut
+            | sea_orm::sqlx::Error::PoolClosed
+            | sea_orm::sqlx::Error::WorkerCrashed
+            | sea_orm::sqlx::Error::Protocol(_)
+            | sea_orm::sqlx::Error::Tls(_) => true,
+            // SQLSTATE 08xxx: connection exceptions; 57P01-57P03: the server is shutting
+            // down or starting up.
+            sea_orm::sqlx::Error::Database(db) => {
+                db.code().is_some_and(|c| c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03"))
+            }
+            _ => false,
+        },
+        DbErr::Conn(_) => true,
         _ => false,
     }
 }

@@ -21,6 +21,7 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     pub statements: StatementCounter,
     pub events: Arc<EventBus>,
+    pub login_throttle: Arc<crate::auth::throttle::LoginThrottle>,
 }
 
 impl AppState {
@@ -36,6 +37,7 @@ impl AppState {
             jwt: Arc::new(JwtKeys::new(&secret)),
             config: Arc::new(config),
             events: EventBus::new(&db),
+            login_throttle: Arc::default(),
             db,
             clock: Arc::new(SystemClock),
             statements,

@@ -2,6 +2,7 @@
 
 pub mod jwt;
 pub mod password;
+pub mod throttle;
 pub mod viewer;
 
 pub use jwt::JwtKeys;

@@ -31,10 +31,15 @@ impl AuditTrail {
     }
 }
 
+/// The network address a request came from, if known.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub Option<std::net::IpAddr>);
+
 pub trait ContextExt {
     fn state(&self) -> AppResult<&AppState>;
     fn viewer(&self) -> AppResult<&Viewer>;
     fn request_id(&self) -> Option<String>;
+    fn client_address(&self) -> Option<std::net::IpAddr>;
     /// Notes that the request read these clients' records through `field`.
     fn audit_reads(&self, field: &str, client_ids: impl IntoIterator<Item = Uuid>);
     /// Notes a refused attempt on a client's record (`client_id` when known).
@@ -54,6 +59,10 @@ impl ContextExt for Context<'_> {
 
     fn request_id(&self) -> Option<String> {
         self.data_opt::<RequestId>().map(|r| r.0.clone())
+    }
+
+    fn client_address(&self) -> Option<std::net::IpAddr> {
+        self.data_opt::<ClientAddress>().and_then(|a| a.0)
     }
 
     fn audit_reads(&self, field: &str, client_ids: impl IntoIterator<Item = Uuid>) {

@@ -1,6 +1,8 @@
 //! `POST /graphql` (single or batched operations) and GraphiQL on `GET /graphql`.
 
-use async_graphql::{BatchResponse, Response as GqlResponse, ServerError, http::GraphiQLSource};
+use std::panic::AssertUnwindSafe;
+
+use async_graphql::{BatchRequest, BatchResponse, Response as GqlResponse, ServerError, http::GraphiQLSource};
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
 use axum::{
     Extension,
@@ -8,12 +10,13 @@ use axum::{
     http::{HeaderMap, StatusCode, header::AUTHORIZATION},
     response::{Html, IntoResponse, Response},
 };
+use futures_util::FutureExt;
 
 use super::{HttpState, request::RequestId};
 use crate::{
     auth::Auth,
     error::AppError,
-    graphql::context::AuditTrail,
+    graphql::context::{AuditTrail, ClientAddress},
     service::{audit, session},
 };
 
@@ -27,6 +30,7 @@ pub async fn graphiql(State(state): State<HttpState>) -> Response {
 pub async fn graphql(
     State(state): State<HttpState>,
     Extension(request_id): Extension<RequestId>,
+    Extension(address): Extension<ClientAddress>,
     headers: HeaderMap,
     request: GraphQLBatchRequest,
 ) -> GraphQLResponse {
@@ -39,9 +43,26 @@ pub async fn graphql(
         Ok(other) => other,
         Err(err) => return single_error(err),
     };
+    let request = request.into_inner();
+    let limits = state.app.config.limits;
+    if let BatchRequest::Batch(operations) = &request
+        && operations.len() > limits.max_batch
+    {
+        return single_error(AppError::bad_input(format!("a batch holds at most {} operations", limits.max_batch)));
+    }
     let trail = AuditTrail::default();
-    let request = request.into_inner().data(auth).data(request_id).data(trail.clone());
-    let mut response = state.schema.execute_batch(request).await;
+    let request = request.data(auth).data(request_id).data(address).data(trail.clone());
+    // A panic in a resolver ends this request with INTERNAL, not the connection or the
+    // server; a request over the time limit ends with TIMEOUT instead of hanging.
+    let execution = AssertUnwindSafe(state.schema.execute_batch(request)).catch_unwind();
+    let mut response = match tokio::time::timeout(limits.request_timeout, execution).await {
+        Ok(Ok(response)) => response,
+        Ok(Err(_)) => {
+            tracing::error!("a resolver panicked");
+            return single_error(AppError::internal(anyhow::anyhow!("resolver panicked")));
+        }
+        Err(_) => return single_error(AppError::Timeout),
+    };
     // Nothing read leaves without its audit events on record.
     if let Err(err) = audit::record(&state.app, trail.take()).await {
         return single_error(err);

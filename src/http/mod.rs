@@ -8,15 +8,18 @@ pub mod reports;
 pub mod request;
 pub mod ws;
 
-use axum::{Router, extract::DefaultBodyLimit, routing::get};
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use tower_http::{catch_panic::CatchPanicLayer, limit::RequestBodyLimitLayer};
 
 use crate::{
-    graphql::{ContinuumSchema, Limits, build_schema},
+    graphql::{ContinuumSchema, build_schema},
     state::AppState,
 };
-
-/// Requests larger than this are refused with 413 before they are read whole.
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 #[derive(Clone)]
 pub struct HttpState {
@@ -26,7 +29,8 @@ pub struct HttpState {
 
 /// The one router: the server and the tests use the same.
 pub fn build_router(app: AppState) -> Router {
-    let schema = build_schema(app.clone(), Limits::default());
+    let schema = build_schema(app.clone());
+    let max_body = app.config.limits.max_body_bytes;
     let state = HttpState { app, schema };
     Router::new()
         .route("/graphql", get(graphql::graphiql).post(graphql::graphql))
@@ -36,7 +40,17 @@ pub fn build_router(app: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // Bodies over the limit are refused with 413 before they are read whole.
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(RequestBodyLimitLayer::new(max_body))
+        .layer(CatchPanicLayer::custom(panic_response))
         .layer(axum::middleware::from_fn(request::observe))
         .with_state(state)
+}
+
+/// A panic outside GraphQL execution (which catches its own) becomes a plain 500 that
+/// says nothing about the cause; the server keeps serving.
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()
 }

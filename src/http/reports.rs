@@ -41,6 +41,7 @@ pub fn error_response(err: AppError) -> Response {
         AppError::Conflict(_) => StatusCode::CONFLICT,
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Timeout => StatusCode::GATEWAY_TIMEOUT,
         AppError::Internal(inner) => {
             tracing::error!(error = ?inner, "internal error");
             StatusCode::INTERNAL_SERVER_ERROR

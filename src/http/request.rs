@@ -1,15 +1,17 @@
 //! Per-request plumbing: a request id (taken from `x-request-id` when it is sane, else a new
 //! UUIDv7), a tracing span carrying it, one log line per request, the latency histogram.
 
-use std::time::Instant;
+use std::{net::SocketAddr, time::Instant};
 
 use axum::{
-    extract::Request,
+    extract::{ConnectInfo, Request},
     http::{HeaderName, HeaderValue},
     middleware::Next,
     response::Response,
 };
 use tracing::Instrument;
+
+use crate::graphql::context::ClientAddress;
 
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -25,6 +27,10 @@ fn incoming_id(request: &Request) -> Option<String> {
 pub async fn observe(mut request: Request, next: Next) -> Response {
     let id = incoming_id(&request).unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     request.extensions_mut().insert(RequestId(id.clone()));
+    // The socket peer, for sign-in throttling. Behind a reverse proxy every request shares
+    // the proxy's address: throttle there too, or put Continuum where it sees clients.
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    request.extensions_mut().insert(ClientAddress(peer));
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let span = tracing::info_span!("request", request_id = %id);

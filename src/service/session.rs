@@ -59,15 +59,21 @@ pub async fn login(
     state: &AppState,
     email: &str,
     password_given: String,
+    address: Option<std::net::IpAddr>,
     request_id: Option<String>,
 ) -> AppResult<Issued> {
-    let found =
-        staff::Entity::find().filter(staff::Column::EmailNormalized.eq(normalize_email(email))).one(&state.db).await?;
+    let account = normalize_email(email);
+    let limit = state.config.limits.login_failures_per_minute;
+    if let Some(retry_after_secs) = state.login_throttle.check(&account, address, limit, state.now()) {
+        return Err(AppError::RateLimited { retry_after_secs });
+    }
+    let found = staff::Entity::find().filter(staff::Column::EmailNormalized.eq(account.clone())).one(&state.db).await?;
     let matches = password::verify(password_given, found.as_ref().map(|s| s.password_hash.clone())).await?;
     let member = match found {
         Some(member) if matches && member.active => member,
         other => {
             tracing::info!(event = "login_failed", "sign-in refused");
+            state.login_throttle.failed(&account, address, state.now());
             let event = audit::Event {
                 staff_id: other.as_ref().map(|m| m.id),
                 staff_role: other.as_ref().map(|m| m.role),
@@ -85,6 +91,7 @@ pub async fn login(
         }
     };
 
+    state.login_throttle.succeeded(&account, address);
     let now = state.now();
     let txn = db::begin_write(&state.db).await?;
     let family_id = Uuid::now_v7();

@@ -4,10 +4,15 @@
 
 mod helpers;
 
+mod aftercare;
 mod auth;
 mod clinical_rules;
 mod clinical_story;
 mod clinical_visibility;
 mod health;
+mod recommendations;
+mod reports;
 mod schema;
 mod staff;
+mod subscriptions;
+mod worklist;

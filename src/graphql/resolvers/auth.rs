@@ -26,7 +26,7 @@ impl From<session::Issued> for AuthPayload {
 impl AuthMutation {
     /// Signs in. An unknown email and a wrong password get the same answer.
     async fn login(&self, ctx: &Context<'_>, email: String, password: String) -> Result<AuthPayload> {
-        Ok(session::login(ctx.state()?, &email, password, ctx.request_id()).await?.into())
+        Ok(session::login(ctx.state()?, &email, password, ctx.client_address(), ctx.request_id()).await?.into())
     }
 
     /// Exchanges a refresh token for a new pair. Each refresh token works once: presenting
