@@ -37,6 +37,8 @@ pub struct Config {
     pub emergency_access: Duration,
     /// What a single GraphQL request may ask for (OWASP / graphql-armor defaults).
     pub limits: Limits,
+    /// Hidden `debugPanic`/`debugSleep` fields for the fault tests. Never in production.
+    pub fault_injection: bool,
 }
 
 /// Limits checked before any resolver runs, except the time limit, which ends a request
@@ -116,6 +118,11 @@ impl Config {
             _ => {}
         }
 
+        let fault_injection = matches!(get("CONTINUUM_FAULT_INJECTION").as_deref(), Some("1" | "true"));
+        if fault_injection && environment == Environment::Production {
+            return Err(invalid("CONTINUUM_FAULT_INJECTION", "is refused in production"));
+        }
+
         let bind = get("CONTINUUM_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
         let bind = bind.parse().map_err(|_| invalid("CONTINUUM_BIND", format!("`{bind}` is not an address:port")))?;
 
@@ -165,6 +172,7 @@ impl Config {
                 )?),
                 login_failures_per_minute: number(&get, "CONTINUUM_LOGIN_FAILURES_PER_MINUTE", 5, 1, 1000)?,
             },
+            fault_injection,
             emergency_access: Duration::from_secs(
                 60 * number(&get, "CONTINUUM_EMERGENCY_ACCESS_MINUTES", 60, 1, 24 * 60)?,
             ),

@@ -6,6 +6,7 @@ use super::resolvers::{
     aftercare::{AftercareMutation, AftercareQuery},
     auth::AuthMutation,
     client::{ClientMutation, ClientQuery},
+    debug::DebugQuery,
     directory::{DirectoryMutation, DirectoryQuery},
     follow_up::{FollowUpMutation, FollowUpQuery},
     privacy::{PrivacyMutation, PrivacyQuery},
@@ -15,7 +16,7 @@ use super::resolvers::{
 };
 
 #[derive(MergedObject, Default)]
-pub struct Query(StaffQuery, ClientQuery, FollowUpQuery, DirectoryQuery, ReportQuery, AftercareQuery, PrivacyQuery);
+pub struct Query(StaffQuery, ClientQuery, FollowUpQuery, DirectoryQuery, ReportQuery, AftercareQuery, PrivacyQuery, DebugQuery);
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(

@@ -1,6 +1,7 @@
 pub mod aftercare;
 pub mod auth;
 pub mod client;
+pub mod debug;
 pub mod directory;
 pub mod events;
 pub mod follow_up;
