@@ -137,7 +137,7 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
                         .id,
                 ),
             };
-            let member = staff::create(&state, None, NewStaff { email, name, role, password, supervisor_id })
+            let member = staff::create(&state, None, NewStaff { id: None, email, name, role, password, supervisor_id })
                 .await
                 .map_err(|e| anyhow::anyhow!("{e:?}"))?;
             println!("created {} ({}) with id {}", member.email, member.role.as_str(), member.id);

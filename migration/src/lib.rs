@@ -7,6 +7,7 @@ mod m20261127_000001_staff_and_sessions;
 mod m20261127_000002_clinical_core;
 mod m20261127_000003_aftercare_plans;
 mod m20261127_000004_privacy;
+mod m20261127_000005_idempotency;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_clinical_core::Migration),
             Box::new(m20261127_000003_aftercare_plans::Migration),
             Box::new(m20261127_000004_privacy::Migration),
+            Box::new(m20261127_000005_idempotency::Migration),
         ]
     }
 }

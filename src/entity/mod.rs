@@ -10,6 +10,7 @@ pub mod consent;
 pub mod disclosure;
 pub mod emergency_grant;
 pub mod episode;
+pub mod idempotency_key;
 pub mod follow_up;
 pub mod meeting;
 pub mod referral;

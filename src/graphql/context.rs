@@ -39,6 +39,9 @@ pub trait ContextExt {
     fn state(&self) -> AppResult<&AppState>;
     fn viewer(&self) -> AppResult<&Viewer>;
     fn request_id(&self) -> Option<String>;
+    /// The field's arguments, variables resolved, as canonical JSON: what an idempotency
+    /// key's request is compared by.
+    fn arguments_json(&self) -> AppResult<String>;
     fn client_address(&self) -> Option<std::net::IpAddr>;
     /// Notes that the request read these clients' records through `field`.
     fn audit_reads(&self, field: &str, client_ids: impl IntoIterator<Item = Uuid>);
@@ -59,6 +62,13 @@ impl ContextExt for Context<'_> {
 
     fn request_id(&self) -> Option<String> {
         self.data_opt::<RequestId>().map(|r| r.0.clone())
+    }
+
+    fn arguments_json(&self) -> AppResult<String> {
+        let arguments = self.field().arguments().map_err(|e| AppError::bad_input(e.message))?;
+        let map: std::collections::BTreeMap<String, async_graphql::Value> =
+            arguments.into_iter().map(|(name, value)| (name.to_string(), value)).collect();
+        serde_json::to_string(&map).map_err(AppError::internal)
     }
 
     fn client_address(&self) -> Option<std::net::IpAddr> {

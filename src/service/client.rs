@@ -26,6 +26,8 @@ use crate::{
 };
 
 pub struct NewClient {
+    /// The id to create under (reserved by an idempotency key), or a new one.
+    pub id: Option<Uuid>,
     pub first_name: String,
     pub last_name: String,
     pub preferred_name: Option<String>,
@@ -109,7 +111,7 @@ pub async fn register(state: &AppState, viewer: &Viewer, input: NewClient) -> Ap
         })?;
     }
     let created = client::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(input.id.unwrap_or_else(Uuid::now_v7)),
         version: Set(1),
         first_name: Set(first_name),
         last_name: Set(last_name),

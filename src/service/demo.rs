@@ -34,6 +34,7 @@ pub async fn load(state: &AppState) -> AppResult<Vec<(String, &'static str)>> {
         return Ok(sign_ins);
     }
     let new = |email: &str, name: &str, role, supervisor_id| staff::NewStaff {
+        id: None,
         email: email.into(),
         name: name.into(),
         role,
@@ -190,6 +191,7 @@ pub async fn load(state: &AppState) -> AppResult<Vec<(String, &'static str)>> {
             state,
             &me,
             client::NewClient {
+                id: None,
                 first_name: first.into(),
                 last_name: last.into(),
                 preferred_name: None,
@@ -214,6 +216,7 @@ pub async fn load(state: &AppState) -> AppResult<Vec<(String, &'static str)>> {
             state,
             &me,
             episode::Admission {
+                id: None,
                 client_id: c.id,
                 stage,
                 level_of_care: level,
@@ -222,6 +225,7 @@ pub async fn load(state: &AppState) -> AppResult<Vec<(String, &'static str)>> {
         )
         .await?;
         let refer = |abbr: &'static str, status| referral::NewReferral {
+            id: None,
             client_id: c.id,
             support_group_id: group(abbr).unwrap_or_default(),
             meeting_id: meeting(abbr),
@@ -236,7 +240,7 @@ pub async fn load(state: &AppState) -> AppResult<Vec<(String, &'static str)>> {
                 referral::record_attendance(
                     state,
                     &me,
-                    referral::NewAttendance { referral_id: r.id, attended_on: today, verified: true, note: None },
+                    referral::NewAttendance { id: None, referral_id: r.id, attended_on: today, verified: true, note: None },
                 )
                 .await?;
                 referral::refer(state, &me, refer("SMART", ReferralStatus::Planned)).await?;
@@ -249,7 +253,7 @@ pub async fn load(state: &AppState) -> AppResult<Vec<(String, &'static str)>> {
                     referral::record_attendance(
                         state,
                         &me,
-                        referral::NewAttendance { referral_id: r.id, attended_on: today, verified: false, note: None },
+                        referral::NewAttendance { id: None, referral_id: r.id, attended_on: today, verified: false, note: None },
                     )
                     .await?;
                 }

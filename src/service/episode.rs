@@ -27,6 +27,7 @@ use crate::{
 };
 
 pub struct Admission {
+    pub id: Option<Uuid>,
     pub client_id: Uuid,
     pub stage: Stage,
     pub level_of_care: Option<LevelOfCare>,
@@ -80,7 +81,7 @@ pub async fn admit(state: &AppState, viewer: &Viewer, input: Admission) -> AppRe
         return Err(one_open_episode());
     }
     let inserted = episode::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(input.id.unwrap_or_else(Uuid::now_v7)),
         version: Set(1),
         client_id: Set(client.id),
         stage: Set(input.stage),
@@ -353,4 +354,13 @@ pub async fn by_clients(
         .order_by_desc(episode::Column::Id)
         .all(conn)
         .await
+}
+
+/// An episode the caller may see, or `None`.
+pub async fn get(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<Option<episode::Model>> {
+    match find_visible(&state.db, viewer, id).await {
+        Ok(found) => Ok(Some(found)),
+        Err(AppError::NotFound) => Ok(None),
+        Err(other) => Err(other),
+    }
 }

@@ -27,6 +27,7 @@ use crate::{
 };
 
 pub struct NewFollowUp {
+    pub id: Option<Uuid>,
     pub client_id: Uuid,
     pub due_on: NaiveDate,
     pub note: Option<String>,
@@ -79,7 +80,7 @@ pub async fn schedule(state: &AppState, viewer: &Viewer, input: NewFollowUp) -> 
         .one(&txn)
         .await?;
     let created = follow_up::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(input.id.unwrap_or_else(Uuid::now_v7)),
         version: Set(1),
         client_id: Set(client.id),
         episode_id: Set(episode.map(|e| e.id)),
@@ -225,4 +226,13 @@ pub async fn list(
     }
     let rows = query.order_by_asc(follow_up::Column::Id).limit(page.first + 1).all(&state.db).await?;
     Ok(Page::from_rows(rows, page, total))
+}
+
+/// A follow-up the caller may see, or `None`.
+pub async fn get(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<Option<follow_up::Model>> {
+    match find_visible(&state.db, viewer, id).await {
+        Ok(found) => Ok(Some(found)),
+        Err(AppError::NotFound) => Ok(None),
+        Err(other) => Err(other),
+    }
 }

@@ -20,6 +20,7 @@ use crate::{
 };
 
 pub struct NewReferral {
+    pub id: Option<Uuid>,
     pub client_id: Uuid,
     pub support_group_id: Uuid,
     pub meeting_id: Option<Uuid>,
@@ -37,6 +38,8 @@ pub struct StatusChange {
 }
 
 pub struct NewAttendance {
+    /// The attendance row's id.
+    pub id: Option<Uuid>,
     pub referral_id: Uuid,
     pub attended_on: NaiveDate,
     pub verified: bool,
@@ -112,7 +115,7 @@ pub async fn refer(state: &AppState, viewer: &Viewer, input: NewReferral) -> App
         return Err(one_open_referral());
     }
     let inserted = referral::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(input.id.unwrap_or_else(Uuid::now_v7)),
         version: Set(1),
         client_id: Set(client.id),
         episode_id: Set(open_episode.id),
@@ -225,7 +228,7 @@ pub async fn record_attendance(state: &AppState, viewer: &Viewer, input: NewAtte
         return Err(AppError::bad_field("attendedOn", "the meeting date must be between the referral and today"));
     }
     attendance::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(input.id.unwrap_or_else(Uuid::now_v7)),
         referral_id: Set(current.id),
         attended_on: Set(input.attended_on),
         verified: Set(input.verified),
@@ -253,4 +256,19 @@ pub async fn record_attendance(state: &AppState, viewer: &Viewer, input: NewAtte
         ))
         .await;
     Ok(referral)
+}
+
+/// A referral the caller may see, or `None`.
+pub async fn get(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<Option<referral::Model>> {
+    match find_visible(&state.db, viewer, id).await {
+        Ok(found) => Ok(Some(found)),
+        Err(AppError::NotFound) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
+/// The referral an attendance row belongs to, if the caller may see it.
+pub async fn by_attendance(state: &AppState, viewer: &Viewer, attendance_id: Uuid) -> AppResult<Option<referral::Model>> {
+    let Some(row) = attendance::Entity::find_by_id(attendance_id).one(&state.db).await? else { return Ok(None) };
+    get(state, viewer, row.referral_id).await
 }

@@ -25,6 +25,7 @@ use crate::{
 };
 
 pub struct NewStaff {
+    pub id: Option<Uuid>,
     pub email: String,
     pub name: String,
     pub role: Role,
@@ -115,7 +116,7 @@ pub async fn create(state: &AppState, by: Option<&Viewer>, input: NewStaff) -> A
     let txn = db::begin_write(&state.db).await?;
     check_supervisor(&txn, input.role, input.supervisor_id).await?;
     let inserted = staff::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(input.id.unwrap_or_else(Uuid::now_v7)),
         email: Set(input.email.trim().to_owned()),
         email_normalized: Set(normalize_email(&input.email)),
         name: Set(name),
@@ -258,6 +259,7 @@ pub async fn bootstrap_admin(state: &AppState) -> AppResult<Option<(String, Opti
         state,
         None,
         NewStaff {
+            id: None,
             email: email.clone(),
             name: "Administrator".into(),
             role: Role::Admin,

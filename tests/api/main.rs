@@ -11,6 +11,7 @@ mod clinical_story;
 mod clinical_visibility;
 mod health;
 mod recommendations;
+mod reliability;
 mod reports;
 mod schema;
 mod staff;

@@ -2,6 +2,7 @@ use async_graphql::{Context, ID, Object, Result};
 
 use super::guard::audited;
 use crate::{
+    service::idempotency,
     graphql::{
         context::ContextExt,
         cursor::{parse_after, parse_id, require_id, target_id},
@@ -95,23 +96,36 @@ impl ClientMutation {
     /// names a counselor of their team.
     async fn register_client(&self, ctx: &Context<'_>, input: RegisterClientInput) -> Result<Client> {
         let viewer = ctx.viewer()?;
+        let state = ctx.state()?;
         let primary_counselor_id =
             input.primary_counselor_id.as_ref().map(|id| require_id(id, "primaryCounselorId")).transpose()?;
-        let created = clients::register(
-            ctx.state()?,
+        let fingerprint = ctx.arguments_json()?;
+        let created = idempotency::run(
+            state,
             viewer,
-            NewClient {
-                first_name: input.first_name,
-                last_name: input.last_name,
-                preferred_name: input.preferred_name,
-                date_of_birth: input.date_of_birth.0,
-                gender: input.gender,
-                substances: input.substances,
-                co_occurring_mental_health: input.co_occurring_mental_health,
-                prefers_secular: input.prefers_secular,
-                language: input.language,
-                primary_counselor_id,
+            "registerClient",
+            input.idempotency_key.as_deref(),
+            &fingerprint,
+            |id| {
+                clients::register(
+                    state,
+                    viewer,
+                    NewClient {
+                        id,
+                        first_name: input.first_name,
+                        last_name: input.last_name,
+                        preferred_name: input.preferred_name,
+                        date_of_birth: input.date_of_birth.0,
+                        gender: input.gender,
+                        substances: input.substances,
+                        co_occurring_mental_health: input.co_occurring_mental_health,
+                        prefers_secular: input.prefers_secular,
+                        language: input.language,
+                        primary_counselor_id,
+                    },
+                )
             },
+            |id| clients::get(state, viewer, id),
         )
         .await;
         Ok(Client::one(audited(ctx, "registerClient", Target::Nothing, created).await?))
@@ -156,16 +170,29 @@ impl ClientMutation {
     async fn admit_client(&self, ctx: &Context<'_>, input: AdmitClientInput) -> Result<Episode> {
         let viewer = ctx.viewer()?;
         viewer.require_clinical()?;
-        let admission = Admission {
-            client_id: target_id(&input.client_id)?,
-            stage: input.stage,
-            level_of_care: input.level_of_care,
-            admitted_at: input.admitted_at,
-        };
-        let target = Target::Client(admission.client_id);
-        Ok(Episode::one(
-            audited(ctx, "admitClient", target, episodes::admit(ctx.state()?, viewer, admission).await).await?,
-        ))
+        let state = ctx.state()?;
+        let client_id = target_id(&input.client_id)?;
+        let fingerprint = ctx.arguments_json()?;
+        let admitted = idempotency::run(
+            state,
+            viewer,
+            "admitClient",
+            input.idempotency_key.as_deref(),
+            &fingerprint,
+            |id| {
+                let admission = Admission {
+                    id,
+                    client_id,
+                    stage: input.stage,
+                    level_of_care: input.level_of_care,
+                    admitted_at: input.admitted_at,
+                };
+                episodes::admit(state, viewer, admission)
+            },
+            |id| episodes::get(state, viewer, id),
+        )
+        .await;
+        Ok(Episode::one(audited(ctx, "admitClient", Target::Client(client_id), admitted).await?))
     }
 
     /// Moves an open episode to another stage (or level of care within REHAB).

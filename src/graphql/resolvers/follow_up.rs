@@ -2,6 +2,7 @@ use async_graphql::{Context, Object, Result};
 
 use super::guard::audited;
 use crate::{
+    service::idempotency,
     graphql::{
         context::ContextExt,
         cursor::{parse_after, require_id, target_id},
@@ -63,11 +64,20 @@ impl FollowUpMutation {
     async fn schedule_follow_up(&self, ctx: &Context<'_>, input: ScheduleFollowUpInput) -> Result<FollowUp> {
         let viewer = ctx.viewer()?;
         viewer.require_clinical()?;
-        let new = NewFollowUp { client_id: target_id(&input.client_id)?, due_on: input.due_on.0, note: input.note };
-        let target = Target::Client(new.client_id);
-        Ok(FollowUp::one(
-            audited(ctx, "scheduleFollowUp", target, follow_ups::schedule(ctx.state()?, viewer, new).await).await?,
-        ))
+        let state = ctx.state()?;
+        let client_id = target_id(&input.client_id)?;
+        let fingerprint = ctx.arguments_json()?;
+        let scheduled = idempotency::run(
+            state,
+            viewer,
+            "scheduleFollowUp",
+            input.idempotency_key.as_deref(),
+            &fingerprint,
+            |id| follow_ups::schedule(state, viewer, NewFollowUp { id, client_id, due_on: input.due_on.0, note: input.note }),
+            |id| follow_ups::get(state, viewer, id),
+        )
+        .await;
+        Ok(FollowUp::one(audited(ctx, "scheduleFollowUp", Target::Client(client_id), scheduled).await?))
     }
 
     /// Records the contact: COMPLETED (with an outcome), UNREACHABLE or CANCELLED.

@@ -2,6 +2,7 @@ use async_graphql::{Context, Object, Result};
 
 use super::guard::audited;
 use crate::{
+    service::idempotency,
     graphql::{
         context::ContextExt,
         cursor::{require_id, target_id},
@@ -20,18 +21,33 @@ impl ReferralMutation {
     async fn refer_to_support_group(&self, ctx: &Context<'_>, input: ReferToSupportGroupInput) -> Result<Referral> {
         let viewer = ctx.viewer()?;
         viewer.require_clinical()?;
-        let referral = NewReferral {
-            client_id: target_id(&input.client_id)?,
-            support_group_id: require_id(&input.support_group_id, "supportGroupId")?,
-            meeting_id: input.meeting_id.as_ref().map(|id| require_id(id, "meetingId")).transpose()?,
-            status: input.status,
-            note: input.note,
-            weekly_goal: input.weekly_goal,
-        };
-        let target = Target::Client(referral.client_id);
-        Ok(Referral::one(
-            audited(ctx, "referToSupportGroup", target, referrals::refer(ctx.state()?, viewer, referral).await).await?,
-        ))
+        let state = ctx.state()?;
+        let client_id = target_id(&input.client_id)?;
+        let support_group_id = require_id(&input.support_group_id, "supportGroupId")?;
+        let meeting_id = input.meeting_id.as_ref().map(|id| require_id(id, "meetingId")).transpose()?;
+        let fingerprint = ctx.arguments_json()?;
+        let referred = idempotency::run(
+            state,
+            viewer,
+            "referToSupportGroup",
+            input.idempotency_key.as_deref(),
+            &fingerprint,
+            |id| {
+                let referral = NewReferral {
+                    id,
+                    client_id,
+                    support_group_id,
+                    meeting_id,
+                    status: input.status,
+                    note: input.note,
+                    weekly_goal: input.weekly_goal,
+                };
+                referrals::refer(state, viewer, referral)
+            },
+            |id| referrals::get(state, viewer, id),
+        )
+        .await;
+        Ok(Referral::one(audited(ctx, "referToSupportGroup", Target::Client(client_id), referred).await?))
     }
 
     async fn update_referral_status(&self, ctx: &Context<'_>, input: UpdateReferralStatusInput) -> Result<Referral> {
@@ -54,21 +70,23 @@ impl ReferralMutation {
     async fn record_attendance(&self, ctx: &Context<'_>, input: RecordAttendanceInput) -> Result<Referral> {
         let viewer = ctx.viewer()?;
         viewer.require_clinical()?;
-        let attendance = NewAttendance {
-            referral_id: target_id(&input.referral_id)?,
-            attended_on: input.attended_on.0,
-            verified: input.verified,
-            note: input.note,
-        };
-        let target = Target::Referral(attendance.referral_id);
-        Ok(Referral::one(
-            audited(
-                ctx,
-                "recordAttendance",
-                target,
-                referrals::record_attendance(ctx.state()?, viewer, attendance).await,
-            )
-            .await?,
-        ))
+        let state = ctx.state()?;
+        let referral_id = target_id(&input.referral_id)?;
+        let fingerprint = ctx.arguments_json()?;
+        let recorded = idempotency::run(
+            state,
+            viewer,
+            "recordAttendance",
+            input.idempotency_key.as_deref(),
+            &fingerprint,
+            |id| {
+                let attendance =
+                    NewAttendance { id, referral_id, attended_on: input.attended_on.0, verified: input.verified, note: input.note };
+                referrals::record_attendance(state, viewer, attendance)
+            },
+            |id| referrals::by_attendance(state, viewer, id),
+        )
+        .await;
+        Ok(Referral::one(audited(ctx, "recordAttendance", Target::Referral(referral_id), recorded).await?))
     }
 }

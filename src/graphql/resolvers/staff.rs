@@ -1,6 +1,7 @@
 use async_graphql::{Context, ID, Object, Result};
 
 use crate::{
+    service::idempotency,
     domain::Role,
     error::AppError,
     graphql::{
@@ -59,17 +60,27 @@ impl StaffMutation {
     async fn create_staff(&self, ctx: &Context<'_>, input: CreateStaffInput) -> Result<Staff> {
         let viewer = ctx.viewer()?;
         viewer.require_admin()?;
+        let state = ctx.state()?;
         let supervisor_id = input.supervisor_id.as_ref().map(|id| require_id(id, "supervisorId")).transpose()?;
-        let created = staff_service::create(
-            ctx.state()?,
-            Some(viewer),
-            NewStaff {
-                email: input.email,
-                name: input.name,
-                role: input.role,
-                password: input.password,
-                supervisor_id,
+        let fingerprint = ctx.arguments_json()?;
+        let created = idempotency::run(
+            state,
+            viewer,
+            "createStaff",
+            input.idempotency_key.as_deref(),
+            &fingerprint,
+            |id| {
+                let new = NewStaff {
+                    id,
+                    email: input.email,
+                    name: input.name,
+                    role: input.role,
+                    password: input.password,
+                    supervisor_id,
+                };
+                staff_service::create(state, Some(viewer), new)
             },
+            |id| staff_service::get(state, viewer, id),
         )
         .await?;
         Ok(Staff::one(created))

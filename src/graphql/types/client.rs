@@ -375,6 +375,8 @@ impl StageChange {
 
 #[derive(InputObject)]
 pub struct RegisterClientInput {
+    /// Makes the create safe to retry: the same key returns the first result (kept 24 hours).
+    pub idempotency_key: Option<String>,
     pub first_name: String,
     pub last_name: String,
     pub preferred_name: Option<String>,
@@ -416,6 +418,8 @@ pub struct ClientFilter {
 
 #[derive(InputObject)]
 pub struct AdmitClientInput {
+    /// Makes the create safe to retry: the same key returns the first result (kept 24 hours).
+    pub idempotency_key: Option<String>,
     pub client_id: ID,
     pub stage: Stage,
     pub level_of_care: Option<LevelOfCare>,

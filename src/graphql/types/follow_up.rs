@@ -126,6 +126,8 @@ pub struct FollowUpFilter {
 
 #[derive(InputObject)]
 pub struct ScheduleFollowUpInput {
+    /// Makes the create safe to retry: the same key returns the first result (kept 24 hours).
+    pub idempotency_key: Option<String>,
     pub client_id: ID,
     pub due_on: Date,
     pub note: Option<String>,

@@ -204,6 +204,8 @@ impl Attendance {
 
 #[derive(InputObject)]
 pub struct ReferToSupportGroupInput {
+    /// Makes the create safe to retry: the same key returns the first result (kept 24 hours).
+    pub idempotency_key: Option<String>,
     pub client_id: ID,
     pub support_group_id: ID,
     pub meeting_id: Option<ID>,
@@ -225,6 +227,8 @@ pub struct UpdateReferralStatusInput {
 
 #[derive(InputObject)]
 pub struct RecordAttendanceInput {
+    /// Makes the create safe to retry: the same key returns the first result (kept 24 hours).
+    pub idempotency_key: Option<String>,
     pub referral_id: ID,
     pub attended_on: Date,
     #[graphql(default)]

@@ -91,6 +91,8 @@ pub struct AuthPayload {
 
 #[derive(InputObject)]
 pub struct CreateStaffInput {
+    /// Makes the create safe to retry: the same key returns the first result (kept 24 hours).
+    pub idempotency_key: Option<String>,
     pub email: String,
     pub name: String,
     pub role: Role,
