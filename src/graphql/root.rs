@@ -16,7 +16,16 @@ use super::resolvers::{
 };
 
 #[derive(MergedObject, Default)]
-pub struct Query(StaffQuery, ClientQuery, FollowUpQuery, DirectoryQuery, ReportQuery, AftercareQuery, PrivacyQuery, DebugQuery);
+pub struct Query(
+    StaffQuery,
+    ClientQuery,
+    FollowUpQuery,
+    DirectoryQuery,
+    ReportQuery,
+    AftercareQuery,
+    PrivacyQuery,
+    DebugQuery,
+);
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(

@@ -240,7 +240,13 @@ pub async fn load(state: &AppState) -> AppResult<Vec<(String, &'static str)>> {
                 referral::record_attendance(
                     state,
                     &me,
-                    referral::NewAttendance { id: None, referral_id: r.id, attended_on: today, verified: true, note: None },
+                    referral::NewAttendance {
+                        id: None,
+                        referral_id: r.id,
+                        attended_on: today,
+                        verified: true,
+                        note: None,
+                    },
                 )
                 .await?;
                 referral::refer(state, &me, refer("SMART", ReferralStatus::Planned)).await?;
@@ -253,7 +259,13 @@ pub async fn load(state: &AppState) -> AppResult<Vec<(String, &'static str)>> {
                     referral::record_attendance(
                         state,
                         &me,
-                        referral::NewAttendance { id: None, referral_id: r.id, attended_on: today, verified: false, note: None },
+                        referral::NewAttendance {
+                            id: None,
+                            referral_id: r.id,
+                            attended_on: today,
+                            verified: false,
+                            note: None,
+                        },
                     )
                     .await?;
                 }

@@ -268,7 +268,11 @@ pub async fn get(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<Optio
 }
 
 /// The referral an attendance row belongs to, if the caller may see it.
-pub async fn by_attendance(state: &AppState, viewer: &Viewer, attendance_id: Uuid) -> AppResult<Option<referral::Model>> {
+pub async fn by_attendance(
+    state: &AppState,
+    viewer: &Viewer,
+    attendance_id: Uuid,
+) -> AppResult<Option<referral::Model>> {
     let Some(row) = attendance::Entity::find_by_id(attendance_id).one(&state.db).await? else { return Ok(None) };
     get(state, viewer, row.referral_id).await
 }

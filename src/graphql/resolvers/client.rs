@@ -2,7 +2,6 @@ use async_graphql::{Context, ID, Object, Result};
 
 use super::guard::audited;
 use crate::{
-    service::idempotency,
     graphql::{
         context::ContextExt,
         cursor::{parse_after, parse_id, require_id, target_id},
@@ -16,6 +15,7 @@ use crate::{
         },
     },
     service::audit::Target,
+    service::idempotency,
     service::{
         client::{self as clients, ClientChanges, NewClient},
         episode::{self as episodes, Admission, Discharge, StageMove},

@@ -2,7 +2,6 @@ use async_graphql::{Context, Object, Result};
 
 use super::guard::audited;
 use crate::{
-    service::idempotency,
     graphql::{
         context::ContextExt,
         cursor::{parse_after, require_id, target_id},
@@ -12,6 +11,7 @@ use crate::{
         },
     },
     service::audit::Target,
+    service::idempotency,
     service::{
         follow_up::{self as follow_ups, Contact, NewFollowUp},
         pagination::PageRequest,
@@ -73,7 +73,13 @@ impl FollowUpMutation {
             "scheduleFollowUp",
             input.idempotency_key.as_deref(),
             &fingerprint,
-            |id| follow_ups::schedule(state, viewer, NewFollowUp { id, client_id, due_on: input.due_on.0, note: input.note }),
+            |id| {
+                follow_ups::schedule(
+                    state,
+                    viewer,
+                    NewFollowUp { id, client_id, due_on: input.due_on.0, note: input.note },
+                )
+            },
             |id| follow_ups::get(state, viewer, id),
         )
         .await;

@@ -2,13 +2,13 @@ use async_graphql::{Context, Object, Result};
 
 use super::guard::audited;
 use crate::{
-    service::idempotency,
     graphql::{
         context::ContextExt,
         cursor::{require_id, target_id},
         types::referral::{RecordAttendanceInput, ReferToSupportGroupInput, Referral, UpdateReferralStatusInput},
     },
     service::audit::Target,
+    service::idempotency,
     service::referral::{self as referrals, NewAttendance, NewReferral, StatusChange},
 };
 
@@ -80,8 +80,13 @@ impl ReferralMutation {
             input.idempotency_key.as_deref(),
             &fingerprint,
             |id| {
-                let attendance =
-                    NewAttendance { id, referral_id, attended_on: input.attended_on.0, verified: input.verified, note: input.note };
+                let attendance = NewAttendance {
+                    id,
+                    referral_id,
+                    attended_on: input.attended_on.0,
+                    verified: input.verified,
+                    note: input.note,
+                };
                 referrals::record_attendance(state, viewer, attendance)
             },
             |id| referrals::by_attendance(state, viewer, id),

@@ -1,7 +1,6 @@
 use async_graphql::{Context, ID, Object, Result};
 
 use crate::{
-    service::idempotency,
     domain::Role,
     error::AppError,
     graphql::{
@@ -12,6 +11,7 @@ use crate::{
             staff::{CreateStaffInput, Staff, UpdateStaffInput},
         },
     },
+    service::idempotency,
     service::{
         pagination::PageRequest,
         staff::{self as staff_service, NewStaff, StaffChanges},
