@@ -60,7 +60,10 @@ async fn concurrent_requests_with_one_key_create_one_row() {
     let calls = (0..8).map(|_| app.gql(Some(&me.access), REGISTER, client_input("Ana", Some("race"))));
     let results = futures_util::future::join_all(calls).await;
     let ids: Vec<Value> = results.iter().map(|r| r["data"]["registerClient"]["id"].clone()).collect();
-    assert!(ids.iter().all(|id| id.is_string() && *id == ids[0]), "every request answers with the one row: {results:?}");
+    assert!(
+        ids.iter().all(|id| id.is_string() && *id == ids[0]),
+        "every request answers with the one row: {results:?}"
+    );
     assert_eq!(total_clients(&app, &me.access).await, 1);
 }
 
@@ -110,13 +113,18 @@ async fn replayed_attendance_follow_ups_admissions_and_referrals_are_recorded_on
     let second = app.gql_ok(token, schedule, input).await;
     assert_eq!(first, second);
     let counts = app
-        .gql_ok(token, "query($id: ID!) { client(id: $id) { followUps { id } referrals { id } } }", json!({ "id": client_id }))
+        .gql_ok(
+            token,
+            "query($id: ID!) { client(id: $id) { followUps { id } referrals { id } } }",
+            json!({ "id": client_id }),
+        )
         .await;
     assert_eq!(counts["client"]["followUps"].as_array().map(Vec::len), Some(1));
 
     let refer = "mutation($i: ReferToSupportGroupInput!) { referToSupportGroup(input: $i) { id } }";
     let groups = app.gql_ok(token, "{ supportGroups { id abbreviation } }", json!({})).await;
-    let smart = groups["supportGroups"].as_array().and_then(|g| g.iter().find(|g| g["abbreviation"] == "SMART")).cloned();
+    let smart =
+        groups["supportGroups"].as_array().and_then(|g| g.iter().find(|g| g["abbreviation"] == "SMART")).cloned();
     let input = json!({ "i": { "clientId": client_id, "supportGroupId": smart.map(|g| g["id"].clone()), "idempotencyKey": "ref-1" } });
     let first = app.gql_ok(token, refer, input.clone()).await;
     let second = app.gql_ok(token, refer, input).await;
