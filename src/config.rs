@@ -39,6 +39,8 @@ pub struct Config {
     pub limits: Limits,
     /// Hidden `debugPanic`/`debugSleep` fields for the fault tests. Never in production.
     pub fault_injection: bool,
+    /// On SIGTERM, how long in-flight requests may finish before the process exits anyway.
+    pub shutdown_drain: Duration,
 }
 
 /// Limits checked before any resolver runs, except the time limit, which ends a request
@@ -173,6 +175,7 @@ impl Config {
                 login_failures_per_minute: number(&get, "CONTINUUM_LOGIN_FAILURES_PER_MINUTE", 5, 1, 1000)?,
             },
             fault_injection,
+            shutdown_drain: Duration::from_secs(number(&get, "CONTINUUM_SHUTDOWN_DRAIN_SECS", 10, 0, 600)?),
             emergency_access: Duration::from_secs(
                 60 * number(&get, "CONTINUUM_EMERGENCY_ACCESS_MINUTES", 60, 1, 24 * 60)?,
             ),

@@ -58,12 +58,31 @@ impl Application {
         self.run_until(shutdown_signal()).await
     }
 
+    /// Serves until `stop` completes; then stops accepting, completes subscriptions, lets
+    /// in-flight requests finish for at most the drain time, and returns.
     pub async fn run_until(self, stop: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let router = build_router(self.state.clone());
         tracing::info!(address = %self.listener.local_addr()?, "serving");
-        axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(stop)
-            .await?;
+        let shutdown = self.state.shutdown.clone();
+        let mut started = shutdown.subscribe();
+        let mut drained = shutdown.subscribe();
+        tokio::spawn(async move {
+            stop.await;
+            shutdown.send_replace(true);
+        });
+        let server = axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                let _ = started.wait_for(|s| *s).await;
+                tracing::info!("shutting down: no new connections, finishing requests in flight");
+            });
+        let drain = self.state.config.shutdown_drain;
+        tokio::select! {
+            served = server => served?,
+            () = async move {
+                let _ = drained.wait_for(|s| *s).await;
+                tokio::time::sleep(drain).await;
+            } => tracing::warn!(drain_secs = drain.as_secs(), "drain time over: exiting with requests still in flight"),
+        }
         tracing::info!("stopped");
         Ok(())
     }

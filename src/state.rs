@@ -22,6 +22,8 @@ pub struct AppState {
     pub statements: StatementCounter,
     pub events: Arc<EventBus>,
     pub login_throttle: Arc<crate::auth::throttle::LoginThrottle>,
+    /// Flips to `true` when the server starts shutting down: subscriptions complete.
+    pub shutdown: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl AppState {
@@ -38,6 +40,7 @@ impl AppState {
             config: Arc::new(config),
             events: EventBus::new(&db),
             login_throttle: Arc::default(),
+            shutdown: Arc::new(tokio::sync::watch::Sender::new(false)),
             db,
             clock: Arc::new(SystemClock),
             statements,

@@ -14,6 +14,7 @@ mod recommendations;
 mod reliability;
 mod reports;
 mod schema;
+mod shutdown;
 mod staff;
 mod subscriptions;
 mod worklist;

@@ -18,8 +18,14 @@ impl Subscription {
         let state = ctx.state()?.clone();
         let receiver = state.events.subscribe();
         Ok(futures_util::stream::unfold((receiver, state, viewer), |(mut receiver, state, viewer)| async move {
+            let mut shutdown = state.shutdown.subscribe();
             loop {
-                match receiver.recv().await {
+                let next = tokio::select! {
+                    next = receiver.recv() => next,
+                    // The server is stopping: end the stream, which sends `complete`.
+                    _ = shutdown.wait_for(|s| *s) => return None,
+                };
+                match next {
                     Ok(event) => match service::session::may_still_see(&state, &viewer, event.client_id).await {
                         Ok(Some(true)) => return Some((event, (receiver, state, viewer))),
                         Ok(Some(false)) => continue,
