@@ -80,3 +80,26 @@ pub async fn ping(db: &DatabaseConnection) -> bool {
     let probe = db.execute_unprepared("SELECT 1");
     matches!(tokio::time::timeout(ACQUIRE_TIMEOUT, probe).await, Ok(Ok(_)))
 }
+
+/// Runs a write transaction again when it lost a race the database could not serialize,
+/// up to five attempts with a short, growing, jittered pause. Each attempt is a whole
+/// transaction, so a retry never sees half of an earlier one.
+pub async fn retrying<T, F, Fut>(mut attempt: F) -> crate::error::AppResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = crate::error::AppResult<T>>,
+{
+    const ATTEMPTS: u32 = 5;
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match attempt().await {
+            Err(crate::error::AppError::Contention) if tries < ATTEMPTS => {
+                let jitter = u64::from(rand::random::<u8>() % 20);
+                tokio::time::sleep(Duration::from_millis(10 * u64::from(tries) + jitter)).await;
+                tracing::debug!(tries, "retrying a write that lost a race");
+            }
+            other => return other,
+        }
+    }
+}

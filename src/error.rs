@@ -30,6 +30,9 @@ pub enum AppError {
     Unavailable,
     /// The request ran past the time limit and was stopped.
     Timeout,
+    /// A write lost a race the database could not serialize (PostgreSQL 40001/40P01,
+    /// SQLite busy): retried a few times by `db::retrying`, then reported as UNAVAILABLE.
+    Contention,
     Internal(anyhow::Error),
 }
 
@@ -60,7 +63,7 @@ impl AppError {
             AppError::BadInput { .. } => "BAD_USER_INPUT",
             AppError::Conflict(_) => "CONFLICT",
             AppError::RateLimited { .. } => "RATE_LIMITED",
-            AppError::Unavailable => "UNAVAILABLE",
+            AppError::Unavailable | AppError::Contention => "UNAVAILABLE",
             AppError::Timeout => "TIMEOUT",
             AppError::Internal(_) => "INTERNAL",
         }
@@ -82,6 +85,7 @@ impl AppError {
             }
             AppError::Unavailable => "the database is not answering; try again shortly".into(),
             AppError::Timeout => "the request took too long and was stopped".into(),
+            AppError::Contention => "the database is busy with the same records; try again".into(),
             AppError::Internal(_) => "internal error".into(),
         }
     }
@@ -104,12 +108,31 @@ impl From<crate::domain::RuleViolation> for AppError {
 
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
+        if is_contention(&err) {
+            return AppError::Contention;
+        }
         if is_unavailable(&err) {
             tracing::warn!(error = %err, "database unavailable");
             AppError::Unavailable
         } else {
             AppError::Internal(err.into())
         }
+    }
+}
+
+/// Serialization failures and deadlocks (PostgreSQL), busy or locked (SQLite): the same
+/// transaction run again will most likely succeed.
+fn is_contention(err: &DbErr) -> bool {
+    match err {
+        DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e)) | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e)) => {
+            match e.as_ref() {
+                sea_orm::sqlx::Error::Database(db) => {
+                    db.code().is_some_and(|c| matches!(c.as_ref(), "40001" | "40P01" | "5" | "6" | "517" | "261"))
+                }
+                _ => false,
+            }
+        }
+        _ => false,
     }
 }
 

@@ -2,8 +2,9 @@
 
 use std::panic::AssertUnwindSafe;
 
+use async_graphql::ParseRequestError;
 use async_graphql::{BatchRequest, BatchResponse, Response as GqlResponse, ServerError, http::GraphiQLSource};
-use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse, rejection::GraphQLRejection};
 use axum::{
     Extension,
     extract::State,
@@ -31,6 +32,36 @@ pub async fn graphql(
     State(state): State<HttpState>,
     Extension(request_id): Extension<RequestId>,
     Extension(address): Extension<ClientAddress>,
+    headers: HeaderMap,
+    request: Result<GraphQLBatchRequest, GraphQLRejection>,
+) -> Response {
+    let request = match request {
+        Ok(request) => request,
+        Err(rejection) => return rejected(rejection),
+    };
+    execute(state, request_id, address, headers, request).await.into_response()
+}
+
+/// A body that is not a GraphQL request: 413 when it is too large (even when it came
+/// without a length and was cut off while streaming), else 400 with a coded error.
+fn rejected(rejection: GraphQLRejection) -> Response {
+    let too_large = match &rejection.0 {
+        ParseRequestError::PayloadTooLarge => true,
+        ParseRequestError::Io(e) => e.to_string().contains("length limit exceeded"),
+        _ => false,
+    };
+    if too_large {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large\n").into_response();
+    }
+    let body = serde_json::json!({ "errors": [{ "message": "not a valid GraphQL request", "extensions": { "code": "BAD_USER_INPUT" } }] });
+    (StatusCode::BAD_REQUEST, [(axum::http::header::CONTENT_TYPE, "application/json")], body.to_string())
+        .into_response()
+}
+
+async fn execute(
+    state: HttpState,
+    request_id: RequestId,
+    address: ClientAddress,
     headers: HeaderMap,
     request: GraphQLBatchRequest,
 ) -> GraphQLResponse {

@@ -40,7 +40,7 @@ pub fn error_response(err: AppError) -> Response {
         AppError::BadInput { .. } => StatusCode::BAD_REQUEST,
         AppError::Conflict(_) => StatusCode::CONFLICT,
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-        AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Unavailable | AppError::Contention => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Timeout => StatusCode::GATEWAY_TIMEOUT,
         AppError::Internal(inner) => {
             tracing::error!(error = ?inner, "internal error");

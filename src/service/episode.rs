@@ -26,6 +26,7 @@ use crate::{
     state::AppState,
 };
 
+#[derive(Clone)]
 pub struct Admission {
     pub id: Option<Uuid>,
     pub client_id: Uuid,
@@ -34,6 +35,7 @@ pub struct Admission {
     pub admitted_at: Option<DateTime<Utc>>,
 }
 
+#[derive(Clone)]
 pub struct StageMove {
     pub episode_id: Uuid,
     pub expected_version: i32,
@@ -42,6 +44,7 @@ pub struct StageMove {
     pub reason: Option<String>,
 }
 
+#[derive(Clone)]
 pub struct Discharge {
     pub episode_id: Uuid,
     pub expected_version: i32,
@@ -59,6 +62,10 @@ pub async fn find_visible(conn: &impl ConnectionTrait, viewer: &Viewer, id: Uuid
 }
 
 pub async fn admit(state: &AppState, viewer: &Viewer, input: Admission) -> AppResult<episode::Model> {
+    crate::db::retrying(|| admit_once(state, viewer, input.clone())).await
+}
+
+async fn admit_once(state: &AppState, viewer: &Viewer, input: Admission) -> AppResult<episode::Model> {
     viewer.require_clinical()?;
     check_level(input.stage, input.level_of_care)?;
     let now = state.now();
@@ -224,6 +231,10 @@ async fn leave_aftercare(
 }
 
 pub async fn change_stage(state: &AppState, viewer: &Viewer, input: StageMove) -> AppResult<episode::Model> {
+    crate::db::retrying(|| change_stage_once(state, viewer, input.clone())).await
+}
+
+async fn change_stage_once(state: &AppState, viewer: &Viewer, input: StageMove) -> AppResult<episode::Model> {
     viewer.require_clinical()?;
     if let Some(reason) = &input.reason {
         check_text("reason", reason, MAX_REASON_CHARS)?;
@@ -277,6 +288,10 @@ pub async fn change_stage(state: &AppState, viewer: &Viewer, input: StageMove) -
 }
 
 pub async fn discharge(state: &AppState, viewer: &Viewer, input: Discharge) -> AppResult<episode::Model> {
+    crate::db::retrying(|| discharge_once(state, viewer, input.clone())).await
+}
+
+async fn discharge_once(state: &AppState, viewer: &Viewer, input: Discharge) -> AppResult<episode::Model> {
     viewer.require_clinical()?;
     if let Some(note) = &input.note {
         check_text("note", note, MAX_NOTE_CHARS)?;

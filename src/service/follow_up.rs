@@ -26,6 +26,7 @@ use crate::{
     state::AppState,
 };
 
+#[derive(Clone)]
 pub struct NewFollowUp {
     pub id: Option<Uuid>,
     pub client_id: Uuid,
@@ -33,6 +34,7 @@ pub struct NewFollowUp {
     pub note: Option<String>,
 }
 
+#[derive(Clone)]
 pub struct Contact {
     pub follow_up_id: Uuid,
     pub expected_version: i32,
@@ -62,6 +64,10 @@ pub async fn find_visible(conn: &impl ConnectionTrait, viewer: &Viewer, id: Uuid
 }
 
 pub async fn schedule(state: &AppState, viewer: &Viewer, input: NewFollowUp) -> AppResult<follow_up::Model> {
+    crate::db::retrying(|| schedule_once(state, viewer, input.clone())).await
+}
+
+async fn schedule_once(state: &AppState, viewer: &Viewer, input: NewFollowUp) -> AppResult<follow_up::Model> {
     viewer.require_clinical()?;
     let today = state.today();
     if input.due_on < today || input.due_on > today + chrono::Days::new(2 * 366) {
@@ -114,6 +120,10 @@ pub async fn schedule(state: &AppState, viewer: &Viewer, input: NewFollowUp) -> 
 }
 
 pub async fn record(state: &AppState, viewer: &Viewer, input: Contact) -> AppResult<follow_up::Model> {
+    crate::db::retrying(|| record_once(state, viewer, input.clone())).await
+}
+
+async fn record_once(state: &AppState, viewer: &Viewer, input: Contact) -> AppResult<follow_up::Model> {
     viewer.require_clinical()?;
     if let Some(note) = &input.note {
         check_text("note", note, MAX_NOTE_CHARS)?;

@@ -19,6 +19,7 @@ use crate::{
     state::AppState,
 };
 
+#[derive(Clone)]
 pub struct NewReferral {
     pub id: Option<Uuid>,
     pub client_id: Uuid,
@@ -30,6 +31,7 @@ pub struct NewReferral {
     pub weekly_goal: Option<i32>,
 }
 
+#[derive(Clone)]
 pub struct StatusChange {
     pub referral_id: Uuid,
     pub expected_version: i32,
@@ -37,6 +39,7 @@ pub struct StatusChange {
     pub reason: Option<String>,
 }
 
+#[derive(Clone)]
 pub struct NewAttendance {
     /// The attendance row's id.
     pub id: Option<Uuid>,
@@ -64,6 +67,10 @@ fn one_open_referral() -> AppError {
 }
 
 pub async fn refer(state: &AppState, viewer: &Viewer, input: NewReferral) -> AppResult<referral::Model> {
+    crate::db::retrying(|| refer_once(state, viewer, input.clone())).await
+}
+
+async fn refer_once(state: &AppState, viewer: &Viewer, input: NewReferral) -> AppResult<referral::Model> {
     viewer.require_clinical()?;
     let status = input.status.unwrap_or(ReferralStatus::Referred);
     if !matches!(status, ReferralStatus::Planned | ReferralStatus::Referred) {
@@ -180,6 +187,10 @@ async fn set_status(
 }
 
 pub async fn update_status(state: &AppState, viewer: &Viewer, input: StatusChange) -> AppResult<referral::Model> {
+    crate::db::retrying(|| update_status_once(state, viewer, input.clone())).await
+}
+
+async fn update_status_once(state: &AppState, viewer: &Viewer, input: StatusChange) -> AppResult<referral::Model> {
     viewer.require_clinical()?;
     if let Some(reason) = &input.reason {
         check_text("reason", reason, MAX_REASON_CHARS)?;
@@ -208,6 +219,10 @@ pub async fn update_status(state: &AppState, viewer: &Viewer, input: StatusChang
 
 /// Records one attended meeting. The first attendance of a REFERRED referral makes it ENGAGED.
 pub async fn record_attendance(state: &AppState, viewer: &Viewer, input: NewAttendance) -> AppResult<referral::Model> {
+    crate::db::retrying(|| record_attendance_once(state, viewer, input.clone())).await
+}
+
+async fn record_attendance_once(state: &AppState, viewer: &Viewer, input: NewAttendance) -> AppResult<referral::Model> {
     viewer.require_clinical()?;
     if let Some(note) = &input.note {
         check_text("note", note, MAX_NOTE_CHARS)?;

@@ -323,9 +323,9 @@ pub async fn authenticate(state: &AppState, header: Option<&str>) -> AppResult<A
 pub async fn may_still_see(state: &AppState, viewer: &Viewer, client_id: Uuid) -> AppResult<Option<bool>> {
     let member = staff::Entity::find_by_id(viewer.staff_id).one(&state.db).await?;
     let family = session_family::Entity::find_by_id(viewer.session_id).one(&state.db).await?;
+    // Revoked, idle past the limit or past the absolute limit: the subscription ends too.
     let alive = matches!((&member, &family), (Some(m), Some(f))
-        if m.active && m.role == viewer.role && f.revoked_at.is_none()
-            && state.now() - f.created_at <= chrono_duration(state.config.session_absolute_timeout));
+        if m.active && m.role == viewer.role && session_ended(state, f, state.now()).is_none());
     if !alive {
         return Ok(None);
     }

@@ -5,15 +5,19 @@
 mod helpers;
 
 mod aftercare;
+mod audit;
 mod auth;
 mod clinical_rules;
 mod clinical_story;
 mod clinical_visibility;
+mod emergency;
 mod health;
+mod privacy;
 mod recommendations;
 mod reliability;
 mod reports;
 mod schema;
+mod sessions;
 mod shutdown;
 mod staff;
 mod subscriptions;
