@@ -111,6 +111,9 @@ impl From<DbErr> for AppError {
         if is_contention(&err) {
             return AppError::Contention;
         }
+        if is_bad_text(&err) {
+            return AppError::bad_input("the text holds characters the database cannot store");
+        }
         if is_unavailable(&err) {
             tracing::warn!(error = %err, "database unavailable");
             AppError::Unavailable
@@ -131,6 +134,16 @@ fn is_contention(err: &DbErr) -> bool {
                 }
                 _ => false,
             }
+        }
+        _ => false,
+    }
+}
+
+/// PostgreSQL refusing a text value (22021: bad byte sequence, e.g. NUL; 22P05).
+fn is_bad_text(err: &DbErr) -> bool {
+    match err {
+        DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e)) | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e)) => {
+            matches!(e.as_ref(), sea_orm::sqlx::Error::Database(db) if db.code().is_some_and(|c| matches!(c.as_ref(), "22021" | "22P05")))
         }
         _ => false,
     }

@@ -75,6 +75,13 @@ async fn execute(
         Err(err) => return single_error(err),
     };
     let request = request.into_inner();
+    let has_nul = match &request {
+        BatchRequest::Single(r) => carries_nul(r),
+        BatchRequest::Batch(rs) => rs.iter().any(carries_nul),
+    };
+    if has_nul {
+        return single_error(AppError::bad_input("text may not contain the NUL character (U+0000)"));
+    }
     let limits = state.app.config.limits;
     if let BatchRequest::Batch(operations) = &request
         && operations.len() > limits.max_batch
@@ -103,6 +110,27 @@ async fn execute(
         BatchResponse::Batch(rs) => rs.iter_mut().for_each(add_default_codes),
     }
     response.into()
+}
+
+/// NUL is never meaningful in a name, a note or a key, and PostgreSQL cannot store it:
+/// refuse it up front, for both databases alike.
+fn carries_nul(request: &async_graphql::Request) -> bool {
+    fn in_value(value: &async_graphql::Value) -> bool {
+        match value {
+            async_graphql::Value::String(s) => s.contains('\0'),
+            async_graphql::Value::List(items) => items.iter().any(in_value),
+            async_graphql::Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || in_value(v)),
+            _ => false,
+        }
+    }
+    let query = request.query.to_ascii_lowercase();
+    query.contains('\0')
+        || query.contains("\\u0000")
+        || query.contains("\\u{0}")
+        || query.contains("\\u{00}")
+        || query.contains("\\u{000}")
+        || query.contains("\\u{0000}")
+        || request.variables.iter().any(|(_, v)| in_value(v))
 }
 
 fn single_error(err: AppError) -> GraphQLResponse {

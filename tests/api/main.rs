@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod access_matrix;
 mod aftercare;
 mod audit;
 mod auth;
@@ -11,12 +12,14 @@ mod clinical_rules;
 mod clinical_story;
 mod clinical_visibility;
 mod emergency;
+mod fuzz;
 mod health;
 mod privacy;
 mod recommendations;
 mod reliability;
 mod reports;
 mod schema;
+mod security;
 mod sessions;
 mod shutdown;
 mod staff;
