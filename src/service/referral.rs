@@ -1,7 +1,9 @@
 //! Referrals to support groups and the attendance recorded against them.
 
 use chrono::NaiveDate;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr, sea_query::Expr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set, SqlErr, sea_query::Expr,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -230,7 +232,14 @@ async fn record_attendance_once(state: &AppState, viewer: &Viewer, input: NewAtt
     let now = state.now();
     let today = state.today();
     let txn = db::begin_write(&state.db).await?;
-    let current = find_visible(&txn, viewer, input.referral_id).await?;
+    // Lock the referral: concurrent attendance on one referral queues here instead of
+    // racing on its status (SQLite's write transaction is exclusive already).
+    let mut query = referral::Entity::find_by_id(input.referral_id)
+        .filter(referral::Column::ClientId.in_subquery(scope::visible_client_ids(viewer)?));
+    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    let current = query.one(&txn).await?.ok_or(AppError::NotFound)?;
     if !matches!(current.status, ReferralStatus::Referred | ReferralStatus::Engaged) {
         return Err(RuleViolation::new(
             "ATTENDANCE_NEEDS_ACTIVE_REFERRAL",
