@@ -173,7 +173,7 @@ pub async fn update(state: &AppState, viewer: &Viewer, input: PlanUpdate) -> App
                 Ok(_) => {}
                 // Two first drafts racing: the second is stale.
                 Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-                    return Err(stale("aftercare plan", 0));
+                    return Err(stale("aftercare plan"));
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -189,10 +189,10 @@ pub async fn update(state: &AppState, viewer: &Viewer, input: PlanUpdate) -> App
                 update = update.col_expr(aftercare_plan::Column::Notes, Expr::value(notes.clone()));
             }
             if update.exec(&txn).await?.rows_affected != 1 {
-                return Err(stale("aftercare plan", plan.version));
+                return Err(stale("aftercare plan"));
             }
         }
-        _ => return Err(stale("aftercare plan", input.expected_version)),
+        _ => return Err(stale("aftercare plan")),
     }
     for (referral_id, goal) in &input.goals {
         let updated = referral::Entity::update_many()

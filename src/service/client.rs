@@ -154,7 +154,7 @@ pub async fn update(
     let txn = db::begin_write(&state.db).await?;
     let current = find_visible(&txn, viewer, id).await?;
     if current.version != expected_version {
-        return Err(stale("client", current.version));
+        return Err(stale("client"));
     }
     let mut model: client::ActiveModel = current.clone().into();
     if let Some(v) = changes.first_name {
@@ -214,12 +214,12 @@ async fn save_versioned(
         .exec(conn)
         .await?;
     if result.rows_affected != 1 {
-        return Err(stale("client", expected));
+        return Err(stale("client"));
     }
     client::Entity::find_by_id(id).one(conn).await?.ok_or(AppError::NotFound)
 }
 
-pub fn stale(what: &str, _seen: i32) -> AppError {
+pub fn stale(what: &str) -> AppError {
     AppError::conflict(format!("this {what} was changed by someone else: reload it and try again"))
 }
 

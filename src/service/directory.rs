@@ -1,7 +1,7 @@
 //! The support-group directory: every signed-in staff member reads it; ADMIN edits it.
 
 use chrono::NaiveTime;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, SqlErr};
+use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, Set, SqlErr};
 use uuid::Uuid;
 
 use crate::{
@@ -169,17 +169,4 @@ pub async fn create_meeting(state: &AppState, viewer: &Viewer, input: NewMeeting
     .await?;
     txn.commit().await?;
     Ok(meeting)
-}
-
-pub async fn meeting(state: &AppState, id: Uuid) -> AppResult<Option<meeting::Model>> {
-    Ok(meeting::Entity::find_by_id(id).one(&state.db).await?)
-}
-
-pub async fn meetings_of(state: &AppState, group_id: Uuid) -> AppResult<Vec<meeting::Model>> {
-    Ok(meeting::Entity::find()
-        .filter(meeting::Column::SupportGroupId.eq(group_id))
-        .order_by_asc(meeting::Column::DayOfWeek)
-        .order_by_asc(meeting::Column::StartTime)
-        .all(&state.db)
-        .await?)
 }

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr,
     sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
@@ -246,7 +246,7 @@ async fn change_stage_once(state: &AppState, viewer: &Viewer, input: StageMove) 
         return Err(episode_closed());
     }
     if current.version != input.expected_version {
-        return Err(stale("episode", current.version));
+        return Err(stale("episode"));
     }
     check_move(current.stage, input.stage)?;
     check_level(input.stage, input.level_of_care)?;
@@ -262,7 +262,7 @@ async fn change_stage_once(state: &AppState, viewer: &Viewer, input: StageMove) 
         .exec(&txn)
         .await?;
     if updated.rows_affected != 1 {
-        return Err(stale("episode", current.version));
+        return Err(stale("episode"));
     }
     let episode = episode::Entity::find_by_id(current.id).one(&txn).await?.ok_or(AppError::NotFound)?;
     append_history(&txn, &episode, Some(current.stage), viewer.staff_id, now, input.reason).await?;
@@ -303,7 +303,7 @@ async fn discharge_once(state: &AppState, viewer: &Viewer, input: Discharge) -> 
         return Err(episode_closed());
     }
     if current.version != input.expected_version {
-        return Err(stale("episode", current.version));
+        return Err(stale("episode"));
     }
     let updated = episode::Entity::update_many()
         .col_expr(episode::Column::DischargedAt, Expr::value(now))
@@ -316,7 +316,7 @@ async fn discharge_once(state: &AppState, viewer: &Viewer, input: Discharge) -> 
         .exec(&txn)
         .await?;
     if updated.rows_affected != 1 {
-        return Err(stale("episode", current.version));
+        return Err(stale("episode"));
     }
     if input.reason == DischargeReason::Deceased {
         close_everything_open(&txn, current.client_id, now).await?;
@@ -357,18 +357,6 @@ async fn close_everything_open(conn: &impl ConnectionTrait, client_id: Uuid, at:
         .exec(conn)
         .await?;
     Ok(())
-}
-
-/// Episodes of many clients, newest first (for the loaders).
-pub async fn by_clients(
-    conn: &impl ConnectionTrait,
-    client_ids: &[Uuid],
-) -> Result<Vec<episode::Model>, sea_orm::DbErr> {
-    episode::Entity::find()
-        .filter(episode::Column::ClientId.is_in(client_ids.iter().copied()))
-        .order_by_desc(episode::Column::Id)
-        .all(conn)
-        .await
 }
 
 /// An episode the caller may see, or `None`.

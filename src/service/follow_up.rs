@@ -136,7 +136,7 @@ async fn record_once(state: &AppState, viewer: &Viewer, input: Contact) -> AppRe
     let txn = db::begin_write(&state.db).await?;
     let current = find_visible(&txn, viewer, input.follow_up_id).await?;
     if current.version != input.expected_version {
-        return Err(stale("follow-up", current.version));
+        return Err(stale("follow-up"));
     }
     check_record(current.status, input.status, input.outcome)?;
     let contacted = input.status != FollowUpStatus::Cancelled;
@@ -154,7 +154,7 @@ async fn record_once(state: &AppState, viewer: &Viewer, input: Contact) -> AppRe
         .exec(&txn)
         .await?;
     if updated.rows_affected != 1 {
-        return Err(stale("follow-up", current.version));
+        return Err(stale("follow-up"));
     }
     let follow_up = follow_up::Entity::find_by_id(current.id).one(&txn).await?.ok_or(AppError::NotFound)?;
     crate::service::audit::change(&txn, state, viewer, "recordFollowUp", follow_up.client_id).await?;

@@ -183,7 +183,7 @@ async fn set_status(
         .exec(conn)
         .await?;
     if updated.rows_affected != 1 {
-        return Err(stale("referral", current.version));
+        return Err(stale("referral"));
     }
     referral::Entity::find_by_id(current.id).one(conn).await?.ok_or(AppError::NotFound)
 }
@@ -200,7 +200,7 @@ async fn update_status_once(state: &AppState, viewer: &Viewer, input: StatusChan
     let txn = db::begin_write(&state.db).await?;
     let current = find_visible(&txn, viewer, input.referral_id).await?;
     if current.version != input.expected_version {
-        return Err(stale("referral", current.version));
+        return Err(stale("referral"));
     }
     check_move(current.status, input.status, input.reason.as_deref())?;
     let updated = set_status(&txn, &current, input.status, input.reason, state.now()).await?;

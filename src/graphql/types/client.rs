@@ -11,7 +11,7 @@ use super::{
     follow_up::FollowUp,
     id,
     referral::Referral,
-    staff::Staff,
+    staff::{Staff, StaffRefs},
 };
 use crate::{
     domain::{
@@ -34,8 +34,7 @@ pub struct Client {
 #[derive(Default)]
 pub struct ClientSet {
     ids: Arc<[Uuid]>,
-    counselor_ids: Arc<[Uuid]>,
-    counselors: Batch<Staff>,
+    counselors: StaffRefs,
     episodes: Batch<Vec<Episode>>,
     referrals: Batch<Vec<Referral>>,
     follow_ups: Batch<Vec<FollowUp>>,
@@ -45,7 +44,7 @@ impl Client {
     pub fn list(rows: Vec<client::Model>) -> Vec<Client> {
         let set = Arc::new(ClientSet {
             ids: distinct(rows.iter().map(|r| r.id)),
-            counselor_ids: distinct(rows.iter().map(|r| r.primary_counselor_id)),
+            counselors: StaffRefs::new(rows.iter().map(|r| r.primary_counselor_id)),
             ..Default::default()
         });
         rows.into_iter().map(|row| Client { row, set: set.clone() }).collect()
@@ -54,7 +53,7 @@ impl Client {
     pub fn one(row: client::Model) -> Client {
         let set = Arc::new(ClientSet {
             ids: Arc::new([row.id]),
-            counselor_ids: Arc::new([row.primary_counselor_id]),
+            counselors: StaffRefs::new([row.primary_counselor_id]),
             ..Default::default()
         });
         Client { row, set }
@@ -146,10 +145,7 @@ impl Client {
     }
 
     async fn primary_counselor(&self, ctx: &Context<'_>) -> Result<Staff> {
-        let db = &ctx.state()?.db;
-        let ids = self.set.counselor_ids.clone();
-        let found = self.set.counselors.get(async { Ok(Staff::map(batch::staff(db, &ids).await?)) }).await?;
-        Ok(required(&found, self.row.primary_counselor_id, "counselor")?)
+        self.set.counselors.required(ctx, self.row.primary_counselor_id).await
     }
 
     /// The open episode, if any.
@@ -330,14 +326,12 @@ pub struct StageChange {
 
 #[derive(Default)]
 pub struct StageChangeSet {
-    staff_ids: Arc<[Uuid]>,
-    staff: Batch<Staff>,
+    staff: StaffRefs,
 }
 
 impl StageChange {
     pub fn list(rows: Vec<stage_change::Model>) -> Vec<StageChange> {
-        let set =
-            Arc::new(StageChangeSet { staff_ids: distinct(rows.iter().map(|r| r.by_staff_id)), ..Default::default() });
+        let set = Arc::new(StageChangeSet { staff: StaffRefs::new(rows.iter().map(|r| r.by_staff_id)) });
         rows.into_iter().map(|row| StageChange { row, set: set.clone() }).collect()
     }
 }
@@ -362,10 +356,7 @@ impl StageChange {
     }
 
     async fn by(&self, ctx: &Context<'_>) -> Result<Staff> {
-        let db = &ctx.state()?.db;
-        let ids = self.set.staff_ids.clone();
-        let found = self.set.staff.get(async { Ok(Staff::map(batch::staff(db, &ids).await?)) }).await?;
-        Ok(required(&found, self.row.by_staff_id, "staff")?)
+        self.set.staff.required(ctx, self.row.by_staff_id).await
     }
 
     async fn reason(&self) -> Option<&str> {

@@ -6,7 +6,11 @@ use uuid::Uuid;
 
 use crate::graphql::scalars::Date;
 
-use super::{client::Client, id, staff::Staff};
+use super::{
+    client::Client,
+    id,
+    staff::{Staff, StaffRefs},
+};
 use crate::{
     domain::{FollowUpOutcome, FollowUpStatus, follow_up::is_overdue},
     entity::follow_up,
@@ -25,16 +29,15 @@ pub struct FollowUp {
 #[derive(Default)]
 pub struct FollowUpSet {
     client_ids: Arc<[Uuid]>,
-    staff_ids: Arc<[Uuid]>,
     clients: Batch<Client>,
-    staff: Batch<Staff>,
+    staff: StaffRefs,
 }
 
 impl FollowUp {
     pub fn list(rows: Vec<follow_up::Model>) -> Vec<FollowUp> {
         let set = Arc::new(FollowUpSet {
             client_ids: distinct(rows.iter().map(|r| r.client_id)),
-            staff_ids: distinct(rows.iter().filter_map(|r| r.recorded_by)),
+            staff: StaffRefs::new(rows.iter().filter_map(|r| r.recorded_by)),
             ..Default::default()
         });
         rows.into_iter().map(|row| FollowUp { row, set: set.clone() }).collect()
@@ -43,7 +46,7 @@ impl FollowUp {
     pub fn one(row: follow_up::Model) -> FollowUp {
         let set = Arc::new(FollowUpSet {
             client_ids: Arc::new([row.client_id]),
-            staff_ids: row.recorded_by.into_iter().collect(),
+            staff: StaffRefs::new(row.recorded_by),
             ..Default::default()
         });
         FollowUp { row, set }
@@ -107,10 +110,7 @@ impl FollowUp {
 
     async fn recorded_by(&self, ctx: &Context<'_>) -> Result<Option<Staff>> {
         let Some(by) = self.row.recorded_by else { return Ok(None) };
-        let db = &ctx.state()?.db;
-        let ids = self.set.staff_ids.clone();
-        let found = self.set.staff.get(async { Ok(Staff::map(batch::staff(db, &ids).await?)) }).await?;
-        Ok(found.get(&by).cloned())
+        self.set.staff.get(ctx, by).await
     }
 }
 

@@ -8,7 +8,7 @@ use super::{
     client::Client,
     directory::{Meeting, SupportGroup},
     id,
-    staff::Staff,
+    staff::{Staff, StaffRefs},
 };
 use crate::{
     domain::{ReferralStatus, Stage},
@@ -32,11 +32,10 @@ pub struct ReferralSet {
     client_ids: Arc<[Uuid]>,
     group_ids: Arc<[Uuid]>,
     meeting_ids: Arc<[Uuid]>,
-    staff_ids: Arc<[Uuid]>,
     clients: Batch<Client>,
     groups: Batch<SupportGroup>,
     meetings: Batch<Meeting>,
-    staff: Batch<Staff>,
+    staff: StaffRefs,
     attendance: Batch<Vec<Attendance>>,
 }
 
@@ -47,15 +46,22 @@ impl Referral {
             client_ids: distinct(rows.iter().map(|r| r.client_id)),
             group_ids: distinct(rows.iter().map(|r| r.support_group_id)),
             meeting_ids: distinct(rows.iter().filter_map(|r| r.meeting_id)),
-            staff_ids: distinct(rows.iter().map(|r| r.referred_by)),
+            staff: StaffRefs::new(rows.iter().map(|r| r.referred_by)),
             ..Default::default()
         });
         rows.into_iter().map(|row| Referral { row, set: set.clone() }).collect()
     }
 
     pub fn one(row: referral::Model) -> Referral {
-        let mut list = Referral::list(vec![row.clone()]);
-        list.pop().unwrap_or(Referral { row, set: Arc::default() })
+        let set = Arc::new(ReferralSet {
+            ids: Arc::new([row.id]),
+            client_ids: Arc::new([row.client_id]),
+            group_ids: Arc::new([row.support_group_id]),
+            meeting_ids: row.meeting_id.into_iter().collect(),
+            staff: StaffRefs::new([row.referred_by]),
+            ..Default::default()
+        });
+        Referral { row, set }
     }
 
     pub fn model(&self) -> &referral::Model {
@@ -123,10 +129,7 @@ impl Referral {
     }
 
     async fn referred_by(&self, ctx: &Context<'_>) -> Result<Staff> {
-        let db = &ctx.state()?.db;
-        let ids = self.set.staff_ids.clone();
-        let found = self.set.staff.get(async { Ok(Staff::map(batch::staff(db, &ids).await?)) }).await?;
-        Ok(required(&found, self.row.referred_by, "staff")?)
+        self.set.staff.required(ctx, self.row.referred_by).await
     }
 
     async fn note(&self) -> Option<&str> {
@@ -164,14 +167,12 @@ pub struct Attendance {
 
 #[derive(Default)]
 pub struct AttendanceSet {
-    staff_ids: Arc<[Uuid]>,
-    staff: Batch<Staff>,
+    staff: StaffRefs,
 }
 
 impl Attendance {
     pub fn list(rows: Vec<attendance::Model>) -> Vec<Attendance> {
-        let set =
-            Arc::new(AttendanceSet { staff_ids: distinct(rows.iter().map(|r| r.recorded_by)), ..Default::default() });
+        let set = Arc::new(AttendanceSet { staff: StaffRefs::new(rows.iter().map(|r| r.recorded_by)) });
         rows.into_iter().map(|row| Attendance { row, set: set.clone() }).collect()
     }
 }
@@ -195,10 +196,7 @@ impl Attendance {
     }
 
     async fn recorded_by(&self, ctx: &Context<'_>) -> Result<Staff> {
-        let db = &ctx.state()?.db;
-        let ids = self.set.staff_ids.clone();
-        let found = self.set.staff.get(async { Ok(Staff::map(batch::staff(db, &ids).await?)) }).await?;
-        Ok(required(&found, self.row.recorded_by, "staff")?)
+        self.set.staff.required(ctx, self.row.recorded_by).await
     }
 }
 

@@ -21,21 +21,43 @@ pub struct Staff {
 
 #[derive(Default)]
 pub struct StaffSet {
-    supervisor_ids: Arc<[Uuid]>,
-    supervisors: Batch<Staff>,
+    supervisors: StaffRefs,
+}
+
+/// The staff members a sibling set points at (counselors, recorders, supervisors), all
+/// loaded in one statement when the first of them is asked for.
+#[derive(Default)]
+pub struct StaffRefs {
+    ids: Arc<[Uuid]>,
+    batch: Batch<Staff>,
+}
+
+impl StaffRefs {
+    pub fn new(ids: impl IntoIterator<Item = Uuid>) -> Self {
+        StaffRefs { ids: distinct(ids), batch: Batch::default() }
+    }
+
+    pub async fn get(&self, ctx: &Context<'_>, id: Uuid) -> Result<Option<Staff>> {
+        let db = &ctx.state()?.db;
+        let found = self.batch.get(async { Ok(Staff::map(batch::staff(db, &self.ids).await?)) }).await?;
+        Ok(found.get(&id).cloned())
+    }
+
+    /// For a foreign key that must point at a row.
+    pub async fn required(&self, ctx: &Context<'_>, id: Uuid) -> Result<Staff> {
+        let found = self.get(ctx, id).await?;
+        Ok(found.ok_or_else(|| crate::error::AppError::internal(anyhow::anyhow!("staff {id} missing")))?)
+    }
 }
 
 impl Staff {
     pub fn list(rows: Vec<staff::Model>) -> Vec<Staff> {
-        let set = Arc::new(StaffSet {
-            supervisor_ids: distinct(rows.iter().filter_map(|r| r.supervisor_id)),
-            ..Default::default()
-        });
+        let set = Arc::new(StaffSet { supervisors: StaffRefs::new(rows.iter().filter_map(|r| r.supervisor_id)) });
         rows.into_iter().map(|row| Staff { row, set: set.clone() }).collect()
     }
 
     pub fn one(row: staff::Model) -> Staff {
-        let set = Arc::new(StaffSet { supervisor_ids: row.supervisor_id.into_iter().collect(), ..Default::default() });
+        let set = Arc::new(StaffSet { supervisors: StaffRefs::new(row.supervisor_id) });
         Staff { row, set }
     }
 
@@ -73,10 +95,7 @@ impl Staff {
 
     async fn supervisor(&self, ctx: &Context<'_>) -> Result<Option<Staff>> {
         let Some(id) = self.row.supervisor_id else { return Ok(None) };
-        let db = &ctx.state()?.db;
-        let ids = self.set.supervisor_ids.clone();
-        let found = self.set.supervisors.get(async { Ok(Staff::map(batch::staff(db, &ids).await?)) }).await?;
-        Ok(found.get(&id).cloned())
+        self.set.supervisors.get(ctx, id).await
     }
 }
 
