@@ -24,6 +24,8 @@ pub struct AppState {
     pub login_throttle: Arc<crate::auth::throttle::LoginThrottle>,
     /// Flips to `true` when the server starts shutting down: subscriptions complete.
     pub shutdown: Arc<tokio::sync::watch::Sender<bool>>,
+    /// Appends read and denial events for concurrent requests in shared transactions.
+    pub audit: Arc<crate::service::audit::AuditWriter>,
 }
 
 impl AppState {
@@ -41,6 +43,7 @@ impl AppState {
             events: EventBus::new(&db),
             login_throttle: Arc::default(),
             shutdown: Arc::new(tokio::sync::watch::Sender::new(false)),
+            audit: Arc::default(),
             db,
             clock: Arc::new(SystemClock),
             statements,

@@ -9,7 +9,10 @@
 
 use std::{collections::HashMap, future::Future, sync::Arc};
 
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, Func},
+};
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
@@ -28,11 +31,23 @@ impl<V> Default for Batch<V> {
 }
 
 impl<V: Send + Sync> Batch<V> {
-    pub async fn get<F>(&self, load: F) -> AppResult<Arc<HashMap<Uuid, V>>>
+    /// The loaded map, loading it with `load` if no sibling has yet. The load runs boxed:
+    /// a database query's future is large, and every field resolver of the object embeds
+    /// its callees' futures, which async-graphql moves into a box of their own per field.
+    pub async fn get<F, Fut>(&self, load: F) -> AppResult<Arc<HashMap<Uuid, V>>>
     where
-        F: Future<Output = Result<HashMap<Uuid, V>, DbErr>>,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<HashMap<Uuid, V>, DbErr>>,
     {
-        self.0.get_or_try_init(|| async { load.await.map(Arc::new) }).await.cloned().map_err(AppError::from)
+        if let Some(loaded) = self.0.get() {
+            return Ok(loaded.clone());
+        }
+        self.0.get_or_try_init(|| async { Box::pin(load()).await.map(Arc::new) }).await.cloned().map_err(AppError::from)
+    }
+
+    /// What is already loaded, without loading it.
+    pub fn loaded(&self) -> Option<Arc<HashMap<Uuid, V>>> {
+        self.0.get().cloned()
     }
 }
 
@@ -113,6 +128,21 @@ pub async fn attendance_by_referral(
         .all(db)
         .await?;
     Ok(grouped(rows, |r| r.referral_id))
+}
+
+/// How many meetings each referral's client attended: counted in the database, for when
+/// the rows themselves are not asked for.
+pub async fn attendance_counts(db: &DatabaseConnection, referral_ids: &[Uuid]) -> Result<HashMap<Uuid, i64>, DbErr> {
+    let rows: Vec<(Uuid, i64)> = attendance::Entity::find()
+        .select_only()
+        .column(attendance::Column::ReferralId)
+        .column_as(Expr::expr(Func::count(Expr::col((attendance::Entity, attendance::Column::Id)))), "n")
+        .filter(attendance::Column::ReferralId.is_in(referral_ids.iter().copied()))
+        .group_by(attendance::Column::ReferralId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// Follow-ups per client, by due date.

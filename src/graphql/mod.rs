@@ -22,8 +22,23 @@ pub fn schema_builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(Query::default(), Mutation::default(), Subscription)
 }
 
-/// The schema the server runs: limits, introspection policy and shared state attached.
+/// The schema `POST /graphql` runs: limits, introspection policy and shared state attached.
+/// No schema extensions: with any extension installed async-graphql routes every field of
+/// every object through the extension chain (a registry lookup and a boxed future per
+/// field); the HTTP handler parses each document itself, counts its aliases and records
+/// the metrics instead (`extensions::inspect`).
 pub fn build_schema(state: crate::state::AppState) -> ContinuumSchema {
+    configured(state).finish()
+}
+
+/// The schema of `/graphql/ws`, where documents arrive inside the socket protocol: the
+/// same limits, with the alias limit and the metrics as extensions.
+pub fn build_ws_schema(state: crate::state::AppState) -> ContinuumSchema {
+    let max_aliases = state.config.limits.max_aliases;
+    configured(state).extension(extensions::Metrics).extension(extensions::Aliases(max_aliases)).finish()
+}
+
+fn configured(state: crate::state::AppState) -> SchemaBuilder<Query, Mutation, Subscription> {
     let production = state.config.is_production();
     let limits = state.config.limits;
     let mut builder = schema_builder()
@@ -31,13 +46,11 @@ pub fn build_schema(state: crate::state::AppState) -> ContinuumSchema {
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(limits.max_recursive_depth)
         .limit_directives(limits.max_directives)
-        .extension(extensions::Metrics)
-        .extension(extensions::Aliases(limits.max_aliases))
         .data(state);
     if production {
         builder = builder.disable_introspection().disable_suggestions();
     }
-    builder.finish()
+    builder
 }
 
 /// The SDL that `schema.graphql` holds.

@@ -17,7 +17,10 @@ use super::{HttpState, request::RequestId};
 use crate::{
     auth::Auth,
     error::AppError,
-    graphql::context::{AuditTrail, ClientAddress},
+    graphql::{
+        context::{AuditTrail, ClientAddress},
+        extensions,
+    },
     service::{audit, session},
 };
 
@@ -88,6 +91,18 @@ async fn execute(
     {
         return single_error(AppError::bad_input(format!("a batch holds at most {} operations", limits.max_batch)));
     }
+    // Parsed here once (execution reuses the document): the alias limit and the metrics.
+    let mut request = request;
+    let inspected: Vec<Result<&'static str, ServerError>> = match &mut request {
+        BatchRequest::Single(r) => vec![extensions::inspect(r, limits.max_aliases)],
+        BatchRequest::Batch(rs) => rs.iter_mut().map(|r| extensions::inspect(r, limits.max_aliases)).collect(),
+    };
+    if let Some(refused) = inspected.iter().find_map(|i| i.as_ref().err()) {
+        let mut response = GqlResponse::from_errors(vec![refused.clone()]);
+        add_default_codes(&mut response);
+        extensions::count_request("invalid", &response);
+        return response.into();
+    }
     let trail = AuditTrail::default();
     let request = request.data(auth).data(request_id).data(address).data(trail.clone());
     // A panic in a resolver ends this request with INTERNAL, not the connection or the
@@ -105,9 +120,18 @@ async fn execute(
     if let Err(err) = audit::record(&state.app, trail.take()).await {
         return single_error(err);
     }
+    let types = inspected.into_iter().map(|i| i.unwrap_or("invalid"));
     match &mut response {
-        BatchResponse::Single(r) => add_default_codes(r),
-        BatchResponse::Batch(rs) => rs.iter_mut().for_each(add_default_codes),
+        BatchResponse::Single(r) => {
+            add_default_codes(r);
+            types.take(1).for_each(|ty| extensions::count_request(ty, r));
+        }
+        BatchResponse::Batch(rs) => {
+            for (r, ty) in rs.iter_mut().zip(types) {
+                add_default_codes(r);
+                extensions::count_request(ty, r);
+            }
+        }
     }
     response.into()
 }

@@ -17,7 +17,7 @@ use axum::{
 use tower_http::{catch_panic::CatchPanicLayer, limit::RequestBodyLimitLayer};
 
 use crate::{
-    graphql::{ContinuumSchema, build_schema},
+    graphql::{ContinuumSchema, build_schema, build_ws_schema},
     state::AppState,
 };
 
@@ -25,13 +25,16 @@ use crate::{
 pub struct HttpState {
     pub app: AppState,
     pub schema: ContinuumSchema,
+    /// The same schema with the metrics and alias limit as extensions, for `/graphql/ws`.
+    pub ws_schema: ContinuumSchema,
 }
 
 /// The one router: the server and the tests use the same.
 pub fn build_router(app: AppState) -> Router {
     let schema = build_schema(app.clone());
+    let ws_schema = build_ws_schema(app.clone());
     let max_body = app.config.limits.max_body_bytes;
-    let state = HttpState { app, schema };
+    let state = HttpState { app, schema, ws_schema };
     Router::new()
         .route("/graphql", get(graphql::graphiql).post(graphql::graphql))
         .route("/graphql/ws", get(ws::graphql_ws))

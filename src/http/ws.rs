@@ -19,7 +19,7 @@ pub async fn graphql_ws(
 ) -> Response {
     let app = state.app.clone();
     upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |stream| {
-        GraphQLWebSocket::new(stream, state.schema.clone(), protocol)
+        GraphQLWebSocket::new(stream, state.ws_schema.clone(), protocol)
             .on_connection_init(move |payload| async move {
                 let header = payload
                     .get("authorization")

@@ -5,7 +5,7 @@
 //! row edited behind the database's back breaks the chain (`continuum audit verify`).
 //! The table itself refuses UPDATE and DELETE (triggers, on both databases).
 
-use std::collections::HashSet;
+use std::{collections::HashSet, sync::Arc};
 
 use async_graphql::Enum;
 use chrono::{DateTime, Utc};
@@ -139,13 +139,13 @@ pub async fn append(conn: &impl ConnectionTrait, state: &AppState, events: Vec<E
     }
     // Microsecond precision: what both databases store, so the hash can be recomputed.
     let at = truncate_micros(state.now());
+    // Before the head is locked: the lock is held from here to commit, so as briefly as can be.
+    let emergency = emergency_pairs(conn, &events, at).await?;
     let mut head = audit_head::Entity::find_by_id(1);
     if conn.get_database_backend() == DatabaseBackend::Postgres {
         head = head.lock_exclusive();
     }
     let head = head.one(conn).await?.ok_or_else(|| AppError::internal(anyhow::anyhow!("audit head missing")))?;
-
-    let emergency = emergency_pairs(conn, &events, at).await?;
     let mut prev = head.hash;
     let mut seq = head.seq;
     let mut rows = Vec::with_capacity(events.len());
@@ -229,11 +229,105 @@ async fn emergency_pairs(
     Ok(grants.into_iter().map(|g| (g.staff_id, g.client_id)).collect())
 }
 
-/// Appends events in a transaction of their own (reads, denials, sign-in failures).
+/// Appends events that belong to no change of their own (reads, denials, sign-in failures)
+/// and returns once they are committed. Concurrent callers share one transaction.
 pub async fn record(state: &AppState, events: Vec<Event>) -> AppResult<()> {
     if events.is_empty() {
         return Ok(());
     }
+    state.audit.submit(state, events).await
+}
+
+/// Group commit for [`record`]: events from requests running at the same time are appended
+/// in one transaction — one lock of the chain's head and one commit for the lot instead of
+/// one per request — and every request still waits until its own events are on record
+/// before its response leaves. A batch that cannot be written fails every request in it.
+#[derive(Debug, Default)]
+pub struct AuditWriter {
+    queue: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<Pending>>,
+}
+
+#[derive(Debug)]
+struct Pending {
+    state: AppState,
+    events: Vec<Event>,
+    done: tokio::sync::oneshot::Sender<Result<(), Failure>>,
+}
+
+/// Why a batch failed, for each request in it.
+#[derive(Debug, Clone, Copy)]
+enum Failure {
+    Unavailable,
+    Internal,
+}
+
+/// Events in one transaction at most; more wait for the next.
+const BATCH_EVENTS: usize = 5_000;
+/// Batches being written at once: one can be committing while the next is prepared.
+const IN_FLIGHT: usize = 2;
+
+impl AuditWriter {
+    async fn submit(&self, state: &AppState, events: Vec<Event>) -> AppResult<()> {
+        let queue = self.queue.get_or_init(|| {
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            tokio::spawn(run_writer(rx));
+            tx
+        });
+        let (done, answer) = tokio::sync::oneshot::channel();
+        queue
+            .send(Pending { state: state.clone(), events, done })
+            .map_err(|_| AppError::internal(anyhow::anyhow!("the audit writer has stopped")))?;
+        match answer.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(Failure::Unavailable)) => Err(AppError::Unavailable),
+            Ok(Err(Failure::Internal)) | Err(_) => {
+                Err(AppError::internal(anyhow::anyhow!("the audit trail could not be written")))
+            }
+        }
+    }
+}
+
+async fn run_writer(mut rx: tokio::sync::mpsc::UnboundedReceiver<Pending>) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
+    loop {
+        let Ok(slot) = slots.clone().acquire_owned().await else { return };
+        // Wait for the first request, then take whatever else has queued up meanwhile.
+        let Some(first) = rx.recv().await else { return };
+        let mut count = first.events.len();
+        let mut batch = vec![first];
+        while count < BATCH_EVENTS {
+            match rx.try_recv() {
+                Ok(next) => {
+                    count += next.events.len();
+                    batch.push(next);
+                }
+                Err(_) => break,
+            }
+        }
+        tokio::spawn(async move {
+            let state = batch[0].state.clone();
+            let mut events = Vec::with_capacity(count);
+            let mut waiting = Vec::with_capacity(batch.len());
+            for pending in batch {
+                events.extend(pending.events);
+                waiting.push(pending.done);
+            }
+            let outcome = db::retrying(|| write_now(&state, events.clone())).await.map_err(|err| {
+                tracing::error!(error = ?err, events = events.len(), "audit events could not be written");
+                match err {
+                    AppError::Unavailable | AppError::Contention | AppError::Timeout => Failure::Unavailable,
+                    _ => Failure::Internal,
+                }
+            });
+            for done in waiting {
+                let _ = done.send(outcome);
+            }
+            drop(slot);
+        });
+    }
+}
+
+async fn write_now(state: &AppState, events: Vec<Event>) -> AppResult<()> {
     let txn = db::begin_write(&state.db).await?;
     append(&txn, state, events).await?;
     txn.commit().await?;

@@ -295,15 +295,15 @@ pub async fn authenticate(state: &AppState, header: Option<&str>) -> AppResult<A
     };
     let Some(claims) = state.jwt.verify(token.trim(), state.now()) else { return Ok(Auth::Rejected) };
 
-    let Some(member) = staff::Entity::find_by_id(claims.sub).one(&state.db).await? else {
+    // One statement: the session family with its staff member.
+    let Some((family, Some(member))) =
+        session_family::Entity::find_by_id(claims.sid).find_also_related(staff::Entity).one(&state.db).await?
+    else {
         return Ok(Auth::Rejected);
     };
-    if !member.active || member.auth_version != claims.ver {
+    if member.id != claims.sub || !member.active || member.auth_version != claims.ver {
         return Ok(Auth::Rejected);
     }
-    let Some(family) = session_family::Entity::find_by_id(claims.sid).one(&state.db).await? else {
-        return Ok(Auth::Rejected);
-    };
     let now = state.now();
     if family.staff_id != member.id || session_ended(state, &family, now).is_some() {
         return Ok(Auth::Rejected);

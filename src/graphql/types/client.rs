@@ -73,7 +73,7 @@ impl Client {
         let by_client = self
             .set
             .episodes
-            .get(async {
+            .get(|| async {
                 let rows = batch::episodes_by_client(db, &ids).await?;
                 Ok(regroup(rows, Episode::list, |e| e.row.client_id))
             })
@@ -87,7 +87,7 @@ impl Client {
         let by_client = self
             .set
             .follow_ups
-            .get(async {
+            .get(|| async {
                 let rows = batch::follow_ups_by_client(db, &ids).await?;
                 Ok(regroup(rows, FollowUp::list, |f| f.model().client_id))
             })
@@ -165,7 +165,7 @@ impl Client {
         let by_client = self
             .set
             .referrals
-            .get(async {
+            .get(|| async {
                 let rows = batch::referrals_by_client(db, &ids).await?;
                 Ok(regroup(rows, Referral::list, |r| r.model().client_id))
             })
@@ -193,7 +193,7 @@ impl Client {
     /// null without an open episode.
     async fn aftercare_plan(&self, ctx: &Context<'_>) -> Result<Option<AftercarePlan>> {
         let state = ctx.state()?;
-        let plan = crate::service::aftercare::plan_for_client(state, ctx.viewer()?, self.row.id).await?;
+        let plan = Box::pin(crate::service::aftercare::plan_for_client(state, ctx.viewer()?, self.row.id)).await?;
         Ok(plan.map(AftercarePlan))
     }
 
@@ -201,14 +201,14 @@ impl Client {
     /// client's planned and active referrals, in order, overlaps flagged.
     async fn meeting_schedule(&self, ctx: &Context<'_>, week_of: Date) -> Result<Vec<ScheduledMeeting>> {
         let state = ctx.state()?;
-        let items = crate::service::aftercare::week_of_client(state, self.row.id, week_of.0).await?;
+        let items = Box::pin(crate::service::aftercare::week_of_client(state, self.row.id, week_of.0)).await?;
         let program_tz = state.config.timezone;
         Ok(items.into_iter().map(|item| ScheduledMeeting { item, program_tz }).collect())
     }
 
     /// The client's Part 2 consents, newest first.
     async fn consents(&self, ctx: &Context<'_>) -> Result<Vec<super::privacy::Consent>> {
-        let found = crate::service::privacy::consents_of(ctx.state()?, self.row.id).await?;
+        let found = Box::pin(crate::service::privacy::consents_of(ctx.state()?, self.row.id)).await?;
         Ok(found.into_iter().map(super::privacy::Consent).collect())
     }
 
@@ -265,7 +265,7 @@ impl Episode {
     async fn client(&self, ctx: &Context<'_>) -> Result<Client> {
         let db = &ctx.state()?.db;
         let ids = self.set.client_ids.clone();
-        let found = self.set.clients.get(async { Ok(Client::map(batch::clients(db, &ids).await?)) }).await?;
+        let found = self.set.clients.get(|| async { Ok(Client::map(batch::clients(db, &ids).await?)) }).await?;
         Ok(required(&found, self.row.client_id, "client")?)
     }
 
@@ -309,7 +309,7 @@ impl Episode {
         let by_episode = self
             .set
             .history
-            .get(async {
+            .get(|| async {
                 let rows = batch::history_by_episode(db, &ids).await?;
                 Ok(regroup(rows, StageChange::list, |h| h.row.episode_id))
             })

@@ -76,7 +76,7 @@ impl SupportGroup {
         let by_group = self
             .set
             .meetings
-            .get(async {
+            .get(|| async {
                 Ok(regroup(batch::meetings_by_group(db, &ids).await?, Meeting::list, |m| m.row.support_group_id))
             })
             .await?;
@@ -127,7 +127,7 @@ impl Meeting {
         let db = &ctx.state()?.db;
         let ids = self.set.group_ids.clone();
         let found =
-            self.set.groups.get(async { Ok(SupportGroup::map(batch::support_groups(db, &ids).await?)) }).await?;
+            self.set.groups.get(|| async { Ok(SupportGroup::map(batch::support_groups(db, &ids).await?)) }).await?;
         Ok(required(&found, self.row.support_group_id, "support group")?)
     }
 

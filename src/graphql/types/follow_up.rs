@@ -70,7 +70,7 @@ impl FollowUp {
     async fn client(&self, ctx: &Context<'_>) -> Result<Client> {
         let db = &ctx.state()?.db;
         let ids = self.set.client_ids.clone();
-        let found = self.set.clients.get(async { Ok(Client::map(batch::clients(db, &ids).await?)) }).await?;
+        let found = self.set.clients.get(|| async { Ok(Client::map(batch::clients(db, &ids).await?)) }).await?;
         Ok(required(&found, self.row.client_id, "client")?)
     }
 

@@ -37,6 +37,7 @@ pub struct ReferralSet {
     meetings: Batch<Meeting>,
     staff: StaffRefs,
     attendance: Batch<Vec<Attendance>>,
+    attendance_counts: Batch<i64>,
 }
 
 impl Referral {
@@ -74,7 +75,7 @@ impl Referral {
         let by_referral = self
             .set
             .attendance
-            .get(async {
+            .get(|| async {
                 Ok(regroup(batch::attendance_by_referral(db, &ids).await?, Attendance::list, |a| a.row.referral_id))
             })
             .await?;
@@ -95,7 +96,7 @@ impl Referral {
     async fn client(&self, ctx: &Context<'_>) -> Result<Client> {
         let db = &ctx.state()?.db;
         let ids = self.set.client_ids.clone();
-        let found = self.set.clients.get(async { Ok(Client::map(batch::clients(db, &ids).await?)) }).await?;
+        let found = self.set.clients.get(|| async { Ok(Client::map(batch::clients(db, &ids).await?)) }).await?;
         Ok(required(&found, self.row.client_id, "client")?)
     }
 
@@ -103,7 +104,7 @@ impl Referral {
         let db = &ctx.state()?.db;
         let ids = self.set.group_ids.clone();
         let found =
-            self.set.groups.get(async { Ok(SupportGroup::map(batch::support_groups(db, &ids).await?)) }).await?;
+            self.set.groups.get(|| async { Ok(SupportGroup::map(batch::support_groups(db, &ids).await?)) }).await?;
         Ok(required(&found, self.row.support_group_id, "support group")?)
     }
 
@@ -111,7 +112,7 @@ impl Referral {
         let Some(meeting_id) = self.row.meeting_id else { return Ok(None) };
         let db = &ctx.state()?.db;
         let ids = self.set.meeting_ids.clone();
-        let found = self.set.meetings.get(async { Ok(Meeting::map(batch::meetings(db, &ids).await?)) }).await?;
+        let found = self.set.meetings.get(|| async { Ok(Meeting::map(batch::meetings(db, &ids).await?)) }).await?;
         Ok(found.get(&meeting_id).cloned())
     }
 
@@ -155,7 +156,13 @@ impl Referral {
     }
 
     async fn attendance_count(&self, ctx: &Context<'_>) -> Result<i32> {
-        Ok(i32::try_from(self.all_attendance(ctx).await?.len()).unwrap_or(i32::MAX))
+        if let Some(loaded) = self.set.attendance.loaded() {
+            return Ok(i32::try_from(loaded.get(&self.row.id).map_or(0, Vec::len)).unwrap_or(i32::MAX));
+        }
+        let db = &ctx.state()?.db;
+        let ids = self.set.ids.clone();
+        let counts = self.set.attendance_counts.get(|| batch::attendance_counts(db, &ids)).await?;
+        Ok(i32::try_from(counts.get(&self.row.id).copied().unwrap_or(0)).unwrap_or(i32::MAX))
     }
 }
 

@@ -39,7 +39,7 @@ impl StaffRefs {
 
     pub async fn get(&self, ctx: &Context<'_>, id: Uuid) -> Result<Option<Staff>> {
         let db = &ctx.state()?.db;
-        let found = self.batch.get(async { Ok(Staff::map(batch::staff(db, &self.ids).await?)) }).await?;
+        let found = self.batch.get(|| async { Ok(Staff::map(batch::staff(db, &self.ids).await?)) }).await?;
         Ok(found.get(&id).cloned())
     }
 
