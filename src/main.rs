@@ -157,8 +157,8 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
                     println!("audit trail intact: {events} events");
                     Ok(())
                 }
-                continuum::service::audit::Verification::Broken { seq, id, why } => {
-                    println!("audit trail broken at event {seq} ({id}): {why}");
+                continuum::service::audit::Verification::Broken { chain, seq, id, why } => {
+                    println!("audit trail broken at event {seq} of chain {chain} ({id}): {why}");
                     std::process::exit(1);
                 }
             }

@@ -6,6 +6,9 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    /// The chain it belongs to (`audit_head.id`).
+    pub chain: i32,
+    /// Its position in that chain, from 1.
     pub seq: i64,
     pub at: DateTimeUtc,
     pub staff_id: Option<Uuid>,

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-/// The single row that holds the end of the audit chain; writers lock it in turn.
+/// The end of one audit chain (`id` is the chain); writers to that chain lock it in turn.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "audit_head")]
 pub struct Model {

@@ -1,8 +1,11 @@
 //! The audit trail (HIPAA 164.312(b)): one event for every read or change of a client's
 //! record, allowed or denied, and for sign-ins, sign-outs, session revocations and staff
 //! changes. Events are appended in the same transaction as the change they record, each
-//! carrying the hash of the one before, so a change never exists without its event and a
-//! row edited behind the database's back breaks the chain (`continuum audit verify`).
+//! carrying the hash of the one before it in its chain, so a change never exists without
+//! its event and a row edited behind the database's back breaks the chain (`continuum
+//! audit verify`). The trail is [`CHAINS`] chains appended side by side: a chain's head is
+//! locked from the append to the commit, and with one chain every audited change in the
+//! system waited for the one before it. A client's changes always go to the same chain.
 //! The table itself refuses UPDATE and DELETE (triggers, on both databases).
 
 use std::{collections::HashSet, sync::Arc};
@@ -26,7 +29,23 @@ use crate::{
     state::AppState,
 };
 
-pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+/// How many chains the trail has (the migration `m20261127_000007_audit_chains` made their heads).
+pub const CHAINS: i32 = 32;
+
+/// The value the first event of a chain points back at: distinct per chain, so an event
+/// moved to another chain breaks both (chain 1's is all zeros).
+pub fn genesis(chain: i32) -> String {
+    format!("{:064x}", chain - 1)
+}
+
+/// The chain a set of events goes to: the client's when they are all about one client (so
+/// one client's events are in order in one chain), else any.
+fn chain_for(events: &[Event]) -> i32 {
+    let one_client = events.first().and_then(|e| e.client_id).filter(|c| events.iter().all(|e| e.client_id == Some(*c)));
+    let key = one_client.map_or_else(rand::random::<u128>, |c| c.as_u128());
+    let chains = u128::try_from(CHAINS).unwrap_or(1);
+    i32::try_from(key % chains).unwrap_or(0) + 1
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum AuditOutcome {
@@ -141,7 +160,8 @@ pub async fn append(conn: &impl ConnectionTrait, state: &AppState, events: Vec<E
     let at = truncate_micros(state.now());
     // Before the head is locked: the lock is held from here to commit, so as briefly as can be.
     let emergency = emergency_pairs(conn, &events, at).await?;
-    let mut head = audit_head::Entity::find_by_id(1);
+    let chain = chain_for(&events);
+    let mut head = audit_head::Entity::find_by_id(chain);
     if conn.get_database_backend() == DatabaseBackend::Postgres {
         head = head.lock_exclusive();
     }
@@ -153,6 +173,7 @@ pub async fn append(conn: &impl ConnectionTrait, state: &AppState, events: Vec<E
         seq += 1;
         let mut row = audit_event::Model {
             id: Uuid::now_v7(),
+            chain,
             seq,
             at,
             staff_id: e.staff_id,
@@ -178,7 +199,7 @@ pub async fn append(conn: &impl ConnectionTrait, state: &AppState, events: Vec<E
     audit_head::Entity::update_many()
         .col_expr(audit_head::Column::Seq, Expr::value(seq))
         .col_expr(audit_head::Column::Hash, Expr::value(prev))
-        .filter(audit_head::Column::Id.eq(1))
+        .filter(audit_head::Column::Id.eq(chain))
         .exec(conn)
         .await?;
     Ok(())
@@ -191,6 +212,7 @@ fn truncate_micros(t: DateTime<Utc>) -> DateTime<Utc> {
 fn active(m: audit_event::Model) -> audit_event::ActiveModel {
     audit_event::ActiveModel {
         id: Set(m.id),
+        chain: Set(m.chain),
         seq: Set(m.seq),
         at: Set(m.at),
         staff_id: Set(m.staff_id),
@@ -385,17 +407,50 @@ pub async fn list(
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verification {
     Intact { events: u64 },
-    Broken { seq: i64, id: Uuid, why: &'static str },
+    Broken { chain: i32, seq: i64, id: Uuid, why: &'static str },
 }
 
-/// Walks the chain from the start and reports the first broken link.
+/// Walks every chain from its start and reports the first broken link.
 pub async fn verify(db: &sea_orm::DatabaseConnection) -> Result<Verification, sea_orm::DbErr> {
-    let mut prev = GENESIS.to_owned();
+    let heads = audit_head::Entity::find().order_by_asc(audit_head::Column::Id).all(db).await?;
+    let chains: Vec<i32> = heads.iter().map(|h| h.id).collect();
+    let mut count = 0u64;
+    for head in heads {
+        match verify_chain(db, &head).await? {
+            Ok(events) => count += events,
+            Err(broken) => return Ok(broken),
+        }
+    }
+    // Every event is in some chain that has a head.
+    let all = audit_event::Entity::find().count(db).await?;
+    if all != count {
+        let stray = audit_event::Entity::find()
+            .filter(audit_event::Column::Chain.is_not_in(chains))
+            .one(db)
+            .await?;
+        return Ok(Verification::Broken {
+            chain: stray.as_ref().map_or(0, |e| e.chain),
+            seq: stray.as_ref().map_or(0, |e| e.seq),
+            id: stray.map_or(Uuid::nil(), |e| e.id),
+            why: "an event belongs to no chain",
+        });
+    }
+    Ok(Verification::Intact { events: count })
+}
+
+async fn verify_chain(
+    db: &sea_orm::DatabaseConnection,
+    head: &audit_head::Model,
+) -> Result<Result<u64, Verification>, sea_orm::DbErr> {
+    let chain = head.id;
+    let mut prev = genesis(chain);
     let mut expected_seq = 1i64;
     let mut last_seq = 0i64;
     let mut count = 0u64;
+    let broken = |row: &audit_event::Model, why| Verification::Broken { chain, seq: row.seq, id: row.id, why };
     loop {
         let rows = audit_event::Entity::find()
+            .filter(audit_event::Column::Chain.eq(chain))
             .filter(audit_event::Column::Seq.gt(last_seq))
             .order_by_asc(audit_event::Column::Seq)
             .limit(1000)
@@ -406,25 +461,13 @@ pub async fn verify(db: &sea_orm::DatabaseConnection) -> Result<Verification, se
         }
         for row in rows {
             if row.seq != expected_seq {
-                return Ok(Verification::Broken {
-                    seq: row.seq,
-                    id: row.id,
-                    why: "a sequence number is missing before this event",
-                });
+                return Ok(Err(broken(&row, "a sequence number is missing before this event")));
             }
             if row.prev_hash != prev {
-                return Ok(Verification::Broken {
-                    seq: row.seq,
-                    id: row.id,
-                    why: "it does not point at the event before it",
-                });
+                return Ok(Err(broken(&row, "it does not point at the event before it")));
             }
             if link(&prev, &row) != row.hash {
-                return Ok(Verification::Broken {
-                    seq: row.seq,
-                    id: row.id,
-                    why: "its content does not match its hash",
-                });
+                return Ok(Err(broken(&row, "its content does not match its hash")));
             }
             prev = row.hash;
             last_seq = row.seq;
@@ -432,16 +475,15 @@ pub async fn verify(db: &sea_orm::DatabaseConnection) -> Result<Verification, se
             count += 1;
         }
     }
-    if let Some(head) = audit_head::Entity::find_by_id(1).one(db).await?
-        && (head.seq != last_seq || head.hash != prev)
-    {
-        return Ok(Verification::Broken {
+    if head.seq != last_seq || head.hash != prev {
+        return Ok(Err(Verification::Broken {
+            chain,
             seq: head.seq,
             id: Uuid::nil(),
             why: "events at the end of the chain are missing",
-        });
+        }));
     }
-    Ok(Verification::Intact { events: count })
+    Ok(Ok(count))
 }
 
 /// What a refused request was aimed at, to find the client for the audit record.

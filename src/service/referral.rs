@@ -59,6 +59,10 @@ pub async fn find_visible(conn: &impl ConnectionTrait, viewer: &Viewer, id: Uuid
         .ok_or(AppError::NotFound)
 }
 
+fn no_such_group() -> AppError {
+    AppError::bad_field("supportGroupId", "no such support group")
+}
+
 fn one_open_referral() -> AppError {
     RuleViolation::new(
         "ONE_OPEN_REFERRAL_PER_GROUP",
@@ -105,23 +109,16 @@ async fn refer_once(state: &AppState, viewer: &Viewer, input: NewReferral) -> Ap
         )
         .into());
     };
-    if support_group::Entity::find_by_id(input.support_group_id).one(&txn).await?.is_none() {
-        return Err(AppError::bad_field("supportGroupId", "no such support group"));
-    }
+    // Without a meeting, the insert's foreign key proves the group exists and the partial
+    // unique index refuses a second open referral to it: no statements spent asking first.
     if let Some(meeting_id) = input.meeting_id {
+        if support_group::Entity::find_by_id(input.support_group_id).one(&txn).await?.is_none() {
+            return Err(no_such_group());
+        }
         let meeting = meeting::Entity::find_by_id(meeting_id).one(&txn).await?;
         if meeting.is_none_or(|m| m.support_group_id != input.support_group_id) {
             return Err(AppError::bad_field("meetingId", "the meeting must belong to the chosen group"));
         }
-    }
-    let open = referral::Entity::find()
-        .filter(referral::Column::ClientId.eq(client.id))
-        .filter(referral::Column::SupportGroupId.eq(input.support_group_id))
-        .filter(referral::Column::Status.is_in(ReferralStatus::OPEN))
-        .one(&txn)
-        .await?;
-    if open.is_some() {
-        return Err(one_open_referral());
     }
     let inserted = referral::ActiveModel {
         id: Set(input.id.unwrap_or_else(Uuid::now_v7)),
@@ -144,8 +141,14 @@ async fn refer_once(state: &AppState, viewer: &Viewer, input: NewReferral) -> Ap
     .await;
     let referral = match inserted {
         Ok(r) => r,
-        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => return Err(one_open_referral()),
-        Err(e) => return Err(e.into()),
+        Err(e) => {
+            return Err(match e.sql_err() {
+                Some(SqlErr::UniqueConstraintViolation(_)) => one_open_referral(),
+                // The client and the episode were just read, so it is the group.
+                Some(SqlErr::ForeignKeyConstraintViolation(_)) => no_such_group(),
+                _ => e.into(),
+            });
+        }
     };
     crate::service::audit::change(&txn, state, viewer, "referToSupportGroup", referral.client_id).await?;
     txn.commit().await?;

@@ -13,7 +13,7 @@ const AUDIT: &str = "query($f: AuditFilter, $first: Int, $after: String) {
     auditEvents(filter: $f, first: $first, after: $after) {
         totalCount
         pageInfo { hasNextPage endCursor }
-        nodes { id seq at staffId staffRole action field clientId outcome requestId emergency detail hash }
+        nodes { id chain seq at staffId staffRole action field clientId outcome requestId emergency detail hash }
     }
 }";
 const REGISTER: &str = "mutation($i: RegisterClientInput!) { registerClient(input: $i) { id version } }";
@@ -157,11 +157,17 @@ async fn reads_changes_refusals_and_failed_sign_ins_each_leave_one_event() {
     let distinct: std::collections::HashSet<&String> = request_ids.iter().collect();
     assert_eq!(distinct.len(), request_ids.len(), "each request has its own id: {request_ids:?}");
 
-    // Newest first, seq strictly decreasing, each seq once.
-    let seqs: Vec<i64> = all.iter().map(|e| e["seq"].as_i64().expect("seq")).collect();
-    assert!(seqs.windows(2).all(|w| w[0] > w[1]), "newest first: {seqs:?}");
-    assert_eq!(seqs.last(), Some(&1), "the chain starts at 1");
-    assert_eq!(seqs.first().map(|s| *s as usize), Some(seqs.len()), "no gaps");
+    // Newest first; in each chain seq strictly decreasing, each seq once, from 1.
+    let mut chains: std::collections::BTreeMap<i64, Vec<i64>> = Default::default();
+    for e in &all {
+        chains.entry(e["chain"].as_i64().expect("chain")).or_default().push(e["seq"].as_i64().expect("seq"));
+    }
+    for (chain, seqs) in &chains {
+        assert!((1..=32).contains(chain), "chain {chain}");
+        assert!(seqs.windows(2).all(|w| w[0] > w[1]), "newest first in chain {chain}: {seqs:?}");
+        assert_eq!(seqs.last(), Some(&1), "chain {chain} starts at 1");
+        assert_eq!(seqs.first().map(|s| *s as usize), Some(seqs.len()), "no gaps in chain {chain}");
+    }
 
     // Pages of three walk the same trail, newest first, without overlap.
     let mut paged = Vec::new();
@@ -394,8 +400,10 @@ async fn audit_verify_reports_an_intact_chain_and_finds_a_row_changed_behind_its
 
     let target = all.iter().find(|e| e["action"] == "changeStage").expect("the changeStage event");
     let seq = target["seq"].as_i64().expect("seq");
+    let chain = target["chain"].as_i64().expect("chain");
     let id = s(&target["id"]);
-    assert!(seq > 1 && (seq as usize) < all.len(), "an event inside the chain: {seq}");
+    let in_chain = all.iter().filter(|e| e["chain"] == target["chain"]).count();
+    assert!(seq > 1 && (seq as usize) <= in_chain, "an event inside its chain: {seq} of {in_chain}");
 
     let db = &app.state.db;
     if app.db.is_postgres() {
@@ -405,14 +413,17 @@ async fn audit_verify_reports_an_intact_chain_and_finds_a_row_changed_behind_its
         db.execute_unprepared("DROP TRIGGER audit_events_no_delete").await.expect("drop delete trigger");
     }
     let changed = db
-        .execute_unprepared(&format!("UPDATE audit_events SET action = 'read' WHERE seq = {seq}"))
+        .execute_unprepared(&format!("UPDATE audit_events SET action = 'read' WHERE chain = {chain} AND seq = {seq}"))
         .await
         .expect("without the triggers the row can be changed");
     assert_eq!(changed.rows_affected(), 1);
 
     let (code, output) = verify_command(&app).await;
     assert_eq!(code, Some(1), "broken: {output}");
-    assert!(output.contains(&format!("audit trail broken at event {seq} ({id})")), "names the event: {output}");
+    assert!(
+        output.contains(&format!("audit trail broken at event {seq} of chain {chain} ({id})")),
+        "names the event: {output}"
+    );
     assert!(!output.contains("intact"), "{output}");
 }
 
@@ -457,9 +468,9 @@ async fn when_the_trail_cannot_be_written_nothing_is_changed_and_nothing_is_show
     let client = register(&app, &me.access).await;
     let before = app.gql_ok(Some(&me.access), CLIENT, json!({ "id": client })).await["client"].clone();
 
-    // Hide the chain's head: every append now fails.
+    // Hide the chains' heads: every append now fails.
     let db = &app.state.db;
-    db.execute_unprepared("UPDATE audit_head SET id = 2 WHERE id = 1").await.expect("move the head");
+    db.execute_unprepared("UPDATE audit_head SET id = id + 1000").await.expect("move the heads");
     let update = app
         .gql(
             Some(&me.access),
@@ -474,7 +485,7 @@ async fn when_the_trail_cannot_be_written_nothing_is_changed_and_nothing_is_show
     let shown = read.to_string();
     assert!(!shown.contains(FIRST_NAME) && !shown.contains(LAST_NAME), "no record content leaves: {read}");
 
-    db.execute_unprepared("UPDATE audit_head SET id = 1 WHERE id = 2").await.expect("restore the head");
+    db.execute_unprepared("UPDATE audit_head SET id = id - 1000").await.expect("restore the heads");
     let after = app.gql_ok(Some(&me.access), CLIENT, json!({ "id": client })).await["client"].clone();
     assert_eq!(after, before, "the update whose event could not be written did not happen");
     let verified = continuum::service::audit::verify(db).await.expect("verify");

@@ -147,7 +147,9 @@ impl EmergencyGrant {
 #[derive(SimpleObject)]
 pub struct AuditEvent {
     pub id: ID,
-    /// Position in the hash chain.
+    /// The hash chain the event belongs to (the trail is several chains appended side by side).
+    pub chain: i32,
+    /// Position in its chain.
     pub seq: i64,
     pub at: DateTime<Utc>,
     pub staff_id: Option<ID>,
@@ -169,6 +171,7 @@ impl From<audit_event::Model> for AuditEvent {
     fn from(m: audit_event::Model) -> Self {
         AuditEvent {
             id: id(m.id),
+            chain: m.chain,
             seq: m.seq,
             at: m.at,
             staff_id: m.staff_id.map(id),
