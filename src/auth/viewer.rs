@@ -17,6 +17,8 @@ pub struct Viewer {
     pub at: chrono::DateTime<chrono::Utc>,
     /// The request's id, carried into the audit trail.
     pub request_id: Option<String>,
+    /// The staff row read when the request was authenticated (`me` answers from it).
+    pub member: Option<std::sync::Arc<crate::entity::staff::Model>>,
 }
 
 /// What the request's `Authorization` header amounted to.

@@ -100,7 +100,7 @@ impl Clock for SimClock {
 }
 
 fn viewer(id: Uuid, role: Role) -> Viewer {
-    Viewer { staff_id: id, role, session_id: Uuid::nil(), at: Utc::now(), request_id: None }
+    Viewer { staff_id: id, role, session_id: Uuid::nil(), at: Utc::now(), request_id: None, member: None }
 }
 
 const FIRST: [&str; 40] = [

@@ -20,7 +20,7 @@ pub const SUPERVISOR: &str = "supervisor@demo.continuum";
 pub const COUNSELORS: [&str; 2] = ["counselor1@demo.continuum", "counselor2@demo.continuum"];
 
 fn viewer(id: Uuid, role: Role) -> Viewer {
-    Viewer { staff_id: id, role, session_id: Uuid::nil(), at: Utc::now(), request_id: None }
+    Viewer { staff_id: id, role, session_id: Uuid::nil(), at: Utc::now(), request_id: None, member: None }
 }
 
 /// Loads the demo unless it is there already; returns the sign-ins to print.

@@ -315,7 +315,14 @@ pub async fn authenticate(state: &AppState, header: Option<&str>) -> AppResult<A
             .exec(&state.db)
             .await?;
     }
-    Ok(Auth::Staff(Viewer { staff_id: member.id, role: member.role, session_id: family.id, at: now, request_id: None }))
+    Ok(Auth::Staff(Viewer {
+        staff_id: member.id,
+        role: member.role,
+        session_id: family.id,
+        at: now,
+        request_id: None,
+        member: Some(std::sync::Arc::new(member)),
+    }))
 }
 
 /// For a long-lived subscription: `None` when the viewer's session or account has ended,

@@ -162,12 +162,13 @@ impl Client {
     async fn referrals(&self, ctx: &Context<'_>, status: Option<Vec<ReferralStatus>>) -> Result<Vec<Referral>> {
         let db = &ctx.state()?.db;
         let ids = self.set.ids.clone();
+        let attendance_selected = ctx.look_ahead().field("attendance").exists();
         let by_client = self
             .set
             .referrals
             .get(|| async {
                 let rows = batch::referrals_by_client(db, &ids).await?;
-                Ok(regroup(rows, Referral::list, |r| r.model().client_id))
+                Ok(regroup(rows, |rows| Referral::list_selecting(rows, attendance_selected), |r| r.model().client_id))
             })
             .await?;
         Ok(by_client

@@ -38,11 +38,20 @@ pub struct ReferralSet {
     staff: StaffRefs,
     attendance: Batch<Vec<Attendance>>,
     attendance_counts: Batch<i64>,
+    /// The query also selects `attendance`: `attendanceCount` counts those rows instead of
+    /// asking the database separately.
+    attendance_rows_selected: bool,
 }
 
 impl Referral {
     pub fn list(rows: Vec<referral::Model>) -> Vec<Referral> {
+        Referral::list_selecting(rows, false)
+    }
+
+    /// A list whose query selects `attendance` (`true`) or not.
+    pub fn list_selecting(rows: Vec<referral::Model>, attendance_rows_selected: bool) -> Vec<Referral> {
         let set = Arc::new(ReferralSet {
+            attendance_rows_selected,
             ids: distinct(rows.iter().map(|r| r.id)),
             client_ids: distinct(rows.iter().map(|r| r.client_id)),
             group_ids: distinct(rows.iter().map(|r| r.support_group_id)),
@@ -156,6 +165,9 @@ impl Referral {
     }
 
     async fn attendance_count(&self, ctx: &Context<'_>) -> Result<i32> {
+        if self.set.attendance_rows_selected {
+            return Ok(i32::try_from(self.all_attendance(ctx).await?.len()).unwrap_or(i32::MAX));
+        }
         if let Some(loaded) = self.set.attendance.loaded() {
             return Ok(i32::try_from(loaded.get(&self.row.id).map_or(0, Vec::len)).unwrap_or(i32::MAX));
         }
