@@ -41,7 +41,8 @@ pub fn genesis(chain: i32) -> String {
 /// The chain a set of events goes to: the client's when they are all about one client (so
 /// one client's events are in order in one chain), else any.
 fn chain_for(events: &[Event]) -> i32 {
-    let one_client = events.first().and_then(|e| e.client_id).filter(|c| events.iter().all(|e| e.client_id == Some(*c)));
+    let one_client =
+        events.first().and_then(|e| e.client_id).filter(|c| events.iter().all(|e| e.client_id == Some(*c)));
     let key = one_client.map_or_else(rand::random::<u128>, |c| c.as_u128());
     let chains = u128::try_from(CHAINS).unwrap_or(1);
     i32::try_from(key % chains).unwrap_or(0) + 1
@@ -424,10 +425,7 @@ pub async fn verify(db: &sea_orm::DatabaseConnection) -> Result<Verification, se
     // Every event is in some chain that has a head.
     let all = audit_event::Entity::find().count(db).await?;
     if all != count {
-        let stray = audit_event::Entity::find()
-            .filter(audit_event::Column::Chain.is_not_in(chains))
-            .one(db)
-            .await?;
+        let stray = audit_event::Entity::find().filter(audit_event::Column::Chain.is_not_in(chains)).one(db).await?;
         return Ok(Verification::Broken {
             chain: stray.as_ref().map_or(0, |e| e.chain),
             seq: stray.as_ref().map_or(0, |e| e.seq),
