@@ -8,6 +8,7 @@ mod m20261127_000002_clinical_core;
 mod m20261127_000003_aftercare_plans;
 mod m20261127_000004_privacy;
 mod m20261127_000005_idempotency;
+mod m20261127_000006_query_indexes;
 mod m20261127_000007_audit_chains;
 
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_aftercare_plans::Migration),
             Box::new(m20261127_000004_privacy::Migration),
             Box::new(m20261127_000005_idempotency::Migration),
+            Box::new(m20261127_000006_query_indexes::Migration),
             Box::new(m20261127_000007_audit_chains::Migration),
         ]
     }

@@ -148,15 +148,18 @@ pub async fn follow_up_report(
     counselor_id: Option<Uuid>,
 ) -> AppResult<FollowUpReport> {
     check_range(from, to)?;
-    let visible = scope::visible_client_ids(viewer)?;
-    let (f, c) = (Alias::new("f"), Alias::new("c"));
+    // The visibility condition is applied to the joined `clients` row (not as
+    // `client_id IN (SELECT id FROM clients WHERE …)` plus a second join to `clients`), so
+    // each statement reads the rows in the date range and probes their client once.
+    let visible = scope::visible_clients(viewer)?;
+    let f = Alias::new("f");
     let fcol = |col: follow_up::Column| Expr::col((f.clone(), col));
     let today = state.today();
 
     // 1. Counts of the follow-ups due in range, per counselor.
     let mut counts = Query::select();
     counts
-        .expr_as(Expr::col((c.clone(), client::Column::PrimaryCounselorId)), Alias::new("counselor_id"))
+        .expr_as(Expr::col((client::Entity, client::Column::PrimaryCounselorId)), Alias::new("counselor_id"))
         .expr_as(Expr::cust("COUNT(*)"), Alias::new("due"))
         .expr_as(count_if(fcol(follow_up::Column::Status).eq("SCHEDULED")), Alias::new("scheduled"))
         .expr_as(count_if(fcol(follow_up::Column::Status).eq("COMPLETED")), Alias::new("completed"))
@@ -191,26 +194,26 @@ pub async fn follow_up_report(
     }
     counts
         .from_as(follow_up::Entity, f.clone())
-        .join_as(
+        .join(
             JoinType::InnerJoin,
             client::Entity,
-            c.clone(),
-            Expr::col((c.clone(), client::Column::Id)).equals((f.clone(), follow_up::Column::ClientId)),
+            Expr::col((client::Entity, client::Column::Id)).equals((f.clone(), follow_up::Column::ClientId)),
         )
         .and_where(fcol(follow_up::Column::DueOn).gte(from))
         .and_where(fcol(follow_up::Column::DueOn).lte(to))
-        .and_where(fcol(follow_up::Column::ClientId).in_subquery(visible.clone()))
-        .group_by_col((c.clone(), client::Column::PrimaryCounselorId));
-    let counts = with_counselor(counts, &c, counselor_id);
+        .cond_where(visible.clone())
+        .group_by_col((client::Entity, client::Column::PrimaryCounselorId));
+    let counts = with_counselor(counts, counselor_id);
 
-    // 2. FUI: entries into aftercare in range, and whether a contact followed in time.
+    // 2. FUI: entries into aftercare in range (ix_stage_changes_entered), and whether a
+    //    contact followed in time (one probe of ix_follow_ups_episode_contact each).
     let backend = state.db.get_database_backend();
     let now = state.now();
     let within = |days: i64| Expr::cust(contact_within(backend, days));
     let (sc, e) = (Alias::new("sc"), Alias::new("e"));
     let closed = |days: i64| Expr::col((sc.clone(), stage_change::Column::At)).lte(now - chrono::Duration::days(days));
     let mut fui = Query::select();
-    fui.expr_as(Expr::col((c.clone(), client::Column::PrimaryCounselorId)), Alias::new("counselor_id"))
+    fui.expr_as(Expr::col((client::Entity, client::Column::PrimaryCounselorId)), Alias::new("counselor_id"))
         .expr_as(count_if(closed(7)), Alias::new("seven_eligible"))
         .expr_as(count_if(closed(7).and(within(7))), Alias::new("seven_completed"))
         .expr_as(count_if(closed(30)), Alias::new("thirty_eligible"))
@@ -222,20 +225,19 @@ pub async fn follow_up_report(
             e.clone(),
             Expr::col((e.clone(), episode::Column::Id)).equals((sc.clone(), stage_change::Column::EpisodeId)),
         )
-        .join_as(
+        .join(
             JoinType::InnerJoin,
             client::Entity,
-            c.clone(),
-            Expr::col((c.clone(), client::Column::Id)).equals((e.clone(), episode::Column::ClientId)),
+            Expr::col((client::Entity, client::Column::Id)).equals((e.clone(), episode::Column::ClientId)),
         )
         .and_where(Expr::col((sc.clone(), stage_change::Column::ToStage)).eq("AFTERCARE"))
         .and_where(Expr::col((sc.clone(), stage_change::Column::At)).gte(local_midnight(state, from)))
         .and_where(
             Expr::col((sc.clone(), stage_change::Column::At)).lt(local_midnight(state, to + chrono::Days::new(1))),
         )
-        .and_where(Expr::col((e.clone(), episode::Column::ClientId)).in_subquery(visible))
-        .group_by_col((c.clone(), client::Column::PrimaryCounselorId));
-    let fui = with_counselor(fui, &c, counselor_id);
+        .cond_where(visible)
+        .group_by_col((client::Entity, client::Column::PrimaryCounselorId));
+    let fui = with_counselor(fui, counselor_id);
 
     let mut rows: BTreeMap<Uuid, FollowUpFigures> = BTreeMap::new();
     for row in state.db.query_all(&counts).await? {
@@ -300,9 +302,9 @@ fn contact_within(backend: DatabaseBackend, days: i64) -> &'static str {
     }
 }
 
-fn with_counselor(mut statement: SelectStatement, c: &Alias, counselor_id: Option<Uuid>) -> SelectStatement {
+fn with_counselor(mut statement: SelectStatement, counselor_id: Option<Uuid>) -> SelectStatement {
     if let Some(id) = counselor_id {
-        statement.and_where(Expr::col((c.clone(), client::Column::PrimaryCounselorId)).eq(id));
+        statement.and_where(Expr::col((client::Entity, client::Column::PrimaryCounselorId)).eq(id));
     }
     statement
 }

@@ -2,14 +2,19 @@
 //! each with its reason, the date it has been true since, the client and the record to
 //! open. A handful of set-based queries over the caller's visible clients, whatever the
 //! caseload size.
+//!
+//! The visible clients are read first, then every query is driven by their ids. With the
+//! scope as a subquery (`client_id IN (SELECT id FROM clients WHERE … OR … IN (…))`) the
+//! planner cannot estimate the caseload and reads whole tables (follow-ups, referrals);
+//! with the ids it uses the per-client indexes, so the cost follows the caseload.
 
 use std::collections::HashMap;
 
 use async_graphql::Enum;
 use chrono::NaiveDate;
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
-    sea_query::{Expr, Func, Query},
+    ColumnTrait, Condition, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryResult, QuerySelect,
+    sea_query::{Alias, Expr, ExprTrait, Func, Query},
 };
 use uuid::Uuid;
 
@@ -60,20 +65,37 @@ impl Item {
     }
 }
 
+/// An active referral and the day of its last attendance, read in one statement.
+struct ActiveReferral(referral::Model, Option<NaiveDate>);
+
+impl ActiveReferral {
+    const LAST_ATTENDED: &str = "last_attended";
+}
+
+impl FromQueryResult for ActiveReferral {
+    fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
+        Ok(Self(referral::Model::from_query_result(row, prefix)?, row.try_get(prefix, Self::LAST_ATTENDED)?))
+    }
+}
+
 /// Everything on the caller's worklist (optionally one counselor's), most urgent first.
 pub async fn items(state: &AppState, viewer: &Viewer, counselor_id: Option<Uuid>) -> AppResult<Vec<Item>> {
     let mut clients = Condition::all().add(scope::visible_clients(viewer)?);
     if let Some(id) = counselor_id {
         clients = clients.add(client::Column::PrimaryCounselorId.eq(id));
     }
-    let client_ids = client::Entity::find().select_only().column(client::Column::Id).filter(clients).into_query();
     let today = state.today();
     let db = &state.db;
+    let client_ids: Vec<Uuid> =
+        client::Entity::find().select_only().column(client::Column::Id).filter(clients).into_tuple().all(db).await?;
+    if client_ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut out = Vec::new();
 
     // Follow-ups overdue or due today.
     let due = follow_up::Entity::find()
-        .filter(follow_up::Column::ClientId.in_subquery(client_ids.clone()))
+        .filter(follow_up::Column::ClientId.is_in(client_ids.iter().copied()))
         .filter(follow_up::Column::Status.eq(FollowUpStatus::Scheduled))
         .filter(follow_up::Column::DueOn.lte(today))
         .all(db)
@@ -96,26 +118,54 @@ pub async fn items(state: &AppState, viewer: &Viewer, counselor_id: Option<Uuid>
         });
     }
 
-    // Active referrals: disengaging, or under half their attendance goal.
-    let active = referral::Entity::find()
-        .filter(referral::Column::ClientId.in_subquery(client_ids.clone()))
-        .filter(referral::Column::Status.is_in([ReferralStatus::Referred, ReferralStatus::Engaged]))
+    // Active referrals, each with its last attendance (one probe of ix_attendance_referral
+    // per referral): disengaging, or under half their attendance goal.
+    let is_active = || referral::Column::Status.is_in([ReferralStatus::Referred, ReferralStatus::Engaged]);
+    let last_of_referral = Query::select()
+        .expr(Func::max(Expr::col((attendance::Entity, attendance::Column::AttendedOn))))
+        .from(attendance::Entity)
+        .and_where(
+            Expr::col((attendance::Entity, attendance::Column::ReferralId))
+                .equals((referral::Entity, referral::Column::Id)),
+        )
+        .to_owned();
+    let mut active = Vec::new();
+    let mut last_attended: HashMap<Uuid, NaiveDate> = HashMap::new();
+    for ActiveReferral(r, last) in referral::Entity::find()
+        .column_as(Expr::from(last_of_referral), ActiveReferral::LAST_ATTENDED)
+        .filter(referral::Column::ClientId.is_in(client_ids.iter().copied()))
+        .filter(is_active())
+        .into_model::<ActiveReferral>()
         .all(db)
-        .await?;
-    let ids: Vec<Uuid> = active.iter().map(|r| r.id).collect();
-    let last_attended: HashMap<Uuid, NaiveDate> = attendance::Entity::find()
+        .await?
+    {
+        if let Some(day) = last {
+            last_attended.insert(r.id, day);
+        }
+        active.push(r);
+    }
+    // Their attendance in the adherence window, the referrals found again through the
+    // clients: a list of every referral id would grow with the caseload's referrals.
+    let window_start = today - chrono::Days::new(aftercare::ADHERENCE_WINDOW_DAYS as u64);
+    let active_ids = Query::select()
+        .column(referral::Column::Id)
+        .from(referral::Entity)
+        .and_where(referral::Column::ClientId.is_in(client_ids.iter().copied()))
+        .and_where(is_active())
+        .to_owned();
+    let mut recent: HashMap<Uuid, Vec<NaiveDate>> = HashMap::new();
+    for (referral_id, day) in attendance::Entity::find()
         .select_only()
         .column(attendance::Column::ReferralId)
-        .column_as(Expr::from(Func::max(Expr::col(attendance::Column::AttendedOn))), "last")
-        .filter(attendance::Column::ReferralId.is_in(ids.iter().copied()))
-        .group_by(attendance::Column::ReferralId)
+        .column(attendance::Column::AttendedOn)
+        .filter(attendance::Column::ReferralId.in_subquery(active_ids))
+        .filter(attendance::Column::AttendedOn.gte(window_start))
         .into_tuple::<(Uuid, NaiveDate)>()
         .all(db)
         .await?
-        .into_iter()
-        .collect();
-    let window_start = today - chrono::Days::new(aftercare::ADHERENCE_WINDOW_DAYS as u64);
-    let recent = crate::service::aftercare::attendance_dates(db, &ids, window_start).await?;
+    {
+        recent.entry(referral_id).or_default().push(day);
+    }
     let adherence = adherence_of(&active, &recent, today, |t| state.local_date(t));
     let disengaged_after = i64::from(state.config.disengaged_after_days);
     for r in &active {
@@ -159,17 +209,22 @@ pub async fn items(state: &AppState, viewer: &Viewer, counselor_id: Option<Uuid>
         }
     }
 
-    // In aftercare with no active referral.
-    let with_active_referral = Query::select()
-        .column(referral::Column::ClientId)
+    // In aftercare with no active referral. `NOT EXISTS` per client (an index probe), where
+    // `NOT IN (SELECT …)` hashed every active referral of every client.
+    let active_referral = Query::select()
+        .expr(Expr::cust("1"))
         .from(referral::Entity)
+        .and_where(
+            Expr::col((referral::Entity, referral::Column::ClientId))
+                .equals((episode::Entity, episode::Column::ClientId)),
+        )
         .and_where(referral::Column::Status.is_in([ReferralStatus::Referred, ReferralStatus::Engaged]))
         .to_owned();
     let unsupported = episode::Entity::find()
-        .filter(episode::Column::ClientId.in_subquery(client_ids.clone()))
+        .filter(episode::Column::ClientId.is_in(client_ids.iter().copied()))
         .filter(episode::Column::DischargedAt.is_null())
         .filter(episode::Column::Stage.eq(Stage::Aftercare))
-        .filter(episode::Column::ClientId.not_in_subquery(with_active_referral))
+        .filter(Expr::exists(active_referral).not())
         .all(db)
         .await?;
     for e in unsupported {
@@ -185,23 +240,31 @@ pub async fn items(state: &AppState, viewer: &Viewer, counselor_id: Option<Uuid>
         });
     }
 
-    // Discharged in the last 30 days with nothing scheduled.
-    let with_scheduled = Query::select()
-        .column(follow_up::Column::ClientId)
+    // Discharged in the last 30 days with nothing scheduled (and no open episode since).
+    let scheduled = Query::select()
+        .expr(Expr::cust("1"))
         .from(follow_up::Entity)
+        .and_where(
+            Expr::col((follow_up::Entity, follow_up::Column::ClientId))
+                .equals((episode::Entity, episode::Column::ClientId)),
+        )
         .and_where(follow_up::Column::Status.eq(FollowUpStatus::Scheduled))
         .to_owned();
-    let with_open_episode = Query::select()
-        .column(episode::Column::ClientId)
-        .from(episode::Entity)
-        .and_where(episode::Column::DischargedAt.is_null())
+    let open = Alias::new("open_episode");
+    let open_episode = Query::select()
+        .expr(Expr::cust("1"))
+        .from_as(episode::Entity, open.clone())
+        .and_where(
+            Expr::col((open.clone(), episode::Column::ClientId)).equals((episode::Entity, episode::Column::ClientId)),
+        )
+        .and_where(Expr::col((open, episode::Column::DischargedAt)).is_null())
         .to_owned();
     let discharged = episode::Entity::find()
-        .filter(episode::Column::ClientId.in_subquery(client_ids))
+        .filter(episode::Column::ClientId.is_in(client_ids.iter().copied()))
         .filter(episode::Column::DischargedAt.gte(state.now() - chrono::Duration::days(30)))
         .filter(episode::Column::DischargeReason.ne(DischargeReason::Deceased))
-        .filter(episode::Column::ClientId.not_in_subquery(with_scheduled))
-        .filter(episode::Column::ClientId.not_in_subquery(with_open_episode))
+        .filter(Expr::exists(scheduled).not())
+        .filter(Expr::exists(open_episode).not())
         .all(db)
         .await?;
     for e in discharged {
