@@ -51,17 +51,19 @@ pub fn own_clients(viewer: &Viewer) -> AppResult<Condition> {
     viewer.require_clinical()?;
     Ok(match viewer.role {
         // Themselves and their team, as one indexable `IN`.
-        Role::Supervisor => Condition::all().add(client::Column::PrimaryCounselorId.in_subquery(
-            Query::select()
-                .column(staff::Column::Id)
-                .from(staff::Entity)
-                .cond_where(
-                    Condition::any()
-                        .add(staff::Column::Id.eq(viewer.staff_id))
-                        .add(staff::Column::SupervisorId.eq(viewer.staff_id)),
-                )
-                .to_owned(),
-        )),
+        Role::Supervisor => Condition::all().add(
+            client::Column::PrimaryCounselorId.in_subquery(
+                Query::select()
+                    .column(staff::Column::Id)
+                    .from(staff::Entity)
+                    .cond_where(
+                        Condition::any()
+                            .add(staff::Column::Id.eq(viewer.staff_id))
+                            .add(staff::Column::SupervisorId.eq(viewer.staff_id)),
+                    )
+                    .to_owned(),
+            ),
+        ),
         _ => Condition::all().add(client::Column::PrimaryCounselorId.eq(viewer.staff_id)),
     })
 }
