@@ -18,6 +18,9 @@ pub struct Config {
     pub environment: Environment,
     pub database_url: String,
     pub database_max_connections: u32,
+    /// GraphQL requests executed at once per node; more wait their turn (memory stays bounded
+    /// and two cores are not shared thirty ways).
+    pub max_concurrent_requests: u32,
     pub bind: SocketAddr,
     /// HS256 key for access tokens. `None` in development means "make one up at start".
     pub jwt_secret: Option<SecretString>,
@@ -143,6 +146,7 @@ impl Config {
             environment,
             database_url: get("DATABASE_URL").unwrap_or_else(|| "sqlite://continuum.db?mode=rwc".into()),
             database_max_connections: number(&get, "CONTINUUM_DB_MAX_CONNECTIONS", 16, 1, 1000)?,
+            max_concurrent_requests: number(&get, "CONTINUUM_MAX_CONCURRENT_REQUESTS", 16, 1, 10_000)?,
             bind,
             jwt_secret,
             timezone,

@@ -70,7 +70,13 @@ impl Application {
             stop.await;
             shutdown.send_replace(true);
         });
-        let server = axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        // Responses go out as soon as they are written, not held back by Nagle's algorithm.
+        let listener = axum::serve::ListenerExt::tap_io(self.listener, |tcp| {
+            if let Err(err) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %err, "TCP_NODELAY could not be set");
+            }
+        });
+        let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
                 let _ = started.wait_for(|s| *s).await;
                 tracing::info!("shutting down: no new connections, finishing requests in flight");

@@ -68,6 +68,12 @@ async fn execute(
     headers: HeaderMap,
     request: GraphQLBatchRequest,
 ) -> GraphQLResponse {
+    // Wait in line for a turn: past the request time limit the answer is UNAVAILABLE.
+    let limits = state.app.config.limits;
+    let Ok(Ok(_turn)) = tokio::time::timeout(limits.request_timeout, state.executing.clone().acquire_owned()).await
+    else {
+        return single_error(AppError::Unavailable);
+    };
     let header = headers.get(AUTHORIZATION).map(|v| v.to_str().unwrap_or_default());
     let auth = match session::authenticate(&state.app, header).await {
         Ok(Auth::Staff(mut viewer)) => {
@@ -85,7 +91,6 @@ async fn execute(
     if has_nul {
         return single_error(AppError::bad_input("text may not contain the NUL character (U+0000)"));
     }
-    let limits = state.app.config.limits;
     if let BatchRequest::Batch(operations) = &request
         && operations.len() > limits.max_batch
     {

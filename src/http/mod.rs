@@ -27,6 +27,8 @@ pub struct HttpState {
     pub schema: ContinuumSchema,
     /// The same schema with the metrics and alias limit as extensions, for `/graphql/ws`.
     pub ws_schema: ContinuumSchema,
+    /// Permits to execute a GraphQL request (`CONTINUUM_MAX_CONCURRENT_REQUESTS`).
+    pub executing: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 /// The one router: the server and the tests use the same.
@@ -34,7 +36,8 @@ pub fn build_router(app: AppState) -> Router {
     let schema = build_schema(app.clone());
     let ws_schema = build_ws_schema(app.clone());
     let max_body = app.config.limits.max_body_bytes;
-    let state = HttpState { app, schema, ws_schema };
+    let executing = std::sync::Arc::new(tokio::sync::Semaphore::new(app.config.max_concurrent_requests as usize));
+    let state = HttpState { app, schema, ws_schema, executing };
     Router::new()
         .route("/graphql", get(graphql::graphiql).post(graphql::graphql))
         .route("/graphql/ws", get(ws::graphql_ws))

@@ -193,9 +193,8 @@ pub async fn append(conn: &impl ConnectionTrait, state: &AppState, events: Vec<E
         prev = row.hash.clone();
         rows.push(row);
     }
-    // At most 40 rows (about 13 KB of parameters) per statement: sqlx sends larger messages
-    // in pieces without TCP_NODELAY, and the last piece waits for a delayed ACK (~40 ms).
-    for chunk in rows.chunks(40) {
+    // 100 rows per statement: a page of the largest size is one statement.
+    for chunk in rows.chunks(100) {
         let models: Vec<audit_event::ActiveModel> = chunk.iter().cloned().map(active).collect();
         audit_event::Entity::insert_many(models).exec(conn).await?;
     }
