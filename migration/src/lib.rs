@@ -11,6 +11,8 @@ mod m20261127_000005_idempotency;
 mod m20261127_000006_query_indexes;
 mod m20261127_000007_audit_chains;
 
+pub use m20261127_000007_audit_chains::{AUDIT_CHAINS, genesis};
+
 pub struct Migrator;
 
 #[async_trait::async_trait]

@@ -6,7 +6,7 @@
 
 use sea_orm_migration::prelude::*;
 
-/// How many chains there are; `src/service/audit.rs` holds the same number.
+/// How many chains there are (the app uses this same constant).
 pub const AUDIT_CHAINS: i32 = 32;
 
 /// The value the first event of a chain points back at.

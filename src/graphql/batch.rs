@@ -39,15 +39,7 @@ impl<V: Send + Sync> Batch<V> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<HashMap<Uuid, V>, DbErr>>,
     {
-        if let Some(loaded) = self.0.get() {
-            return Ok(loaded.clone());
-        }
         self.0.get_or_try_init(|| async { Box::pin(load()).await.map(Arc::new) }).await.cloned().map_err(AppError::from)
-    }
-
-    /// What is already loaded, without loading it.
-    pub fn loaded(&self) -> Option<Arc<HashMap<Uuid, V>>> {
-        self.0.get().cloned()
     }
 }
 

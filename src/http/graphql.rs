@@ -83,7 +83,7 @@ async fn execute(
         Ok(other) => other,
         Err(err) => return single_error(err),
     };
-    let request = request.into_inner();
+    let mut request = request.into_inner();
     let has_nul = match &request {
         BatchRequest::Single(r) => carries_nul(r),
         BatchRequest::Batch(rs) => rs.iter().any(carries_nul),
@@ -97,7 +97,6 @@ async fn execute(
         return single_error(AppError::bad_input(format!("a batch holds at most {} operations", limits.max_batch)));
     }
     // Parsed here once (execution reuses the document): the alias limit and the metrics.
-    let mut request = request;
     let inspected: Vec<Result<&'static str, ServerError>> = match &mut request {
         BatchRequest::Single(r) => vec![extensions::inspect(r, limits.max_aliases)],
         BatchRequest::Batch(rs) => rs.iter_mut().map(|r| extensions::inspect(r, limits.max_aliases)).collect(),

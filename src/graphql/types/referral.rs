@@ -168,9 +168,6 @@ impl Referral {
         if self.set.attendance_rows_selected {
             return Ok(i32::try_from(self.all_attendance(ctx).await?.len()).unwrap_or(i32::MAX));
         }
-        if let Some(loaded) = self.set.attendance.loaded() {
-            return Ok(i32::try_from(loaded.get(&self.row.id).map_or(0, Vec::len)).unwrap_or(i32::MAX));
-        }
         let db = &ctx.state()?.db;
         let ids = self.set.ids.clone();
         let counts = self.set.attendance_counts.get(|| batch::attendance_counts(db, &ids)).await?;
