@@ -44,6 +44,9 @@ pub struct Config {
     pub fault_injection: bool,
     /// On SIGTERM, how long in-flight requests may finish before the process exits anyway.
     pub shutdown_drain: Duration,
+    /// Browser origins (besides the server's own) that may call the API: CORS and the
+    /// WebSocket `Origin` check read this one list (`CONTINUUM_ALLOWED_ORIGINS`).
+    pub allowed_origins: Vec<String>,
 }
 
 /// Limits checked before any resolver runs, except the time limit, which ends a request
@@ -58,8 +61,17 @@ pub struct Limits {
     pub max_batch: usize,
     pub max_body_bytes: usize,
     pub request_timeout: Duration,
-    /// Failed sign-ins allowed per account and address (and 4× that per address) a minute.
+    /// Fields, arguments and directives a document may hold once every fragment spread is
+    /// expanded (counted in linear time, before validation).
+    pub max_fields: usize,
+    /// Failed sign-ins allowed per account and address (and 4× that per address) a minute;
+    /// past this many consecutive failures on one account, from any address, each further
+    /// attempt waits twice as long as the one before.
     pub login_failures_per_minute: u32,
+    /// The longest wait the growing delay on one account reaches.
+    pub login_max_delay: Duration,
+    /// Subscriptions one WebSocket may hold open at once.
+    pub max_subscriptions_per_socket: usize,
 }
 
 impl Default for Limits {
@@ -73,7 +85,10 @@ impl Default for Limits {
             max_batch: 10,
             max_body_bytes: 256 * 1024,
             request_timeout: Duration::from_secs(10),
+            max_fields: 1000,
             login_failures_per_minute: 5,
+            login_max_delay: Duration::from_secs(900),
+            max_subscriptions_per_socket: 10,
         }
     }
 }
@@ -142,8 +157,16 @@ impl Config {
                 .ok_or_else(|| invalid("CONTINUUM_FOLLOW_UP_DAYS", "must be increasing day counts like 7,30,90"))?,
         };
 
+        let allowed_origins = match get("CONTINUUM_ALLOWED_ORIGINS") {
+            None => Vec::new(),
+            Some(list) => parse_origins(&list).map_err(|bad| {
+                invalid("CONTINUUM_ALLOWED_ORIGINS", format!("`{bad}` is not an origin like https://portal.example.org"))
+            })?,
+        };
+
         Ok(Config {
             environment,
+            allowed_origins,
             database_url: get("DATABASE_URL").unwrap_or_else(|| "sqlite://continuum.db?mode=rwc".into()),
             database_max_connections: number(&get, "CONTINUUM_DB_MAX_CONNECTIONS", 16, 1, 1000)?,
             max_concurrent_requests: number(&get, "CONTINUUM_MAX_CONCURRENT_REQUESTS", 16, 1, 10_000)?,
@@ -176,7 +199,16 @@ impl Config {
                     1,
                     600_000,
                 )?),
+                max_fields: number(&get, "CONTINUUM_MAX_FIELDS", 1000, 10, 100_000)?,
                 login_failures_per_minute: number(&get, "CONTINUUM_LOGIN_FAILURES_PER_MINUTE", 5, 1, 1000)?,
+                login_max_delay: Duration::from_secs(number(
+                    &get,
+                    "CONTINUUM_LOGIN_MAX_DELAY_SECS",
+                    900,
+                    1,
+                    24 * 3600,
+                )?),
+                max_subscriptions_per_socket: number(&get, "CONTINUUM_MAX_SUBSCRIPTIONS_PER_SOCKET", 10, 1, 1000)?,
             },
             fault_injection,
             shutdown_drain: Duration::from_secs(number(&get, "CONTINUUM_SHUTDOWN_DRAIN_SECS", 10, 0, 600)?),
@@ -207,6 +239,24 @@ where
         Ok(v) if v >= min && v <= max => Ok(v),
         _ => Err(invalid(name, format!("must be a number from {min} to {max}"))),
     }
+}
+
+/// Origins as browsers send them: `scheme://host[:port]`, http or https, no path, no
+/// wildcard (a wildcard would let any page read the API's answers).
+fn parse_origins(list: &str) -> Result<Vec<String>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(|origin| {
+            let rest = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+            let valid = rest.is_some_and(|host| {
+                !host.is_empty()
+                    && host.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+                    && !host.starts_with(':')
+            });
+            if valid { Ok(origin.to_ascii_lowercase()) } else { Err(origin.to_owned()) }
+        })
+        .collect()
 }
 
 fn parse_schedule(list: &str) -> Option<Vec<u32>> {
@@ -251,6 +301,16 @@ mod tests {
             config(&[("CONTINUUM_JWT_SECRET", secret), ("CONTINUUM_ADMIN_PASSWORD", "hunter2hunter2")]).expect("valid");
         let printed = format!("{c:?}");
         assert!(!printed.contains(secret) && !printed.contains("hunter2"));
+    }
+
+    #[test]
+    fn allowed_origins_are_exact_origins() {
+        let c = config(&[("CONTINUUM_ALLOWED_ORIGINS", "https://Portal.Clinic.org, http://localhost:5173")])
+            .expect("valid");
+        assert_eq!(c.allowed_origins, vec!["https://portal.clinic.org", "http://localhost:5173"]);
+        for bad in ["*", "portal.clinic.org", "https://portal.clinic.org/app", "ftp://x.org", "https://"] {
+            assert!(config(&[("CONTINUUM_ALLOWED_ORIGINS", bad)]).is_err(), "{bad}");
+        }
     }
 
     #[test]

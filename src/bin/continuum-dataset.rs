@@ -68,7 +68,7 @@ struct Args {
     #[arg(long, default_value_t = 42)]
     seed: u64,
     /// Password of every staff member made here.
-    #[arg(long, default_value = "continuum-bench-password")]
+    #[arg(long, default_value = "bench-cedar-plume-harbor-42")]
     password: String,
     /// Email domain of the staff made here (`counselor1@DOMAIN`, `supervisor1@DOMAIN`).
     #[arg(long, default_value = "bench.continuum")]

@@ -50,8 +50,8 @@ struct Args {
 }
 
 const ADMIN_EMAIL: &str = "soak-admin@continuum.local";
-const ADMIN_PASSWORD: &str = "soak-admin-password";
-const PASSWORD: &str = "soak-staff-password";
+const ADMIN_PASSWORD: &str = "soak-admin-cobalt-fjord-19";
+const PASSWORD: &str = "soak-staff-amber-quill-64";
 
 struct Server {
     child: Option<Child>,

@@ -1,6 +1,7 @@
 //! The GraphQL surface: one `schema_builder()` for the server, the tests and
 //! `continuum print-schema`. Resolvers stay thin and call `service/`.
 
+pub mod admission;
 pub mod batch;
 pub mod context;
 pub mod cursor;
@@ -22,23 +23,12 @@ pub fn schema_builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(Query::default(), Mutation::default(), Subscription)
 }
 
-/// The schema `POST /graphql` runs: limits, introspection policy and shared state attached.
-/// No schema extensions: with any extension installed async-graphql routes every field of
-/// every object through the extension chain (a registry lookup and a boxed future per
-/// field); the HTTP handler parses each document itself, counts its aliases and records
-/// the metrics instead (`extensions::inspect`).
+/// The schema every transport runs: limits, introspection policy and shared state
+/// attached. No schema extensions: with any extension installed async-graphql routes every
+/// field of every object through the extension chain (a registry lookup and a boxed future
+/// per field); the transports admit each document themselves ([`admission`]) and record
+/// the metrics instead.
 pub fn build_schema(state: crate::state::AppState) -> ContinuumSchema {
-    configured(state).finish()
-}
-
-/// The schema of `/graphql/ws`, where documents arrive inside the socket protocol: the
-/// same limits, with the alias limit and the metrics as extensions.
-pub fn build_ws_schema(state: crate::state::AppState) -> ContinuumSchema {
-    let max_aliases = state.config.limits.max_aliases;
-    configured(state).extension(extensions::Metrics).extension(extensions::Aliases(max_aliases)).finish()
-}
-
-fn configured(state: crate::state::AppState) -> SchemaBuilder<Query, Mutation, Subscription> {
     let production = state.config.is_production();
     let limits = state.config.limits;
     let mut builder = schema_builder()
@@ -50,7 +40,7 @@ fn configured(state: crate::state::AppState) -> SchemaBuilder<Query, Mutation, S
     if production {
         builder = builder.disable_introspection().disable_suggestions();
     }
-    builder
+    builder.finish()
 }
 
 /// The SDL that `schema.graphql` holds.

@@ -16,8 +16,10 @@ use futures_util::FutureExt;
 use super::{HttpState, request::RequestId};
 use crate::{
     auth::Auth,
+    config::Limits,
     error::AppError,
     graphql::{
+        admission::{self, OperationKind},
         context::{AuditTrail, ClientAddress},
         extensions,
     },
@@ -28,7 +30,8 @@ pub async fn graphiql(State(state): State<HttpState>) -> Response {
     if state.app.config.is_production() {
         return StatusCode::NOT_FOUND.into_response();
     }
-    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish()).into_response()
+    let page = Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish());
+    ([(axum::http::header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'")], page).into_response()
 }
 
 pub async fn graphql(
@@ -68,12 +71,78 @@ async fn execute(
     headers: HeaderMap,
     request: GraphQLBatchRequest,
 ) -> GraphQLResponse {
-    // Wait in line for a turn: past the request time limit the answer is UNAVAILABLE.
+    // One deadline for the whole request: waiting for a turn, admission, authentication,
+    // execution and the audit flush.
     let limits = state.app.config.limits;
-    let Ok(Ok(_turn)) = tokio::time::timeout(limits.request_timeout, state.executing.clone().acquire_owned()).await
-    else {
+    let deadline = tokio::time::Instant::now() + limits.request_timeout;
+    // Wait in line for a turn: past the request time limit the answer is UNAVAILABLE.
+    let Ok(Ok(_turn)) = tokio::time::timeout_at(deadline, state.executing.clone().acquire_owned()).await else {
         return single_error(AppError::Unavailable);
     };
+    match tokio::time::timeout_at(deadline, admitted(state, request_id, address, headers, request)).await {
+        Ok(response) => response,
+        Err(_) => single_error(AppError::Timeout),
+    }
+}
+
+/// Documents this large are parsed and measured on the blocking pool, so that the runtime
+/// workers keep answering other requests (health checks among them) meanwhile.
+const PARSE_OFF_RUNTIME_BYTES: usize = 8 * 1024;
+
+type Verdicts = Vec<Result<OperationKind, ServerError>>;
+
+/// Admits every operation ([`admission::admit`]); the parsed documents are kept for
+/// execution. Large documents are handled off the runtime.
+async fn admit_all(mut request: BatchRequest, limits: Limits) -> (BatchRequest, Verdicts) {
+    fn run(request: &mut BatchRequest, limits: &Limits) -> Verdicts {
+        match request {
+            BatchRequest::Single(r) => vec![admission::admit(r, limits)],
+            BatchRequest::Batch(rs) => rs.iter_mut().map(|r| admission::admit(r, limits)).collect(),
+        }
+    }
+    let size: usize = request.iter().map(|r| r.query.len()).sum();
+    if size < PARSE_OFF_RUNTIME_BYTES {
+        let verdicts = run(&mut request, &limits);
+        return (request, verdicts);
+    }
+    match tokio::task::spawn_blocking(move || {
+        let verdicts = run(&mut request, &limits);
+        (request, verdicts)
+    })
+    .await
+    {
+        Ok(done) => done,
+        Err(_) => (BatchRequest::Batch(Vec::new()), vec![Err(internal_error())]),
+    }
+}
+
+fn internal_error() -> ServerError {
+    let err: async_graphql::Error = AppError::internal(anyhow::anyhow!("admission panicked")).into();
+    err.into_server_error(async_graphql::Pos::default())
+}
+
+async fn admitted(
+    state: HttpState,
+    request_id: RequestId,
+    address: ClientAddress,
+    headers: HeaderMap,
+    request: GraphQLBatchRequest,
+) -> GraphQLResponse {
+    let limits = state.app.config.limits;
+    let request = request.into_inner();
+    if let BatchRequest::Batch(operations) = &request
+        && operations.len() > limits.max_batch
+    {
+        return single_error(AppError::bad_input(format!("a batch holds at most {} operations", limits.max_batch)));
+    }
+    // Bounded before anything is parsed deeply, validated or executed.
+    let (request, verdicts) = admit_all(request, limits).await;
+    if let Some(refused) = verdicts.iter().find_map(|v| v.as_ref().err()) {
+        let mut response = GqlResponse::from_errors(vec![refused.clone()]);
+        add_default_codes(&mut response);
+        extensions::count_request("invalid", &response);
+        return response.into();
+    }
     let header = headers.get(AUTHORIZATION).map(|v| v.to_str().unwrap_or_default());
     let auth = match session::authenticate(&state.app, header).await {
         Ok(Auth::Staff(mut viewer)) => {
@@ -83,82 +152,62 @@ async fn execute(
         Ok(other) => other,
         Err(err) => return single_error(err),
     };
-    let mut request = request.into_inner();
-    let has_nul = match &request {
-        BatchRequest::Single(r) => carries_nul(r),
-        BatchRequest::Batch(rs) => rs.iter().any(carries_nul),
-    };
-    if has_nul {
-        return single_error(AppError::bad_input("text may not contain the NUL character (U+0000)"));
-    }
-    if let BatchRequest::Batch(operations) = &request
-        && operations.len() > limits.max_batch
-    {
-        return single_error(AppError::bad_input(format!("a batch holds at most {} operations", limits.max_batch)));
-    }
-    // Parsed here once (execution reuses the document): the alias limit and the metrics.
-    let inspected: Vec<Result<&'static str, ServerError>> = match &mut request {
-        BatchRequest::Single(r) => vec![extensions::inspect(r, limits.max_aliases)],
-        BatchRequest::Batch(rs) => rs.iter_mut().map(|r| extensions::inspect(r, limits.max_aliases)).collect(),
-    };
-    if let Some(refused) = inspected.iter().find_map(|i| i.as_ref().err()) {
-        let mut response = GqlResponse::from_errors(vec![refused.clone()]);
-        add_default_codes(&mut response);
-        extensions::count_request("invalid", &response);
-        return response.into();
-    }
     let trail = AuditTrail::default();
     let request = request.data(auth).data(request_id).data(address).data(trail.clone());
     // A panic in a resolver ends this request with INTERNAL, not the connection or the
-    // server; a request over the time limit ends with TIMEOUT instead of hanging.
+    // server.
     let execution = AssertUnwindSafe(state.schema.execute_batch(request)).catch_unwind();
-    let mut response = match tokio::time::timeout(limits.request_timeout, execution).await {
-        Ok(Ok(response)) => response,
-        Ok(Err(_)) => {
+    let mut response = match execution.await {
+        Ok(response) => response,
+        Err(_) => {
             tracing::error!("a resolver panicked");
             return single_error(AppError::internal(anyhow::anyhow!("resolver panicked")));
         }
-        Err(_) => return single_error(AppError::Timeout),
     };
     // Nothing read leaves without its audit events on record.
     if let Err(err) = audit::record(&state.app, trail.take()).await {
         return single_error(err);
     }
-    let types = inspected.into_iter().map(|i| i.unwrap_or("invalid"));
+    let kinds = verdicts.into_iter().map(|v| v.map_or("invalid", OperationKind::label));
     match &mut response {
         BatchResponse::Single(r) => {
             add_default_codes(r);
-            types.take(1).for_each(|ty| extensions::count_request(ty, r));
+            kinds.take(1).for_each(|kind| extensions::count_request(kind, r));
         }
         BatchResponse::Batch(rs) => {
-            for (r, ty) in rs.iter_mut().zip(types) {
+            for (r, kind) in rs.iter_mut().zip(kinds) {
                 add_default_codes(r);
-                extensions::count_request(ty, r);
+                extensions::count_request(kind, r);
             }
         }
     }
     response.into()
 }
 
-/// NUL is never meaningful in a name, a note or a key, and PostgreSQL cannot store it:
-/// refuse it up front, for both databases alike.
-fn carries_nul(request: &async_graphql::Request) -> bool {
-    fn in_value(value: &async_graphql::Value) -> bool {
-        match value {
-            async_graphql::Value::String(s) => s.contains('\0'),
-            async_graphql::Value::List(items) => items.iter().any(in_value),
-            async_graphql::Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || in_value(v)),
-            _ => false,
+/// `POST /graphql` executes JSON bodies only. A page on any site can make a browser send
+/// `text/plain`, form or multipart bodies without a preflight (a cross-site request
+/// forgery); JSON needs a preflight, which CORS answers for the allowed origins only.
+pub async fn require_json(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if request.method() != axum::http::Method::POST {
+        return next.run(request).await;
+    }
+    let essence = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase());
+    match essence.as_deref() {
+        Some("application/json" | "application/graphql-response+json") => next.run(request).await,
+        _ => {
+            let body = serde_json::json!({ "errors": [{
+                "message": "POST /graphql takes a JSON body (Content-Type: application/json)",
+                "extensions": { "code": "BAD_USER_INPUT" }
+            }] });
+            (StatusCode::UNSUPPORTED_MEDIA_TYPE, [(axum::http::header::CONTENT_TYPE, "application/json")], body.to_string())
+                .into_response()
         }
     }
-    let query = request.query.to_ascii_lowercase();
-    query.contains('\0')
-        || query.contains("\\u0000")
-        || query.contains("\\u{0}")
-        || query.contains("\\u{00}")
-        || query.contains("\\u{000}")
-        || query.contains("\\u{0000}")
-        || request.variables.iter().any(|(_, v)| in_value(v))
 }
 
 fn single_error(err: AppError) -> GraphQLResponse {
@@ -168,7 +217,7 @@ fn single_error(err: AppError) -> GraphQLResponse {
 
 /// Errors raised by async-graphql itself (syntax, validation, limits, bad variables) carry
 /// no code: they are all the client's input.
-fn add_default_codes(response: &mut GqlResponse) {
+pub fn add_default_codes(response: &mut GqlResponse) {
     for error in &mut response.errors {
         let has_code = error.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
         if !has_code {

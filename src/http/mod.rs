@@ -4,6 +4,7 @@ pub mod aftercare_page;
 pub mod graphql;
 pub mod health;
 pub mod metrics;
+pub mod origin;
 pub mod reports;
 pub mod request;
 pub mod ws;
@@ -14,10 +15,11 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use tower_http::{catch_panic::CatchPanicLayer, limit::RequestBodyLimitLayer};
+use axum::http::{HeaderValue, header};
+use tower_http::{catch_panic::CatchPanicLayer, limit::RequestBodyLimitLayer, set_header::SetResponseHeaderLayer};
 
 use crate::{
-    graphql::{ContinuumSchema, build_schema, build_ws_schema},
+    graphql::{ContinuumSchema, build_schema},
     state::AppState,
 };
 
@@ -25,8 +27,6 @@ use crate::{
 pub struct HttpState {
     pub app: AppState,
     pub schema: ContinuumSchema,
-    /// The same schema with the metrics and alias limit as extensions, for `/graphql/ws`.
-    pub ws_schema: ContinuumSchema,
     /// Permits to execute a GraphQL request (`CONTINUUM_MAX_CONCURRENT_REQUESTS`).
     pub executing: std::sync::Arc<tokio::sync::Semaphore>,
 }
@@ -34,12 +34,15 @@ pub struct HttpState {
 /// The one router: the server and the tests use the same.
 pub fn build_router(app: AppState) -> Router {
     let schema = build_schema(app.clone());
-    let ws_schema = build_ws_schema(app.clone());
     let max_body = app.config.limits.max_body_bytes;
     let executing = std::sync::Arc::new(tokio::sync::Semaphore::new(app.config.max_concurrent_requests as usize));
-    let state = HttpState { app, schema, ws_schema, executing };
+    let cors = origin::cors(&app.config);
+    let state = HttpState { app, schema, executing };
     Router::new()
-        .route("/graphql", get(graphql::graphiql).post(graphql::graphql))
+        .route(
+            "/graphql",
+            get(graphql::graphiql).post(graphql::graphql).layer(axum::middleware::from_fn(graphql::require_json)),
+        )
         .route("/graphql/ws", get(ws::graphql_ws))
         .route("/reports/follow-ups.csv", get(reports::follow_ups_csv))
         .route("/clients/{id}/aftercare-plan", get(aftercare_page::page))
@@ -50,6 +53,17 @@ pub fn build_router(app: AppState) -> Router {
         .layer(DefaultBodyLimit::max(max_body))
         .layer(RequestBodyLimitLayer::new(max_body))
         .layer(CatchPanicLayer::custom(panic_response))
+        // Client records must not linger in caches, be sniffed into another type, leak
+        // through a Referer or be framed by another site.
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("frame-ancestors 'none'"),
+        ))
+        .layer(cors)
         .layer(axum::middleware::from_fn(request::observe))
         .with_state(state)
 }

@@ -79,13 +79,15 @@ pub async fn get(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<Optio
     Ok(client::Entity::find_by_id(id).filter(scope::visible_clients(viewer)?).one(&state.db).await?)
 }
 
+/// The same answer for a staff id that does not exist and one that is not the caller's to
+/// assign, so that staff ids cannot be probed.
 async fn check_counselor(conn: &impl ConnectionTrait, viewer: &Viewer, counselor_id: Uuid) -> AppResult<()> {
+    if viewer.role == crate::domain::Role::Counselor && counselor_id != viewer.staff_id {
+        return Err(AppError::Forbidden("a counselor registers clients onto their own caseload"));
+    }
     let counselor = staff::Entity::find_by_id(counselor_id).one(conn).await?;
     match counselor {
         Some(c) if scope::may_assign_to(viewer, &c) => Ok(()),
-        Some(c) if c.active && viewer.role == crate::domain::Role::Counselor => {
-            Err(AppError::Forbidden("a counselor registers clients onto their own caseload"))
-        }
         _ => {
             Err(AppError::bad_field("counselorId", "the counselor must be an active member of your team (or yourself)"))
         }

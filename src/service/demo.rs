@@ -15,7 +15,7 @@ use crate::{
     state::AppState,
 };
 
-pub const DEMO_PASSWORD: &str = "continuum-demo-password";
+pub const DEMO_PASSWORD: &str = "quiet-river-lantern-83";
 pub const SUPERVISOR: &str = "supervisor@demo.continuum";
 pub const COUNSELORS: [&str; 2] = ["counselor1@demo.continuum", "counselor2@demo.continuum"];
 

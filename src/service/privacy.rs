@@ -232,13 +232,35 @@ pub async fn request_emergency_access(
     Ok(grant)
 }
 
-/// Grants a caller may see: their own; a supervisor also their team's.
+/// Staff whose grants no supervisor reviews (supervisors themselves, and counselors
+/// without one): an administrator reviews those. A grant shows ids and the stated reason,
+/// never client content, so this gives the administrator no client data.
+fn unsupervised() -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(crate::entity::staff::Column::Id)
+        .from(crate::entity::staff::Entity)
+        .and_where(crate::entity::staff::Column::SupervisorId.is_null())
+        .to_owned()
+}
+
+/// The grants `viewer` reviews: a supervisor their team's, an administrator those nobody
+/// else can.
+fn reviewable_by(viewer: &Viewer) -> AppResult<Condition> {
+    match viewer.role {
+        Role::Supervisor => {
+            Ok(Condition::all().add(emergency_grant::Column::StaffId.in_subquery(team_of(viewer.staff_id))))
+        }
+        Role::Admin => Ok(Condition::all().add(emergency_grant::Column::StaffId.in_subquery(unsupervised()))),
+        Role::Counselor => Err(AppError::Forbidden("only a supervisor or an administrator reviews emergency access")),
+    }
+}
+
+/// Grants a caller may see: their own, and those they review.
 fn visible_grants(viewer: &Viewer) -> AppResult<Condition> {
-    viewer.require_clinical()?;
     let mine = Condition::any().add(emergency_grant::Column::StaffId.eq(viewer.staff_id));
     Ok(match viewer.role {
-        Role::Supervisor => mine.add(emergency_grant::Column::StaffId.in_subquery(team_of(viewer.staff_id))),
-        _ => mine,
+        Role::Counselor => mine,
+        Role::Supervisor | Role::Admin => mine.add(reviewable_by(viewer)?),
     })
 }
 
@@ -256,21 +278,20 @@ pub async fn grants(
     Ok(q.order_by_desc(emergency_grant::Column::Id).all(&state.db).await?)
 }
 
-/// A supervisor marks a team member's grant reviewed, with a note.
+/// A supervisor marks a team member's grant reviewed, with a note; an administrator those
+/// of staff no supervisor reviews.
 pub async fn review(
     state: &AppState,
     viewer: &Viewer,
     grant_id: Uuid,
     note: String,
 ) -> AppResult<emergency_grant::Model> {
-    if viewer.role != Role::Supervisor {
-        return Err(AppError::Forbidden("only a supervisor reviews emergency access"));
-    }
+    let reviewable = reviewable_by(viewer)?;
     let note = required_text("note", &note, MAX_REASON_CHARS)?;
     let now = state.now();
     let txn = db::begin_write(&state.db).await?;
     let grant = emergency_grant::Entity::find_by_id(grant_id)
-        .filter(emergency_grant::Column::StaffId.in_subquery(team_of(viewer.staff_id)))
+        .filter(reviewable)
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::{
-    auth::{Auth, Viewer, password},
+    auth::{Auth, Viewer, password, throttle},
     db,
     domain::staff::normalize_email,
     entity::{refresh_token, session_family, staff},
@@ -55,6 +55,33 @@ fn session_ended(state: &AppState, family: &session_family::Model, now: DateTime
     }
 }
 
+/// The throttle settings, from the configuration.
+pub fn throttle_policy(state: &AppState) -> throttle::Policy {
+    let limits = &state.config.limits;
+    throttle::Policy { limit: limits.login_failures_per_minute, max_delay: limits.login_max_delay }
+}
+
+/// The audit event of a refused password: a wrong one, or one refused unchecked because the
+/// account or address is being throttled.
+fn password_event(
+    member: Option<&staff::Model>,
+    action: &str,
+    outcome: audit::AuditOutcome,
+    request_id: Option<String>,
+    detail: &str,
+) -> audit::Event {
+    audit::Event {
+        staff_id: member.map(|m| m.id),
+        staff_role: member.map(|m| m.role),
+        action: action.into(),
+        field: Some(action.into()),
+        client_id: None,
+        outcome,
+        request_id,
+        detail: Some(detail.into()),
+    }
+}
+
 pub async fn login(
     state: &AppState,
     email: &str,
@@ -63,35 +90,32 @@ pub async fn login(
     request_id: Option<String>,
 ) -> AppResult<Issued> {
     let account = normalize_email(email);
-    let limit = state.config.limits.login_failures_per_minute;
-    if let Some(retry_after_secs) = state.login_throttle.check(&account, address, limit, state.now()) {
-        return Err(AppError::RateLimited { retry_after_secs });
-    }
+    // Counted before the password is checked: concurrent attempts cannot race the limit.
+    let attempt = match state.login_throttle.begin(&account, address, throttle_policy(state), state.now()) {
+        Ok(attempt) => attempt,
+        Err(retry_after_secs) => {
+            tracing::info!(event = "login_throttled", retry_after_secs, "sign-in refused unchecked");
+            let found = staff::Entity::find().filter(staff::Column::EmailNormalized.eq(account)).one(&state.db).await?;
+            let event =
+                password_event(found.as_ref(), "login", audit::AuditOutcome::Denied, request_id, "rate limited");
+            audit::record(state, vec![event]).await?;
+            return Err(AppError::RateLimited { retry_after_secs });
+        }
+    };
     let found = staff::Entity::find().filter(staff::Column::EmailNormalized.eq(account.clone())).one(&state.db).await?;
     let matches = password::verify(password_given, found.as_ref().map(|s| s.password_hash.clone())).await?;
     let member = match found {
         Some(member) if matches && member.active => member,
         other => {
             tracing::info!(event = "login_failed", "sign-in refused");
-            state.login_throttle.failed(&account, address, state.now());
-            let event = audit::Event {
-                staff_id: other.as_ref().map(|m| m.id),
-                staff_role: other.as_ref().map(|m| m.role),
-                action: "login".into(),
-                field: Some("login".into()),
-                client_id: None,
-                outcome: audit::AuditOutcome::Failed,
-                request_id,
-                detail: Some(
-                    if other.is_some() { "wrong password or inactive account" } else { "unknown email" }.into(),
-                ),
-            };
+            let detail = if other.is_some() { "wrong password or inactive account" } else { "unknown email" };
+            let event = password_event(other.as_ref(), "login", audit::AuditOutcome::Failed, request_id, detail);
             audit::record(state, vec![event]).await?;
             return Err(AppError::InvalidCredentials);
         }
     };
 
-    state.login_throttle.succeeded(&account, address);
+    attempt.succeeded();
     let now = state.now();
     let txn = db::begin_write(&state.db).await?;
     let family_id = Uuid::now_v7();
@@ -287,8 +311,20 @@ pub async fn revoke_all_for(
 }
 
 /// Turns an `Authorization` header into the caller. A database failure is an error, not
-/// a rejection: the caller should hear "unavailable", not "signed out".
+/// a rejection: the caller should hear "unavailable", not "signed out". Counts as use of
+/// the session (it keeps an idle session alive).
 pub async fn authenticate(state: &AppState, header: Option<&str>) -> AppResult<Auth> {
+    check(state, header, true).await
+}
+
+/// Whether the credentials of an open socket still stand, on the service clock: the same
+/// checks as [`authenticate`], without counting as use, so a socket left open does not
+/// keep an idle session from ending.
+pub async fn still_valid(state: &AppState, header: &str) -> AppResult<bool> {
+    Ok(matches!(check(state, Some(header), false).await?, Auth::Staff(_)))
+}
+
+async fn check(state: &AppState, header: Option<&str>, touch: bool) -> AppResult<Auth> {
     let Some(header) = header else { return Ok(Auth::Anonymous) };
     let Some(token) = header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("bearer ")) else {
         return Ok(Auth::Rejected);
@@ -308,7 +344,7 @@ pub async fn authenticate(state: &AppState, header: Option<&str>) -> AppResult<A
     if session_ended(state, &family, now).is_some() {
         return Ok(Auth::Rejected);
     }
-    if (now - family.last_used_at).num_seconds() >= TOUCH_EVERY_SECS {
+    if touch && (now - family.last_used_at).num_seconds() >= TOUCH_EVERY_SECS {
         session_family::Entity::update_many()
             .col_expr(session_family::Column::LastUsedAt, Expr::value(now))
             .filter(session_family::Column::Id.eq(family.id))
@@ -326,7 +362,8 @@ pub async fn authenticate(state: &AppState, header: Option<&str>) -> AppResult<A
 }
 
 /// For a long-lived subscription: `None` when the viewer's session or account has ended,
-/// else whether the client is (still) visible to them.
+/// else whether the client is (still) visible to them *now* (an emergency grant that has
+/// expired since the subscription began no longer counts).
 pub async fn may_still_see(state: &AppState, viewer: &Viewer, client_id: Uuid) -> AppResult<Option<bool>> {
     let member = staff::Entity::find_by_id(viewer.staff_id).one(&state.db).await?;
     let family = session_family::Entity::find_by_id(viewer.session_id).one(&state.db).await?;
@@ -336,5 +373,6 @@ pub async fn may_still_see(state: &AppState, viewer: &Viewer, client_id: Uuid) -
     if !alive {
         return Ok(None);
     }
-    Ok(Some(crate::service::client::get(state, viewer, client_id).await?.is_some()))
+    let now = Viewer { at: state.now(), ..viewer.clone() };
+    Ok(Some(crate::service::client::get(state, &now, client_id).await?.is_some()))
 }

@@ -112,7 +112,7 @@ pub async fn create(state: &AppState, by: Option<&Viewer>, input: NewStaff) -> A
     }
     check_email(&input.email).map_err(|m| AppError::bad_field("email", m))?;
     let name = check_name(&input.name).map_err(|m| AppError::bad_field("name", m))?;
-    check_password(&input.password).map_err(|m| AppError::bad_field("password", m))?;
+    check_password(&input.password, &[&input.email, &name]).map_err(|m| AppError::bad_field("password", m))?;
     let password_hash = password::hash(input.password).await?;
 
     let now = state.now();
@@ -219,12 +219,51 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, changes: StaffC
 }
 
 /// Changes the caller's own password and ends their other sessions.
-pub async fn change_password(state: &AppState, viewer: &Viewer, current: String, new: String) -> AppResult<bool> {
-    check_password(&new).map_err(|m| AppError::bad_field("newPassword", m))?;
+/// Changes the caller's own password. The current password is throttled like a sign-in
+/// (a stolen access token must not become a password oracle), and after as many
+/// consecutive wrong answers as the sign-in limit the session itself is ended.
+pub async fn change_password(
+    state: &AppState,
+    viewer: &Viewer,
+    current: String,
+    new: String,
+    address: Option<std::net::IpAddr>,
+) -> AppResult<bool> {
     let member = me(state, viewer).await?;
+    check_password(&new, &[&member.email, &member.name]).map_err(|m| AppError::bad_field("newPassword", m))?;
+    let policy = session::throttle_policy(state);
+    let attempt = match state.login_throttle.begin(&member.email_normalized, address, policy, state.now()) {
+        Ok(attempt) => attempt,
+        Err(retry_after_secs) => {
+            let event = audit::Event::by(viewer, "changePassword", None, audit::AuditOutcome::Denied)
+                .with_detail("rate limited");
+            audit::record(state, vec![event]).await?;
+            return Err(AppError::RateLimited { retry_after_secs });
+        }
+    };
     if !password::verify(current, Some(member.password_hash.clone())).await? {
+        let now = state.now();
+        let txn = db::begin_write(&state.db).await?;
+        let mut events = vec![
+            audit::Event::by(viewer, "changePassword", None, audit::AuditOutcome::Failed)
+                .with_detail("wrong current password"),
+        ];
+        let end_session = attempt.consecutive_failures >= policy.limit;
+        if end_session {
+            session::revoke_family(&txn, viewer.session_id, "repeated wrong current password", now).await?;
+            events.push(
+                audit::Event::by(viewer, "sessionRevoked", None, audit::AuditOutcome::Allowed)
+                    .with_detail("repeated wrong current password"),
+            );
+        }
+        audit::append(&txn, state, events).await?;
+        txn.commit().await?;
+        if end_session {
+            return Err(AppError::Unauthenticated);
+        }
         return Err(AppError::bad_field("currentPassword", "the current password is wrong"));
     }
+    attempt.succeeded();
     let hash = password::hash(new).await?;
     let now = state.now();
     let txn = db::begin_write(&state.db).await?;

@@ -225,7 +225,7 @@ async fn change_password_needs_the_current_one_and_ends_other_sessions() {
     let here = app.admin().await;
     let elsewhere = app.admin().await;
     let wrong = app
-        .gql(Some(&here.access), "mutation { changePassword(currentPassword: \"wrong-wrong-wrong\", newPassword: \"a-brand-new-password\") }", json!({}))
+        .gql(Some(&here.access), "mutation { changePassword(currentPassword: \"wrong-wrong-wrong\", newPassword: \"sable-orchid-compass-77\") }", json!({}))
         .await;
     assert_code(&wrong, "BAD_USER_INPUT");
     assert_eq!(error_field(&wrong), Some("currentPassword"));
@@ -233,7 +233,7 @@ async fn change_password_needs_the_current_one_and_ends_other_sessions() {
     let changed = app
         .gql_ok(
             Some(&here.access),
-            "mutation($c: String!) { changePassword(currentPassword: $c, newPassword: \"a-brand-new-password\") }",
+            "mutation($c: String!) { changePassword(currentPassword: $c, newPassword: \"sable-orchid-compass-77\") }",
             json!({ "c": ADMIN_PASSWORD }),
         )
         .await;
@@ -241,5 +241,5 @@ async fn change_password_needs_the_current_one_and_ends_other_sessions() {
     assert_eq!(me_code(&app, &here.access).await, None, "this session goes on");
     assert_eq!(me_code(&app, &elsewhere.access).await.as_deref(), Some("UNAUTHENTICATED"));
     assert_code(&app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await, "UNAUTHENTICATED");
-    app.session(ADMIN_EMAIL, "a-brand-new-password").await;
+    app.session(ADMIN_EMAIL, "sable-orchid-compass-77").await;
 }

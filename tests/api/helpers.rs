@@ -25,8 +25,8 @@ use tower::ServiceExt;
 
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 pub const ADMIN_EMAIL: &str = "admin@continuum.test";
-pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
-pub const PASSWORD: &str = "a-long-enough-password";
+pub const ADMIN_PASSWORD: &str = "granite-meadow-falcon-31";
+pub const PASSWORD: &str = "violet-harbor-tundra-58";
 
 /// A database made for one test and dropped after it.
 pub struct TestDatabase {

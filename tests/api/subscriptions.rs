@@ -48,7 +48,11 @@ impl Node {
     /// Builds (connects, migrates, binds 127.0.0.1:0) and serves; only the first node of a
     /// database creates the admin.
     async fn start(database_url: &str, bootstrap: bool) -> Node {
-        let config = test_config(database_url, &[]);
+        Node::start_with(database_url, bootstrap, &[]).await
+    }
+
+    async fn start_with(database_url: &str, bootstrap: bool, extra: &[(&str, &str)]) -> Node {
+        let config = test_config(database_url, extra);
         let application = Application::build(config).await.expect("the application builds");
         if bootstrap {
             application.bootstrap().await.expect("the first admin");
@@ -430,23 +434,21 @@ async fn a_subscription_without_a_valid_token_is_refused() {
     }
     assert_refused(port, json!({ "authorization": format!("Bearer {}", parts.join(".")) }), "a forged token").await;
 
-    // An admin signs in, but caseload events are not theirs to see.
+    // An admin signs in, but caseload events are not theirs to see: 4403 at connection_init.
     let mut ws = ws_connect(port).await;
     ws_send(&mut ws, json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {admin}") } }))
         .await;
     match ws_read(&mut ws, WAIT).await {
-        Received::Json(ack) if ack["type"] == "connection_ack" => {}
-        other => panic!("the admin's session is valid: {other:?}"),
+        Received::Closed(Some(4403)) => {}
+        other => panic!("the admin's socket is closed with 4403: {other:?}"),
     }
-    ws_send(&mut ws, json!({ "id": "1", "type": "subscribe", "payload": { "query": SUBSCRIPTION } })).await;
+    // And bad credentials close with 4401, as graphql-transport-ws defines.
+    let mut ws = ws_connect(port).await;
+    ws_send(&mut ws, json!({ "type": "connection_init", "payload": { "authorization": "Bearer not-a-token" } })).await;
     match ws_read(&mut ws, WAIT).await {
-        Received::Json(m) if m["type"] == "error" => {}
-        Received::Json(m) if m["type"] == "next" => {
-            assert_eq!(m["payload"]["errors"][0]["extensions"]["code"], "FORBIDDEN", "{m}");
-        }
-        other => panic!("the admin's subscription is refused: {other:?}"),
+        Received::Closed(Some(4401)) => {}
+        other => panic!("a bad token closes with 4401: {other:?}"),
     }
-    let _ = ws.close(None).await;
 
     node.shutdown().await;
 }
@@ -576,6 +578,191 @@ async fn a_subscription_ends_when_its_session_ends() {
         }
     }
 
+    events.close().await;
+    node.shutdown().await;
+}
+
+/// Opens a socket and sends `connection_init` with the token; waits for the ack.
+async fn ws_open(port: u16, token: &str) -> Ws {
+    let mut ws = ws_connect(port).await;
+    ws_send(&mut ws, json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } }))
+        .await;
+    match ws_read(&mut ws, WAIT).await {
+        Received::Json(ack) if ack["type"] == "connection_ack" => ws,
+        other => panic!("expected connection_ack, got {other:?}"),
+    }
+}
+
+/// Sends one operation on the socket; returns the first message about it.
+async fn ws_operation(ws: &mut Ws, id: &str, query: &str, variables: Value) -> Value {
+    ws_send(ws, json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } })).await;
+    loop {
+        match ws_read(ws, WAIT).await {
+            Received::Json(m) if m["type"] == "ping" => ws_send(ws, json!({ "type": "pong" })).await,
+            Received::Json(m) if m["id"] == id => return m,
+            Received::Json(_) => continue,
+            other => panic!("expected an answer to {id}: {other:?}"),
+        }
+    }
+}
+
+/// The `extensions.code` of an answer on the socket (a `next` with errors, or an `error`).
+fn ws_code(message: &Value) -> String {
+    let errors = if message["type"] == "error" { &message["payload"] } else { &message["payload"]["errors"] };
+    s(&errors[0]["extensions"]["code"])
+}
+
+#[tokio::test]
+async fn the_socket_serves_subscriptions_only_with_the_same_checks_as_post() {
+    let db = TestDatabase::create().await;
+    let node = Node::start(&db.url, true).await;
+    let port = node.port;
+    let (admin, _) = login(port, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    create_counselor(port, &admin, "ann@socket.test", "Ann Counselor").await;
+    let (ann, _) = login(port, "ann@socket.test", PASSWORD).await;
+    let mut ws = ws_open(port, &ann).await;
+
+    // Queries and mutations belong to POST /graphql: no reads, no writes, no sign-ins here.
+    let query = ws_operation(&mut ws, "q", "{ clients { totalCount } }", json!({})).await;
+    assert_eq!(ws_code(&query), "BAD_USER_INPUT", "{query}");
+    assert!(query["payload"]["data"].is_null() || query["type"] == "error", "{query}");
+    let input = json!({ "firstName": "Nul\u{0}", "lastName": "Byte", "dateOfBirth": "1980-01-01", "substances": ["OPIOIDS"] });
+    let mutation = ws_operation(&mut ws, "m", REGISTER, json!({ "i": input })).await;
+    assert_eq!(ws_code(&mutation), "BAD_USER_INPUT", "{mutation}");
+    let clean = json!({ "firstName": "Clean", "lastName": "Input", "dateOfBirth": "1980-01-01", "substances": ["OPIOIDS"] });
+    let mutation = ws_operation(&mut ws, "m2", REGISTER, json!({ "i": clean })).await;
+    assert_eq!(ws_code(&mutation), "BAD_USER_INPUT", "{mutation}");
+    let sign_in = ws_operation(
+        &mut ws,
+        "l",
+        "mutation { login(email: \"ann@socket.test\", password: \"guess-guess-guess\") { accessToken } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(ws_code(&sign_in), "BAD_USER_INPUT", "{sign_in}");
+    let data = gql_ok(port, Some(&ann), "{ clients { totalCount } }", json!({})).await;
+    assert_eq!(data["clients"]["totalCount"], 0, "nothing was written through the socket");
+
+    // Hostile documents are refused on the socket exactly as on POST, and it stays open.
+    for (what, body) in crate::hostile::hostile_documents() {
+        // A JSON nesting bomb never parses as a protocol message at all.
+        let Ok(body) = serde_json::from_str::<Value>(&body) else { continue };
+        let answer = ws_operation(&mut ws, "h", body["query"].as_str().unwrap_or_default(), json!({})).await;
+        assert_eq!(ws_code(&answer), "BAD_USER_INPUT", "{what}: {answer}");
+    }
+    let mut events = ws;
+    ws_send(&mut events, json!({ "id": "1", "type": "subscribe", "payload": { "query": SUBSCRIPTION } })).await;
+    let mut events = Subscription { ws: events, ignore: HashSet::new() };
+    events.wait_until_listening(port, &ann).await;
+    events.close().await;
+
+    // A page from another origin cannot open a socket; the server's own pages and the
+    // allowed origins can.
+    let origin_refused = |origin: &'static str| async move {
+        let mut request = format!("ws://127.0.0.1:{port}/graphql/ws").into_client_request().expect("a ws request");
+        request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static("graphql-transport-ws"));
+        request.headers_mut().insert("Origin", HeaderValue::from_static(origin));
+        connect_async(request).await.is_err()
+    };
+    assert!(origin_refused("https://evil.example").await, "a foreign origin is refused");
+    assert!(!origin_refused(Box::leak(format!("http://127.0.0.1:{port}").into_boxed_str())).await, "same origin");
+    node.shutdown().await;
+
+    let node = Node::start_with(&db.url, false, &[("CONTINUUM_ALLOWED_ORIGINS", "https://portal.clinic.test")]).await;
+    let port = node.port;
+    let mut request = format!("ws://127.0.0.1:{port}/graphql/ws").into_client_request().expect("a ws request");
+    request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static("graphql-transport-ws"));
+    request.headers_mut().insert("Origin", HeaderValue::from_static("https://portal.clinic.test"));
+    assert!(connect_async(request).await.is_ok(), "an allowed origin opens a socket");
+    node.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_socket_rechecks_the_session_for_each_subscription_and_closes_when_it_ends() {
+    let db = TestDatabase::create().await;
+    let node = Node::start(&db.url, true).await;
+    let port = node.port;
+    let (admin, _) = login(port, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    create_counselor(port, &admin, "ann@socket.test", "Ann Counselor").await;
+    let bob_id = create_counselor(port, &admin, "bob@socket.test", "Bob Counselor").await;
+
+    // Ann signs out: a subscription sent on her open socket is refused, and the watchdog
+    // closes the socket with 4401.
+    let (ann, ann_refresh, _) = login_with_refresh(port, "ann@socket.test", PASSWORD).await;
+    let mut ws = ws_open(port, &ann).await;
+    gql_ok(port, None, "mutation($r: String!) { logout(refreshToken: $r) }", json!({ "r": ann_refresh })).await;
+    let refused = ws_operation(&mut ws, "1", SUBSCRIPTION, json!({})).await;
+    assert_eq!(ws_code(&refused), "UNAUTHENTICATED", "{refused}");
+    let started = std::time::Instant::now();
+    loop {
+        match ws_read(&mut ws, Duration::from_secs(15)).await {
+            Received::Closed(code) => {
+                assert_eq!(code, Some(4401), "closed as unauthorized");
+                break;
+            }
+            Received::Json(m) if m["type"] == "ping" => ws_send(&mut ws, json!({ "type": "pong" })).await,
+            Received::Json(_) => continue,
+            Received::Silence => panic!("the socket of an ended session is closed"),
+        }
+    }
+    assert!(started.elapsed() < Duration::from_secs(12), "closed within the watchdog's period");
+
+    // Bob is deactivated while subscribed: his socket closes too.
+    let (bob, _) = login(port, "bob@socket.test", PASSWORD).await;
+    let mut events = Subscription::open(port, &bob).await;
+    events.wait_until_listening(port, &bob).await;
+    gql_ok(
+        port,
+        Some(&admin),
+        "mutation($id: ID!) { updateStaff(id: $id, input: { active: false }) { active } }",
+        json!({ "id": bob_id }),
+    )
+    .await;
+    loop {
+        match ws_read(&mut events.ws, Duration::from_secs(15)).await {
+            Received::Closed(code) => {
+                assert_eq!(code, Some(4401));
+                break;
+            }
+            Received::Json(m) if m["type"] == "ping" => ws_send(&mut events.ws, json!({ "type": "pong" })).await,
+            Received::Json(_) => continue,
+            Received::Silence => panic!("a deactivated account's socket is closed"),
+        }
+    }
+    node.shutdown().await;
+}
+
+#[tokio::test]
+async fn each_event_delivered_leaves_a_read_in_the_audit_trail() {
+    let db = TestDatabase::create().await;
+    let node = Node::start(&db.url, true).await;
+    let port = node.port;
+    let (admin, _) = login(port, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let ann_id = create_counselor(port, &admin, "ann@socket.test", "Ann Counselor").await;
+    let (ann, _) = login(port, "ann@socket.test", PASSWORD).await;
+    let mut events = Subscription::open(port, &ann).await;
+    events.wait_until_listening(port, &ann).await;
+    let client = register(port, &ann, "Ada").await;
+    let event = events.next(WAIT).await.expect("the registration is heard");
+    assert_eq!(event["clientId"], client.as_str());
+
+    let trail = gql_ok(
+        port,
+        Some(&admin),
+        "query($c: ID!) { auditEvents(filter: { clientId: $c }, first: 50) { edges { node { action field outcome staffId } } } }",
+        json!({ "c": client }),
+    )
+    .await;
+    let delivered = trail["auditEvents"]["edges"]
+        .as_array()
+        .map(|edges| {
+            edges
+                .iter()
+                .filter(|e| e["node"]["field"] == "caseloadEvents" && e["node"]["staffId"] == ann_id.as_str())
+                .count()
+        })
+        .unwrap_or_default();
+    assert_eq!(delivered, 1, "one read event for the delivered event: {trail}");
     events.close().await;
     node.shutdown().await;
 }

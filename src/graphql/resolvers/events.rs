@@ -2,7 +2,11 @@ use async_graphql::{Context, Result, Subscription};
 use futures_util::Stream;
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::{events::CaseloadEvent, graphql::context::ContextExt, service};
+use crate::{
+    events::CaseloadEvent,
+    graphql::context::{AuditTrail, ContextExt},
+    service::{self, audit},
+};
 
 #[derive(Default)]
 pub struct Subscription;
@@ -11,13 +15,16 @@ pub struct Subscription;
 impl Subscription {
     /// Changes to the clients the subscriber may see, as they happen: admissions, stage
     /// moves, discharges, referrals, attendance, follow-ups. Each event is checked against
-    /// the subscriber's current scope and session before it is sent.
+    /// the subscriber's current scope and session before it is sent, and each one sent is
+    /// a read in the audit trail.
     async fn caseload_events(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = CaseloadEvent> + use<>> {
         let viewer = ctx.viewer()?.clone();
         viewer.require_clinical()?;
         let state = ctx.state()?.clone();
         let receiver = state.events.subscribe();
-        Ok(futures_util::stream::unfold((receiver, state, viewer), |(mut receiver, state, viewer)| async move {
+        let trail = ctx.data_opt::<AuditTrail>().cloned().unwrap_or_default();
+        let seed = (receiver, state, viewer, trail);
+        Ok(futures_util::stream::unfold(seed, |(mut receiver, state, viewer, trail)| async move {
             let mut shutdown = state.shutdown.subscribe();
             loop {
                 let next = tokio::select! {
@@ -27,7 +34,12 @@ impl Subscription {
                 };
                 match next {
                     Ok(event) => match service::session::may_still_see(&state, &viewer, event.client_id).await {
-                        Ok(Some(true)) => return Some((event, (receiver, state, viewer))),
+                        Ok(Some(true)) => {
+                            let read = audit::Event::by(&viewer, "read", Some(event.client_id), audit::AuditOutcome::Allowed)
+                                .with_field("caseloadEvents");
+                            trail.push(read);
+                            return Some((event, (receiver, state, viewer, trail)));
+                        }
                         Ok(Some(false)) => continue,
                         // The session has ended: end the stream.
                         Ok(None) => return None,

@@ -34,8 +34,9 @@ impl PrivacyQuery {
         Ok(found.into_iter().map(Disclosure).collect())
     }
 
-    /// Emergency-access grants: a supervisor sees the team's (and reviews them); a
-    /// counselor their own. `reviewed: false` is the review queue.
+    /// Emergency-access grants: a counselor sees their own; a supervisor also the team's
+    /// (and reviews them); an ADMIN those of staff no supervisor reviews (supervisors, and
+    /// counselors without one). `reviewed: false` is the review queue.
     async fn emergency_access_grants(&self, ctx: &Context<'_>, reviewed: Option<bool>) -> Result<Vec<EmergencyGrant>> {
         Ok(privacy::grants(ctx.state()?, ctx.viewer()?, reviewed).await?.into_iter().map(EmergencyGrant).collect())
     }
@@ -130,7 +131,8 @@ impl PrivacyMutation {
         Ok(EmergencyGrant(audited(ctx, "requestEmergencyAccess", Target::Client(client_id), result).await?))
     }
 
-    /// SUPERVISOR: marks a team member's emergency access reviewed.
+    /// SUPERVISOR: marks a team member's emergency access reviewed. ADMIN: the same for
+    /// grants taken by staff no supervisor reviews.
     async fn review_emergency_access(&self, ctx: &Context<'_>, grant_id: ID, note: String) -> Result<EmergencyGrant> {
         let viewer = ctx.viewer()?;
         let grant_id = target_id(&grant_id)?;

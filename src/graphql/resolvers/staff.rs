@@ -102,6 +102,7 @@ impl StaffMutation {
 
     /// Changes the caller's own password; their other sessions end.
     async fn change_password(&self, ctx: &Context<'_>, current_password: String, new_password: String) -> Result<bool> {
-        Ok(staff_service::change_password(ctx.state()?, ctx.viewer()?, current_password, new_password).await?)
+        let address = ctx.client_address();
+        Ok(staff_service::change_password(ctx.state()?, ctx.viewer()?, current_password, new_password, address).await?)
     }
 }
