@@ -160,7 +160,10 @@ impl Config {
         let allowed_origins = match get("CONTINUUM_ALLOWED_ORIGINS") {
             None => Vec::new(),
             Some(list) => parse_origins(&list).map_err(|bad| {
-                invalid("CONTINUUM_ALLOWED_ORIGINS", format!("`{bad}` is not an origin like https://portal.example.org"))
+                invalid(
+                    "CONTINUUM_ALLOWED_ORIGINS",
+                    format!("`{bad}` is not an origin like https://portal.example.org"),
+                )
             })?,
         };
 

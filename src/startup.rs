@@ -24,6 +24,12 @@ impl Application {
         &self.state
     }
 
+    /// Serves on another clock (the tests move time).
+    pub fn with_clock(mut self, clock: std::sync::Arc<dyn crate::clock::Clock>) -> Self {
+        self.state = self.state.with_clock(clock);
+        self
+    }
+
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
     }

@@ -122,7 +122,8 @@ impl LoginThrottle {
                 }
             }
         }
-        let streak = state.accounts.get(account).copied().filter(|s| now - s.last < Duration::hours(FORGET_AFTER_HOURS));
+        let streak =
+            state.accounts.get(account).copied().filter(|s| now - s.last < Duration::hours(FORGET_AFTER_HOURS));
         if let Some(streak) = streak
             && streak.failures >= policy.limit
         {

@@ -21,9 +21,7 @@ use std::collections::HashMap;
 
 use async_graphql::{
     Name, Positioned, ServerError, Value,
-    parser::types::{
-        Directive, DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
-    },
+    parser::types::{Directive, DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet},
 };
 
 use crate::config::Limits;
@@ -81,7 +79,7 @@ pub fn admit(request: &mut async_graphql::Request, limits: &Limits) -> Result<Op
     }
     if aliases_in(document) > limits.max_aliases {
         return Err(refusal(
-            format!("the document uses more than {} aliases", limits.max_aliases),
+            format!("the query uses more than {} aliases", limits.max_aliases),
             Some("CONTINUUM_MAX_ALIASES"),
         ));
     }
@@ -103,7 +101,9 @@ fn set_code(error: &mut ServerError, code: &str) {
 
 fn too_many_fields(max: usize) -> ServerError {
     refusal(
-        format!("the document selects more than {max} fields, arguments and directives once its fragments are expanded"),
+        format!(
+            "the document selects more than {max} fields, arguments and directives once its fragments are expanded"
+        ),
         Some("CONTINUUM_MAX_FIELDS"),
     )
 }
@@ -235,9 +235,10 @@ impl<'a> Expansion<'a> {
                 Selection::InlineFragment(inline) => {
                     (directives(&inline.node.directives), self.set(&inline.node.selection_set.node, depth + 1)?)
                 }
-                Selection::FragmentSpread(spread) => {
-                    (1 + directives(&spread.node.directives), self.fragment(&spread.node.fragment_name.node, depth + 1)?)
-                }
+                Selection::FragmentSpread(spread) => (
+                    1 + directives(&spread.node.directives),
+                    self.fragment(&spread.node.fragment_name.node, depth + 1)?,
+                ),
             };
             total.size = total.size.saturating_add(own).saturating_add(inner.size);
             total.height = total.height.max(inner.height + 1);
@@ -302,8 +303,11 @@ mod tests {
 
     #[test]
     fn brackets_in_strings_and_comments_do_not_count() {
-        assert!(!text_nesting_exceeds(r#"{ a(s: "[[[[[[") # {{{{{{{{
-        }"#, 3));
+        assert!(!text_nesting_exceeds(
+            r#"{ a(s: "[[[[[[") # {{{{{{{{
+        }"#,
+            3
+        ));
         assert!(!text_nesting_exceeds(r#"{ a(s: """ [[[[ \""" [[[[ """) }"#, 3));
         assert!(!text_nesting_exceeds(r#"{ a(s: "\"[[[[[[") }"#, 3));
         assert!(text_nesting_exceeds("{ a(v: [[[1]]]) }", 4));
@@ -345,8 +349,9 @@ mod tests {
 
     #[test]
     fn an_ordinary_query_is_admitted_with_its_kind() {
-        let mut r = request("mutation M { login(email: \"a@b.org\", password: \"x\") { accessToken } } query Q { me { id } }")
-            .operation_name("Q");
+        let mut r =
+            request("mutation M { login(email: \"a@b.org\", password: \"x\") { accessToken } } query Q { me { id } }")
+                .operation_name("Q");
         assert_eq!(admit(&mut r, &Limits::default()).ok(), Some(OperationKind::Query));
         let mut s = request("subscription { caseloadEvents { kind } }");
         assert_eq!(admit(&mut s, &Limits::default()).ok(), Some(OperationKind::Subscription));

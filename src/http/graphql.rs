@@ -204,7 +204,11 @@ pub async fn require_json(request: axum::extract::Request, next: axum::middlewar
                 "message": "POST /graphql takes a JSON body (Content-Type: application/json)",
                 "extensions": { "code": "BAD_USER_INPUT" }
             }] });
-            (StatusCode::UNSUPPORTED_MEDIA_TYPE, [(axum::http::header::CONTENT_TYPE, "application/json")], body.to_string())
+            (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                body.to_string(),
+            )
                 .into_response()
         }
     }

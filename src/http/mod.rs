@@ -9,14 +9,17 @@ pub mod reports;
 pub mod request;
 pub mod ws;
 
+use axum::http::{HeaderValue, header};
 use axum::{
     Router,
     extract::DefaultBodyLimit,
     response::{IntoResponse, Response},
     routing::get,
 };
-use axum::http::{HeaderValue, header};
-use tower_http::{catch_panic::CatchPanicLayer, limit::RequestBodyLimitLayer, set_header::SetResponseHeaderLayer};
+use tower_http::{
+    catch_panic::CatchPanicLayer, limit::RequestBodyLimitLayer, set_header::SetResponseHeaderLayer,
+    timeout::TimeoutLayer,
+};
 
 use crate::{
     graphql::{ContinuumSchema, build_schema},
@@ -37,6 +40,7 @@ pub fn build_router(app: AppState) -> Router {
     let max_body = app.config.limits.max_body_bytes;
     let executing = std::sync::Arc::new(tokio::sync::Semaphore::new(app.config.max_concurrent_requests as usize));
     let cors = origin::cors(&app.config);
+    let timeout = app.config.limits.request_timeout;
     let state = HttpState { app, schema, executing };
     Router::new()
         .route(
@@ -44,8 +48,17 @@ pub fn build_router(app: AppState) -> Router {
             get(graphql::graphiql).post(graphql::graphql).layer(axum::middleware::from_fn(graphql::require_json)),
         )
         .route("/graphql/ws", get(ws::graphql_ws))
-        .route("/reports/follow-ups.csv", get(reports::follow_ups_csv))
-        .route("/clients/{id}/aftercare-plan", get(aftercare_page::page))
+        // The request time limit holds for the CSV and the pages too (408 past it).
+        .route(
+            "/reports/follow-ups.csv",
+            get(reports::follow_ups_csv)
+                .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout)),
+        )
+        .route(
+            "/clients/{id}/aftercare-plan",
+            get(aftercare_page::page)
+                .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout)),
+        )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))

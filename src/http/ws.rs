@@ -117,15 +117,13 @@ async fn serve(socket: WebSocket, state: HttpState, protocol: WebSocketProtocols
         close_code: Mutex::new(None),
     });
     let (mut sink, incoming) = socket.split();
-    let input = incoming
-        .take_while(|message| futures_util::future::ready(message.is_ok()))
-        .filter_map(|message| {
-            futures_util::future::ready(match message {
-                Ok(Message::Text(text)) => Some(axum::body::Bytes::from(text)),
-                Ok(Message::Binary(bytes)) => Some(bytes),
-                _ => None,
-            })
-        });
+    let input = incoming.take_while(|message| futures_util::future::ready(message.is_ok())).filter_map(|message| {
+        futures_util::future::ready(match message {
+            Ok(Message::Text(text)) => Some(axum::body::Bytes::from(text)),
+            Ok(Message::Binary(bytes)) => Some(bytes),
+            _ => None,
+        })
+    });
     let executor = GuardedSocket { http: state.clone(), session: session.clone() };
     let init = {
         let (app, session) = (state.app.clone(), session.clone());

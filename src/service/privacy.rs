@@ -290,11 +290,8 @@ pub async fn review(
     let note = required_text("note", &note, MAX_REASON_CHARS)?;
     let now = state.now();
     let txn = db::begin_write(&state.db).await?;
-    let grant = emergency_grant::Entity::find_by_id(grant_id)
-        .filter(reviewable)
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let grant =
+        emergency_grant::Entity::find_by_id(grant_id).filter(reviewable).one(&txn).await?.ok_or(AppError::NotFound)?;
     if grant.reviewed_at.is_some() {
         return Err(AppError::bad_field("grantId", "this grant has already been reviewed"));
     }

@@ -1,7 +1,10 @@
 //! A deterministic fuzz of the GraphQL surface: documents built from the schema with random
 //! (and wrongly typed, huge, unicode) arguments, random nesting, aliases, fragments and
-//! directives; truncated and mangled documents; token soup; random variables; batches; and
-//! malformed request bodies. Sent through the real router as a counselor and anonymously.
+//! directives; truncated and mangled documents; token soup; random variables; batches;
+//! malformed request bodies; and hostile ones (values, selections and directive arguments
+//! nested thousands deep, fragments that multiply or chain, variables nested past the JSON
+//! parser's limit), which would overflow a worker's stack or hold it for hours if they
+//! reached the parser or the validator unbounded. Sent through the real router as a counselor and anonymously.
 //!
 //! Every answer must be JSON with `data` or `errors` (200 for a GraphQL request, 400 for a
 //! body that is not one), every error must carry `extensions.code`, nothing may be INTERNAL
@@ -608,6 +611,9 @@ impl<'a> Gen<'a> {
             return (self.malformed_body(), "malformed");
         }
         if roll < 9 {
+            return (self.hostile(), "hostile");
+        }
+        if roll < 14 {
             let n = if self.chance(0.15) { self.rng.random_range(11..16) } else { 1 + self.below(4) };
             let items: Vec<Value> = (0..n).map(|_| self.operation_json().0).collect();
             return (Value::Array(items).to_string(), "batch");
@@ -655,6 +661,52 @@ impl<'a> Gen<'a> {
             body["operationName"] = json!(self.pick(NAMES));
         }
         (body, kind)
+    }
+
+    /// A document shaped to exhaust the server: values, selections or directive arguments
+    /// nested thousands deep, fragments that multiply or chain, variables nested past the
+    /// JSON parser's limit. Raw text: building these as `Value`s would overflow the test.
+    fn hostile(&mut self) -> String {
+        let depth = self.rng.random_range(40..6000);
+        let body = |query: String| json!({ "query": query }).to_string();
+        match self.below(7) {
+            0 => {
+                let (open, close) = [("[", "]"), ("{a: ", "}"), ("[{b: ", "}]")][self.below(3)];
+                body(format!(
+                    "{{ {}(x: {}1{}) {{ __typename }} }}",
+                    self.pick(&["__typename", "me", "clients"]),
+                    open.repeat(depth),
+                    close.repeat(depth)
+                ))
+            }
+            1 => body(format!("{}{}", "{ me ".repeat(depth), "}".repeat(depth))),
+            2 => {
+                let fan = 2 + self.below(3);
+                let levels = 8 + self.below(40);
+                let mut q = String::from("query { ...F0 }\n");
+                for i in 0..levels {
+                    let spreads: String = (0..fan).map(|_| format!("...F{} ", i + 1)).collect();
+                    q.push_str(&format!("fragment F{i} on Query {{ __typename {spreads}}}\n"));
+                }
+                q.push_str(&format!("fragment F{levels} on Query {{ me {{ id }} }}\n"));
+                body(q)
+            }
+            3 => {
+                let mut q = String::from("query { ...F0 }\n");
+                for i in 0..depth.min(4000) {
+                    q.push_str(&format!("fragment F{i} on Query {{ ...F{} }}\n", i + 1));
+                }
+                q.push_str(&format!("fragment F{} on Query {{ __typename }}\n", depth.min(4000)));
+                body(q)
+            }
+            4 => body(format!("{{ __typename @include(if: {}true{}) }}", "[".repeat(depth), "]".repeat(depth))),
+            5 => format!(
+                r#"{{"query": "query($v: [Int]) {{ __typename }}", "variables": {{"v": {}1{}}}}}"#,
+                "[".repeat(depth),
+                "]".repeat(depth)
+            ),
+            _ => body(format!("{{ {} }}", "__typename ".repeat(depth.min(20_000)))),
+        }
     }
 
     fn malformed_body(&mut self) -> String {
@@ -838,7 +890,7 @@ async fn random_documents_never_break_the_server() {
                 }
             }
         }
-        for problem in check_answer(status, &answer, kind != "malformed") {
+        for problem in check_answer(status, &answer, kind != "malformed" && kind != "hostile") {
             failed += 1;
             if failures.len() < 25 {
                 let shown: String = body.chars().take(600).collect();

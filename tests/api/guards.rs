@@ -36,7 +36,9 @@ async fn audit_count(app: &TestApp, admin: &str, action: &str, outcome: &str) ->
 async fn only_json_bodies_are_executed_so_a_page_elsewhere_cannot_forge_a_request() {
     let app = TestApp::spawn().await;
     let mutation = json!({ "query": LOGIN, "variables": { "e": ADMIN_EMAIL, "p": ADMIN_PASSWORD } }).to_string();
-    for content_type in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/graphql"] {
+    for content_type in
+        ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/graphql"]
+    {
         let (status, _, body) = post_raw(&app, content_type, &mutation).await;
         assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type}: {body}");
         let json: Value = serde_json::from_str(&body).expect("a JSON error");
@@ -69,7 +71,10 @@ async fn a_preflight_from_an_allowed_origin_gets_cors_headers_and_another_does_n
     };
     let (status, headers, _) = app.request(preflight("https://portal.clinic.test")).await;
     assert!(status.is_success(), "{status}");
-    assert_eq!(headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).and_then(|v| v.to_str().ok()), Some("https://portal.clinic.test"));
+    assert_eq!(
+        headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).and_then(|v| v.to_str().ok()),
+        Some("https://portal.clinic.test")
+    );
     let allowed = headers.get(header::ACCESS_CONTROL_ALLOW_HEADERS).and_then(|v| v.to_str().ok()).unwrap_or_default();
     assert!(allowed.contains("authorization") && allowed.contains("content-type"), "{allowed}");
     assert!(headers.get(header::ACCESS_CONTROL_ALLOW_CREDENTIALS).is_none(), "no cookies, bearer tokens only");
@@ -101,8 +106,11 @@ async fn responses_carrying_records_are_not_cached_sniffed_referred_or_framed() 
         .expect("request");
     let (_, page, _) = app.request(page).await;
     let (_, graphiql, _) = app.request(Request::get("/graphql").body(Body::empty()).expect("request")).await;
-    for (what, headers) in [("POST /graphql", &graphql), ("the CSV", &csv), ("the plan page", &page), ("GraphiQL", &graphiql)] {
-        let get = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    for (what, headers) in
+        [("POST /graphql", &graphql), ("the CSV", &csv), ("the plan page", &page), ("GraphiQL", &graphiql)]
+    {
+        let get =
+            |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
         assert_eq!(get(header::CACHE_CONTROL), "no-store", "{what}");
         assert_eq!(get(header::X_CONTENT_TYPE_OPTIONS), "nosniff", "{what}");
         assert_eq!(get(header::REFERRER_POLICY), "no-referrer", "{what}");
@@ -149,7 +157,11 @@ async fn guessing_the_current_password_is_throttled_and_ends_the_session() {
     let counselor = app.login_as(Role::Counselor).await;
     // Thirty aliased guesses with one access token.
     let guesses: String = (0..30)
-        .map(|i| format!("g{i}: changePassword(currentPassword: \"guess-number-{i}\", newPassword: \"sable-orchid-compass-77\") "))
+        .map(|i| {
+            format!(
+                "g{i}: changePassword(currentPassword: \"guess-number-{i}\", newPassword: \"sable-orchid-compass-77\") "
+            )
+        })
         .collect();
     let response = app.gql(Some(&counselor.access), &format!("mutation {{ {guesses} }}"), json!({})).await;
     let errors = response["errors"].as_array().cloned().unwrap_or_default();
@@ -165,9 +177,14 @@ async fn common_guessable_and_personal_passwords_are_refused() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     for weak in ["aaaaaaaaaaaa", "passwordpassword", "123456789012", "nora.quill@clinic.test", "noraquill-2026!"] {
-        let input = json!({ "email": "nora.quill@clinic.test", "name": "Nora Quill", "role": "COUNSELOR", "password": weak });
+        let input =
+            json!({ "email": "nora.quill@clinic.test", "name": "Nora Quill", "role": "COUNSELOR", "password": weak });
         let refused = app
-            .gql(Some(&admin.access), "mutation($i: CreateStaffInput!) { createStaff(input: $i) { id } }", json!({ "i": input }))
+            .gql(
+                Some(&admin.access),
+                "mutation($i: CreateStaffInput!) { createStaff(input: $i) { id } }",
+                json!({ "i": input }),
+            )
             .await;
         assert_code(&refused, "BAD_USER_INPUT");
         assert_eq!(error_field(&refused), Some("password"), "{weak}: {refused}");
@@ -191,9 +208,7 @@ async fn another_teams_counselor_and_a_made_up_id_get_the_same_answer() {
     let other_team = app.create_staff("other@continuum.test", "Otto Other", Role::Counselor, None).await;
     let counselor = app.login_as(Role::Counselor).await;
     let supervisor = app.login_as(Role::Supervisor).await;
-    let client = |counselor_id: &str| {
-        json!({ "i": { "firstName": "Ada", "lastName": "Probe", "dateOfBirth": "1980-01-01", "substances": ["OPIOIDS"], "primaryCounselorId": counselor_id } })
-    };
+    let client = |counselor_id: &str| json!({ "i": { "firstName": "Ada", "lastName": "Probe", "dateOfBirth": "1980-01-01", "substances": ["OPIOIDS"], "primaryCounselorId": counselor_id } });
     for session in [&counselor, &supervisor] {
         let real = app.gql(Some(&session.access), REGISTER, client(&other_team)).await;
         let made_up = app.gql(Some(&session.access), REGISTER, client(&uuid::Uuid::now_v7().to_string())).await;
@@ -207,7 +222,8 @@ async fn a_refused_plan_update_on_another_counselors_client_is_audited() {
     let app = TestApp::spawn().await;
     let ann = app.login_as(Role::Counselor).await;
     let bob = app.login_as(Role::Counselor).await;
-    let input = json!({ "firstName": "Ada", "lastName": "Plan", "dateOfBirth": "1980-01-01", "substances": ["OPIOIDS"] });
+    let input =
+        json!({ "firstName": "Ada", "lastName": "Plan", "dateOfBirth": "1980-01-01", "substances": ["OPIOIDS"] });
     let client = app.gql_ok(Some(&ann.access), REGISTER, json!({ "i": input })).await["registerClient"]["id"].clone();
     let refused = app
         .gql(
@@ -235,7 +251,8 @@ async fn a_refused_plan_update_on_another_counselors_client_is_audited() {
 async fn grants_no_supervisor_can_review_go_to_an_administrator() {
     let app = TestApp::spawn().await;
     let supervisor = app.login_as(Role::Supervisor).await;
-    let input = json!({ "firstName": "Ada", "lastName": "Grant", "dateOfBirth": "1980-01-01", "substances": ["OPIOIDS"] });
+    let input =
+        json!({ "firstName": "Ada", "lastName": "Grant", "dateOfBirth": "1980-01-01", "substances": ["OPIOIDS"] });
     // A counselor without a supervisor registers a client; the supervisor opens it in an emergency.
     let loner = app.login_as(Role::Counselor).await;
     let client = app.gql_ok(Some(&loner.access), REGISTER, json!({ "i": input })).await["registerClient"]["id"].clone();
@@ -259,6 +276,12 @@ async fn grants_no_supervisor_can_review_go_to_an_administrator() {
         .await;
     assert!(reviewed["reviewEmergencyAccess"]["reviewedAt"].is_string());
     // The supervisor cannot review their own grant.
-    let own = app.gql(Some(&supervisor.access), "mutation($g: ID!) { reviewEmergencyAccess(grantId: $g, note: \"mine\") { id } }", json!({ "g": grant })).await;
+    let own = app
+        .gql(
+            Some(&supervisor.access),
+            "mutation($g: ID!) { reviewEmergencyAccess(grantId: $g, note: \"mine\") { id } }",
+            json!({ "g": grant }),
+        )
+        .await;
     assert!(own["errors"].is_array(), "{own}");
 }

@@ -112,13 +112,25 @@ pub fn hostile_documents() -> Vec<(&'static str, String)> {
     let deep_json = format!("{}1{}", "[".repeat(2000), "]".repeat(2000));
     let raw = |query: String| json!({ "query": query }).to_string();
     vec![
-        ("a list value nested 3,000 deep", raw(format!("{{ __typename(x: {}1{}) }}", "[".repeat(3000), "]".repeat(3000)))),
-        ("an input object nested 4,000 deep", raw(format!("{{ __typename(x: {}1{}) }}", "{a: ".repeat(4000), "}".repeat(4000)))),
+        (
+            "a list value nested 3,000 deep",
+            raw(format!("{{ __typename(x: {}1{}) }}", "[".repeat(3000), "]".repeat(3000))),
+        ),
+        (
+            "an input object nested 4,000 deep",
+            raw(format!("{{ __typename(x: {}1{}) }}", "{a: ".repeat(4000), "}".repeat(4000))),
+        ),
         ("selections nested 5,000 deep", raw(format!("{}{}", "{ me ".repeat(5000), "}".repeat(5000)))),
         ("fragments that each spread the next one twice, 31 levels", raw(doubling)),
         ("a chain of 3,000 fragments", raw(chain)),
-        ("a directive argument nested 3,000 deep", raw(format!("{{ __typename @skip(if: {}true{}) }}", "[".repeat(3000), "]".repeat(3000)))),
-        ("a variable nested 2,000 deep", format!(r#"{{"query": "query($v: Int) {{ __typename }}", "variables": {{"v": {deep_json}}}}}"#)),
+        (
+            "a directive argument nested 3,000 deep",
+            raw(format!("{{ __typename @skip(if: {}true{}) }}", "[".repeat(3000), "]".repeat(3000))),
+        ),
+        (
+            "a variable nested 2,000 deep",
+            format!(r#"{{"query": "query($v: Int) {{ __typename }}", "variables": {{"v": {deep_json}}}}}"#),
+        ),
         ("20,000 fields", raw(format!("{{ {} }}", "__typename ".repeat(20_000)))),
     ]
 }
@@ -144,8 +156,7 @@ async fn hostile_documents_are_refused_in_milliseconds_and_the_node_keeps_servin
 
     for (what, body) in &documents {
         let started = Instant::now();
-        let response =
-            post(&http, &server.base, body).send().await.unwrap_or_else(|e| panic!("{what}: {e}"));
+        let response = post(&http, &server.base, body).send().await.unwrap_or_else(|e| panic!("{what}: {e}"));
         let status = response.status().as_u16();
         let text = response.text().await.unwrap_or_default();
         let took = started.elapsed();
@@ -189,15 +200,20 @@ async fn hostile_documents_are_refused_in_milliseconds_and_the_node_keeps_servin
     timings.sort();
     let median = timings[timings.len() / 2];
     let p90 = timings[timings.len() * 9 / 10];
-    println!("/healthz under {sent} hostile documents: median {median:?}, p90 {p90:?}, max {:?}", timings[timings.len() - 1]);
+    println!(
+        "/healthz under {sent} hostile documents: median {median:?}, p90 {p90:?}, max {:?}",
+        timings[timings.len() - 1]
+    );
     assert!(p90 < Duration::from_millis(100), "/healthz answers in under 100 ms: {timings:?}");
     assert!(server.alive(), "the process survived");
 
     // And it still serves real work.
     let login = http
         .post(format!("{}/graphql", server.base))
-        .json(&json!({ "query": "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }",
-                        "variables": { "e": ADMIN_EMAIL, "p": ADMIN_PASSWORD } }))
+        .json(
+            &json!({ "query": "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }",
+                        "variables": { "e": ADMIN_EMAIL, "p": ADMIN_PASSWORD } }),
+        )
         .send()
         .await
         .expect("login answers");

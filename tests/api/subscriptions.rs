@@ -40,6 +40,7 @@ fn s(v: &Value) -> String {
 /// One running `Application`, stopped through a oneshot.
 struct Node {
     port: u16,
+    clock: continuum::clock::ManualClock,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<anyhow::Result<()>>,
 }
@@ -53,7 +54,11 @@ impl Node {
 
     async fn start_with(database_url: &str, bootstrap: bool, extra: &[(&str, &str)]) -> Node {
         let config = test_config(database_url, extra);
-        let application = Application::build(config).await.expect("the application builds");
+        let clock = continuum::clock::ManualClock::new();
+        let application = Application::build(config)
+            .await
+            .expect("the application builds")
+            .with_clock(std::sync::Arc::new(clock.clone()));
         if bootstrap {
             application.bootstrap().await.expect("the first admin");
         }
@@ -63,7 +68,7 @@ impl Node {
         let task = tokio::spawn(application.run_until(async move {
             let _ = stopped.await;
         }));
-        Node { port, stop: Some(stop), task }
+        Node { port, clock, stop: Some(stop), task }
     }
 
     async fn shutdown(mut self) {
@@ -599,7 +604,7 @@ async fn ws_operation(ws: &mut Ws, id: &str, query: &str, variables: Value) -> V
     loop {
         match ws_read(ws, WAIT).await {
             Received::Json(m) if m["type"] == "ping" => ws_send(ws, json!({ "type": "pong" })).await,
-            Received::Json(m) if m["id"] == id => return m,
+            Received::Json(m) if m["id"] == id && m["type"] != "complete" => return m,
             Received::Json(_) => continue,
             other => panic!("expected an answer to {id}: {other:?}"),
         }
@@ -626,10 +631,12 @@ async fn the_socket_serves_subscriptions_only_with_the_same_checks_as_post() {
     let query = ws_operation(&mut ws, "q", "{ clients { totalCount } }", json!({})).await;
     assert_eq!(ws_code(&query), "BAD_USER_INPUT", "{query}");
     assert!(query["payload"]["data"].is_null() || query["type"] == "error", "{query}");
-    let input = json!({ "firstName": "Nul\u{0}", "lastName": "Byte", "dateOfBirth": "1980-01-01", "substances": ["OPIOIDS"] });
+    let input =
+        json!({ "firstName": "Nul\u{0}", "lastName": "Byte", "dateOfBirth": "1980-01-01", "substances": ["OPIOIDS"] });
     let mutation = ws_operation(&mut ws, "m", REGISTER, json!({ "i": input })).await;
     assert_eq!(ws_code(&mutation), "BAD_USER_INPUT", "{mutation}");
-    let clean = json!({ "firstName": "Clean", "lastName": "Input", "dateOfBirth": "1980-01-01", "substances": ["OPIOIDS"] });
+    let clean =
+        json!({ "firstName": "Clean", "lastName": "Input", "dateOfBirth": "1980-01-01", "substances": ["OPIOIDS"] });
     let mutation = ws_operation(&mut ws, "m2", REGISTER, json!({ "i": clean })).await;
     assert_eq!(ws_code(&mutation), "BAD_USER_INPUT", "{mutation}");
     let sign_in = ws_operation(
@@ -644,11 +651,19 @@ async fn the_socket_serves_subscriptions_only_with_the_same_checks_as_post() {
     assert_eq!(data["clients"]["totalCount"], 0, "nothing was written through the socket");
 
     // Hostile documents are refused on the socket exactly as on POST, and it stays open.
-    for (what, body) in crate::hostile::hostile_documents() {
+    for (i, (what, body)) in crate::hostile::hostile_documents().into_iter().enumerate() {
         // A JSON nesting bomb never parses as a protocol message at all.
         let Ok(body) = serde_json::from_str::<Value>(&body) else { continue };
-        let answer = ws_operation(&mut ws, "h", body["query"].as_str().unwrap_or_default(), json!({})).await;
+        let id = format!("h{i}");
+        let answer = ws_operation(&mut ws, &id, body["query"].as_str().unwrap_or_default(), json!({})).await;
         assert_eq!(ws_code(&answer), "BAD_USER_INPUT", "{what}: {answer}");
+        // The refused operation completes; wait for that before the next.
+        if answer["type"] == "next" {
+            match ws_read(&mut ws, WAIT).await {
+                Received::Json(m) if m["type"] == "complete" && m["id"] == id.as_str() => {}
+                other => panic!("{what}: expected complete, got {other:?}"),
+            }
+        }
     }
     let mut events = ws;
     ws_send(&mut events, json!({ "id": "1", "type": "subscribe", "payload": { "query": SUBSCRIPTION } })).await;
@@ -763,6 +778,53 @@ async fn each_event_delivered_leaves_a_read_in_the_audit_trail() {
         })
         .unwrap_or_default();
     assert_eq!(delivered, 1, "one read event for the delivered event: {trail}");
+    events.close().await;
+    node.shutdown().await;
+}
+
+#[tokio::test]
+async fn events_under_an_emergency_grant_stop_when_the_grant_expires_on_the_service_clock() {
+    let db = TestDatabase::create().await;
+    let node = Node::start_with(&db.url, true, &[("CONTINUUM_EMERGENCY_ACCESS_MINUTES", "1")]).await;
+    let port = node.port;
+    let (admin, _) = login(port, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    create_counselor(port, &admin, "ann@grant.test", "Ann Counselor").await;
+    create_counselor(port, &admin, "bob@grant.test", "Bob Counselor").await;
+    let (ann, _) = login(port, "ann@grant.test", PASSWORD).await;
+    let (bob, _) = login(port, "bob@grant.test", PASSWORD).await;
+    let client = register(port, &ann, "Ada").await;
+    let episode = admit(port, &ann, &client).await;
+    gql_ok(
+        port,
+        Some(&bob),
+        "mutation($c: ID!) { requestEmergencyAccess(clientId: $c, reason: \"overdose call, chart needed\") { id } }",
+        json!({ "c": client }),
+    )
+    .await;
+
+    // Bob's subscription hears about Ada while his grant (one minute here) lasts...
+    let mut events = Subscription::open(port, &bob).await;
+    events.wait_until_listening(port, &bob).await;
+    to_aftercare(port, &ann, &episode).await;
+    let heard = events.next(WAIT).await.expect("heard under the grant");
+    assert_eq!(heard["clientId"], client.as_str());
+
+    // ...and not once it has expired, though the subscription began inside it. Tokens and
+    // sessions last longer: the socket stays open, only Ada's events stop.
+    node.clock.advance(chrono::Duration::minutes(2));
+    let group = na_group(port, &ann).await;
+    refer(port, &ann, &client, &group).await;
+    loop {
+        match ws_read(&mut events.ws, Duration::from_secs(2)).await {
+            Received::Json(m) if m["type"] == "next" => {
+                let event = &m["payload"]["data"]["caseloadEvents"];
+                assert_ne!(event["clientId"], client.as_str(), "nothing about Ada after the grant expired: {m}");
+            }
+            Received::Json(_) => continue,
+            Received::Silence => break,
+            Received::Closed(code) => panic!("the socket stays open ({code:?})"),
+        }
+    }
     events.close().await;
     node.shutdown().await;
 }

@@ -35,8 +35,9 @@ impl Subscription {
                 match next {
                     Ok(event) => match service::session::may_still_see(&state, &viewer, event.client_id).await {
                         Ok(Some(true)) => {
-                            let read = audit::Event::by(&viewer, "read", Some(event.client_id), audit::AuditOutcome::Allowed)
-                                .with_field("caseloadEvents");
+                            let read =
+                                audit::Event::by(&viewer, "read", Some(event.client_id), audit::AuditOutcome::Allowed)
+                                    .with_field("caseloadEvents");
                             trail.push(read);
                             return Some((event, (receiver, state, viewer, trail)));
                         }
