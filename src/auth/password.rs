@@ -38,13 +38,23 @@ fn verify_blocking(password: &str, hash: &str) -> bool {
     argon.verify_password(password.as_bytes(), &parsed).is_ok()
 }
 
+/// Hashes computed at once, per process. Each takes 19 MiB and a core for tens of
+/// milliseconds: a flood of sign-ins (batches, many addresses) waits its turn here instead
+/// of filling memory with hundreds of them.
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
+async fn on_blocking_pool<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+    let _turn = HASHING.acquire().await.map_err(AppError::internal)?;
+    tokio::task::spawn_blocking(work).await.map_err(AppError::internal)
+}
+
 pub async fn hash(password: String) -> AppResult<String> {
-    tokio::task::spawn_blocking(move || hash_blocking(&password)).await.map_err(AppError::internal)?
+    on_blocking_pool(move || hash_blocking(&password)).await?
 }
 
 /// Verifies `password` against `hash`, or against a dummy hash when there is none.
 pub async fn verify(password: String, hash: Option<String>) -> AppResult<bool> {
-    tokio::task::spawn_blocking(move || match hash {
+    on_blocking_pool(move || match hash {
         Some(hash) => verify_blocking(&password, &hash),
         None => {
             if let Some(dummy) = DUMMY_HASH.as_deref() {
@@ -54,7 +64,6 @@ pub async fn verify(password: String, hash: Option<String>) -> AppResult<bool> {
         }
     })
     .await
-    .map_err(AppError::internal)
 }
 
 /// A readable random password for the first admin (about 120 bits).
