@@ -41,6 +41,35 @@ impl<V: Send + Sync> Batch<V> {
     {
         self.0.get_or_try_init(|| async { Box::pin(load()).await.map(Arc::new) }).await.cloned().map_err(AppError::from)
     }
+
+    /// The same, for a load through the service layer.
+    pub async fn get_with<F, Fut>(&self, load: F) -> AppResult<Arc<HashMap<Uuid, V>>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = AppResult<HashMap<Uuid, V>>>,
+    {
+        self.0.get_or_try_init(|| async { Box::pin(load()).await.map(Arc::new) }).await.cloned()
+    }
+}
+
+/// One relation per argument value (`meetingSchedule(weekOf:)`): siblings asking with the
+/// same argument share one load.
+pub struct BatchBy<K, V>(std::sync::Mutex<HashMap<K, Arc<Batch<V>>>>);
+
+impl<K, V> Default for BatchBy<K, V> {
+    fn default() -> Self {
+        BatchBy(std::sync::Mutex::new(HashMap::new()))
+    }
+}
+
+impl<K: std::hash::Hash + Eq, V> BatchBy<K, V> {
+    pub fn for_key(&self, key: K) -> Arc<Batch<V>> {
+        match self.0.lock() {
+            Ok(mut map) => map.entry(key).or_insert_with(|| Arc::new(Batch::default())).clone(),
+            // A poisoned lock only costs the sharing.
+            Err(_) => Arc::new(Batch::default()),
+        }
+    }
 }
 
 /// The distinct ids of a set, in first-seen order.

@@ -9,9 +9,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::service::{
+    audit::Target,
+    write::{Tx, Who, Write, write},
+};
 use crate::{
     auth::Viewer,
-    db,
     domain::{
         ReferralStatus, RuleViolation,
         aftercare::{self, Adherence, Slot, check_weekly_goal},
@@ -19,7 +22,7 @@ use crate::{
     },
     entity::{aftercare_plan, attendance, episode, follow_up, meeting, referral},
     error::{AppError, AppResult},
-    events::{CaseloadEvent, CaseloadEventKind},
+    events::CaseloadEventKind,
     service::client::{find_visible, stale},
     state::AppState,
 };
@@ -44,6 +47,7 @@ impl PlanView {
     }
 }
 
+#[derive(Clone)]
 pub struct PlanUpdate {
     pub client_id: Uuid,
     pub expected_version: i32,
@@ -98,25 +102,76 @@ async fn open_episode(conn: &impl ConnectionTrait, client_id: Uuid) -> AppResult
 }
 
 async fn view(state: &AppState, conn: &impl ConnectionTrait, episode: episode::Model) -> AppResult<PlanView> {
-    let plan =
-        aftercare_plan::Entity::find().filter(aftercare_plan::Column::EpisodeId.eq(episode.id)).one(conn).await?;
-    let referrals = referral::Entity::find()
-        .filter(referral::Column::EpisodeId.eq(episode.id))
+    let id = episode.id;
+    views(state, conn, vec![episode]).await?.remove(&id).ok_or(AppError::NotFound)
+}
+
+/// The plans of many episodes in five statements, whatever their number.
+async fn views(
+    state: &AppState,
+    conn: &impl ConnectionTrait,
+    episodes: Vec<episode::Model>,
+) -> AppResult<HashMap<Uuid, PlanView>> {
+    let episode_ids: Vec<Uuid> = episodes.iter().map(|e| e.id).collect();
+    let mut plans: HashMap<Uuid, aftercare_plan::Model> = aftercare_plan::Entity::find()
+        .filter(aftercare_plan::Column::EpisodeId.is_in(episode_ids.iter().copied()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|p| (p.episode_id, p))
+        .collect();
+    let mut referrals: HashMap<Uuid, Vec<referral::Model>> = HashMap::new();
+    for r in referral::Entity::find()
+        .filter(referral::Column::EpisodeId.is_in(episode_ids.iter().copied()))
         .filter(referral::Column::Status.is_in(ReferralStatus::OPEN))
         .order_by_asc(referral::Column::Id)
         .all(conn)
-        .await?;
+        .await?
+    {
+        referrals.entry(r.episode_id).or_default().push(r);
+    }
     let today = state.today();
-    let ids: Vec<Uuid> = referrals.iter().map(|r| r.id).collect();
+    let referral_ids: Vec<Uuid> = referrals.values().flatten().map(|r| r.id).collect();
     let dates =
-        attendance_dates(conn, &ids, today - chrono::Days::new(aftercare::ADHERENCE_WINDOW_DAYS as u64)).await?;
-    let adherence = adherence_of(&referrals, &dates, today, |t| state.local_date(t));
-    let follow_ups = follow_up::Entity::find()
-        .filter(follow_up::Column::EpisodeId.eq(episode.id))
+        attendance_dates(conn, &referral_ids, today - chrono::Days::new(aftercare::ADHERENCE_WINDOW_DAYS as u64))
+            .await?;
+    let mut follow_ups: HashMap<Uuid, Vec<follow_up::Model>> = HashMap::new();
+    for f in follow_up::Entity::find()
+        .filter(follow_up::Column::EpisodeId.is_in(episode_ids.iter().copied()))
         .order_by_asc(follow_up::Column::DueOn)
         .all(conn)
+        .await?
+    {
+        if let Some(episode_id) = f.episode_id {
+            follow_ups.entry(episode_id).or_default().push(f);
+        }
+    }
+    Ok(episodes
+        .into_iter()
+        .map(|episode| {
+            let referrals = referrals.remove(&episode.id).unwrap_or_default();
+            let adherence = adherence_of(&referrals, &dates, today, |t| state.local_date(t));
+            let view = PlanView {
+                plan: plans.remove(&episode.id),
+                follow_ups: follow_ups.remove(&episode.id).unwrap_or_default(),
+                referrals,
+                adherence,
+                episode,
+            };
+            (view.episode.id, view)
+        })
+        .collect())
+}
+
+/// The plans of the open episodes of clients the caller already sees (a sibling set of
+/// `Client` objects): by client id, in a fixed number of statements.
+pub async fn plans_of_clients(state: &AppState, client_ids: &[Uuid]) -> AppResult<HashMap<Uuid, PlanView>> {
+    let open = episode::Entity::find()
+        .filter(episode::Column::ClientId.is_in(client_ids.iter().copied()))
+        .filter(episode::Column::DischargedAt.is_null())
+        .all(&state.db)
         .await?;
-    Ok(PlanView { plan, episode, referrals, adherence, follow_ups })
+    Ok(views(state, &state.db, open).await?.into_values().map(|v| (v.episode.client_id, v)).collect())
 }
 
 /// The plan of the client's open episode; `None` without an open episode.
@@ -129,7 +184,13 @@ pub async fn plan_for_client(state: &AppState, viewer: &Viewer, client_id: Uuid)
 }
 
 pub async fn update(state: &AppState, viewer: &Viewer, input: PlanUpdate) -> AppResult<PlanView> {
-    viewer.require_clinical()?;
+    let spec = Write::new("updateAftercarePlan", Who::Clinical, Target::Client(input.client_id));
+    write(state, viewer, spec, |tx| update_in(tx, input.clone())).await
+}
+
+async fn update_in(mut tx: Tx, input: PlanUpdate) -> AppResult<(Tx, PlanView)> {
+    let state = &tx.state().clone();
+    let viewer = &tx.viewer()?.clone();
     if let Some(notes) = &input.notes {
         check_text("notes", notes, MAX_NOTE_CHARS)?;
     }
@@ -139,9 +200,8 @@ pub async fn update(state: &AppState, viewer: &Viewer, input: PlanUpdate) -> App
         }
     }
     let now = state.now();
-    let txn = db::begin_write(&state.db).await?;
-    let client = find_visible(&txn, viewer, input.client_id).await?;
-    let Some(episode) = open_episode(&txn, client.id).await? else {
+    let client = find_visible(tx.conn(), viewer, input.client_id).await?;
+    let Some(episode) = open_episode(tx.conn(), client.id).await? else {
         return Err(RuleViolation::new(
             "AFTERCARE_PLAN_NEEDS_OPEN_EPISODE",
             Some("clientId"),
@@ -150,7 +210,7 @@ pub async fn update(state: &AppState, viewer: &Viewer, input: PlanUpdate) -> App
         .into());
     };
     let current =
-        aftercare_plan::Entity::find().filter(aftercare_plan::Column::EpisodeId.eq(episode.id)).one(&txn).await?;
+        aftercare_plan::Entity::find().filter(aftercare_plan::Column::EpisodeId.eq(episode.id)).one(tx.conn()).await?;
     match current {
         None if input.expected_version == 0 => {
             let inserted = aftercare_plan::ActiveModel {
@@ -167,7 +227,7 @@ pub async fn update(state: &AppState, viewer: &Viewer, input: PlanUpdate) -> App
                 created_at: Set(now),
                 updated_at: Set(now),
             }
-            .insert(&txn)
+            .insert(tx.conn())
             .await;
             match inserted {
                 Ok(_) => {}
@@ -188,7 +248,7 @@ pub async fn update(state: &AppState, viewer: &Viewer, input: PlanUpdate) -> App
             if let Some(notes) = &input.notes {
                 update = update.col_expr(aftercare_plan::Column::Notes, Expr::value(notes.clone()));
             }
-            if update.exec(&txn).await?.rows_affected != 1 {
+            if update.exec(tx.conn()).await?.rows_affected != 1 {
                 return Err(stale("aftercare plan"));
             }
         }
@@ -201,26 +261,16 @@ pub async fn update(state: &AppState, viewer: &Viewer, input: PlanUpdate) -> App
             .filter(referral::Column::Id.eq(*referral_id))
             .filter(referral::Column::EpisodeId.eq(episode.id))
             .filter(referral::Column::Status.is_in(ReferralStatus::OPEN))
-            .exec(&txn)
+            .exec(tx.conn())
             .await?;
         if updated.rows_affected != 1 {
             return Err(AppError::bad_field("goals", "each goal must name an open referral of this episode"));
         }
     }
-    let result = view(state, &txn, episode).await?;
-    crate::service::audit::change(&txn, state, viewer, "updateAftercarePlan", client.id).await?;
-    txn.commit().await?;
-    state
-        .events
-        .publish(CaseloadEvent::new(
-            CaseloadEventKind::AftercarePlanUpdated,
-            client.id,
-            viewer.staff_id,
-            result.plan.as_ref().map(|p| p.id),
-            now,
-        ))
-        .await;
-    Ok(result)
+    let result = view(state, tx.conn(), episode).await?;
+    tx.changed(Some(client.id))?;
+    tx.publish(CaseloadEventKind::AftercarePlanUpdated, client.id, result.plan.as_ref().map(|p| p.id))?;
+    Ok((tx, result))
 }
 
 /// Marks the episode's plan as in effect (called when the episode enters AFTERCARE).
@@ -261,8 +311,17 @@ pub async fn week(
 
 /// As `week`, for a client already checked against the caller's scope.
 pub async fn week_of_client(state: &AppState, client_id: Uuid, week_of: NaiveDate) -> AppResult<Vec<ScheduledMeeting>> {
+    Ok(weeks_of_clients(state, &[client_id], week_of).await?.remove(&client_id).unwrap_or_default())
+}
+
+/// The week's meetings of many clients (already visible to the caller) in two statements.
+pub async fn weeks_of_clients(
+    state: &AppState,
+    client_ids: &[Uuid],
+    week_of: NaiveDate,
+) -> AppResult<HashMap<Uuid, Vec<ScheduledMeeting>>> {
     let referrals = referral::Entity::find()
-        .filter(referral::Column::ClientId.eq(client_id))
+        .filter(referral::Column::ClientId.is_in(client_ids.iter().copied()))
         .filter(referral::Column::Status.is_in(ReferralStatus::OPEN))
         .filter(referral::Column::MeetingId.is_not_null())
         .all(&state.db)
@@ -275,28 +334,29 @@ pub async fn week_of_client(state: &AppState, client_id: Uuid, week_of: NaiveDat
         .map(|m| (m.id, m))
         .collect();
     let monday = aftercare::week_start(week_of);
-    let mut items: Vec<ScheduledMeeting> = referrals
-        .into_iter()
-        .filter_map(|referral| {
-            let meeting = meetings.get(&referral.meeting_id?)?.clone();
-            let tz: Tz = meeting.time_zone.parse().ok()?;
-            let date = aftercare::date_in_week(monday, meeting.day_of_week)?;
-            let starts_at = aftercare::local_instant(tz, date, meeting.start_time);
-            let ends_at = starts_at + chrono::Duration::minutes(i64::from(meeting.duration_minutes));
-            Some(ScheduledMeeting {
-                meeting,
-                referral,
-                date,
-                slot: Slot { starts_at, ends_at },
-                meeting_tz: tz,
-                overlaps: false,
-            })
-        })
-        .collect();
-    items.sort_by_key(|m| (m.slot.starts_at, m.meeting.id));
-    let flags = aftercare::overlaps(&items.iter().map(|m| m.slot).collect::<Vec<_>>());
-    for (item, overlaps) in items.iter_mut().zip(flags) {
-        item.overlaps = overlaps;
+    let mut weeks: HashMap<Uuid, Vec<ScheduledMeeting>> = HashMap::new();
+    for referral in referrals {
+        let Some(meeting) = referral.meeting_id.and_then(|id| meetings.get(&id)).cloned() else { continue };
+        let Ok(tz) = meeting.time_zone.parse::<Tz>() else { continue };
+        let Some(date) = aftercare::date_in_week(monday, meeting.day_of_week) else { continue };
+        let starts_at = aftercare::local_instant(tz, date, meeting.start_time);
+        let ends_at = starts_at + chrono::Duration::minutes(i64::from(meeting.duration_minutes));
+        let item = ScheduledMeeting {
+            meeting,
+            date,
+            slot: Slot { starts_at, ends_at },
+            meeting_tz: tz,
+            overlaps: false,
+            referral,
+        };
+        weeks.entry(item.referral.client_id).or_default().push(item);
     }
-    Ok(items)
+    for items in weeks.values_mut() {
+        items.sort_by_key(|m| (m.slot.starts_at, m.meeting.id));
+        let flags = aftercare::overlaps(&items.iter().map(|m| m.slot).collect::<Vec<_>>());
+        for (item, overlaps) in items.iter_mut().zip(flags) {
+            item.overlaps = overlaps;
+        }
+    }
+    Ok(weeks)
 }

@@ -8,16 +8,19 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::service::{
+    audit::Target,
+    write::{Tx, Who, Write, write},
+};
 use crate::{
     auth::Viewer,
-    db,
     domain::{
         FollowUpStatus, Gender, Stage, Substance,
         client::{check_date_of_birth, check_language, check_person_name, check_substances, encode_substances},
     },
     entity::{client, episode, follow_up, staff},
     error::{AppError, AppResult},
-    events::{CaseloadEvent, CaseloadEventKind},
+    events::CaseloadEventKind,
     service::{
         pagination::{Page, PageRequest},
         scope,
@@ -25,6 +28,7 @@ use crate::{
     state::AppState,
 };
 
+#[derive(Clone)]
 pub struct NewClient {
     /// The id to create under (reserved by an idempotency key), or a new one.
     pub id: Option<Uuid>,
@@ -40,7 +44,7 @@ pub struct NewClient {
     pub primary_counselor_id: Option<Uuid>,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct ClientChanges {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
@@ -95,7 +99,13 @@ async fn check_counselor(conn: &impl ConnectionTrait, viewer: &Viewer, counselor
 }
 
 pub async fn register(state: &AppState, viewer: &Viewer, input: NewClient) -> AppResult<client::Model> {
-    viewer.require_clinical()?;
+    let spec = Write::new("registerClient", Who::Clinical, Target::Nothing);
+    write(state, viewer, spec, |tx| register_in(tx, input.clone())).await
+}
+
+async fn register_in(mut tx: Tx, input: NewClient) -> AppResult<(Tx, client::Model)> {
+    let state = &tx.state().clone();
+    let viewer = &tx.viewer()?.clone();
     let first_name = check_person_name("firstName", &input.first_name)?;
     let last_name = check_person_name("lastName", &input.last_name)?;
     let preferred_name = optional_name("preferredName", input.preferred_name)?;
@@ -105,9 +115,8 @@ pub async fn register(state: &AppState, viewer: &Viewer, input: NewClient) -> Ap
     let counselor_id = input.primary_counselor_id.unwrap_or(viewer.staff_id);
 
     let now = state.now();
-    let txn = db::begin_write(&state.db).await?;
     if counselor_id != viewer.staff_id {
-        check_counselor(&txn, viewer, counselor_id).await.map_err(|e| match e {
+        check_counselor(tx.conn(), viewer, counselor_id).await.map_err(|e| match e {
             AppError::BadInput { message, .. } => AppError::bad_field("primaryCounselorId", message),
             other => other,
         })?;
@@ -129,21 +138,11 @@ pub async fn register(state: &AppState, viewer: &Viewer, input: NewClient) -> Ap
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&txn)
+    .insert(tx.conn())
     .await?;
-    crate::service::audit::change(&txn, state, viewer, "registerClient", created.id).await?;
-    txn.commit().await?;
-    state
-        .events
-        .publish(CaseloadEvent::new(
-            CaseloadEventKind::ClientRegistered,
-            created.id,
-            viewer.staff_id,
-            None,
-            state.now(),
-        ))
-        .await;
-    Ok(created)
+    tx.changed(Some(created.id))?;
+    tx.publish(CaseloadEventKind::ClientRegistered, created.id, None)?;
+    Ok((tx, created))
 }
 
 pub async fn update(
@@ -153,8 +152,19 @@ pub async fn update(
     expected_version: i32,
     changes: ClientChanges,
 ) -> AppResult<client::Model> {
-    let txn = db::begin_write(&state.db).await?;
-    let current = find_visible(&txn, viewer, id).await?;
+    let spec = Write::new("updateClient", Who::Clinical, Target::Client(id));
+    write(state, viewer, spec, |tx| update_in(tx, id, expected_version, changes.clone())).await
+}
+
+async fn update_in(
+    mut tx: Tx,
+    id: Uuid,
+    expected_version: i32,
+    changes: ClientChanges,
+) -> AppResult<(Tx, client::Model)> {
+    let state = &tx.state().clone();
+    let viewer = &tx.viewer()?.clone();
+    let current = find_visible(tx.conn(), viewer, id).await?;
     if current.version != expected_version {
         return Err(stale("client"));
     }
@@ -188,14 +198,10 @@ pub async fn update(
     if let Some(v) = changes.language {
         model.language = Set(optional_language(v)?);
     }
-    let updated = save_versioned(&txn, id, model, current.version, state.now()).await?;
-    crate::service::audit::change(&txn, state, viewer, "updateClient", updated.id).await?;
-    txn.commit().await?;
-    state
-        .events
-        .publish(CaseloadEvent::new(CaseloadEventKind::ClientUpdated, updated.id, viewer.staff_id, None, state.now()))
-        .await;
-    Ok(updated)
+    let updated = save_versioned(tx.conn(), id, model, current.version, state.now()).await?;
+    tx.changed(Some(updated.id))?;
+    tx.publish(CaseloadEventKind::ClientUpdated, updated.id, None)?;
+    Ok((tx, updated))
 }
 
 /// Writes the row only if it is still at `expected`: a racing writer that got there first
@@ -232,30 +238,25 @@ pub async fn reassign(
     client_id: Uuid,
     counselor_id: Uuid,
 ) -> AppResult<client::Model> {
-    viewer.require_clinical()?;
-    let txn = db::begin_write(&state.db).await?;
-    let current = find_visible(&txn, viewer, client_id).await?;
+    let spec = Write::new("reassignClient", Who::Clinical, Target::Client(client_id));
+    write(state, viewer, spec, |tx| reassign_in(tx, client_id, counselor_id)).await
+}
+
+async fn reassign_in(mut tx: Tx, client_id: Uuid, counselor_id: Uuid) -> AppResult<(Tx, client::Model)> {
+    let state = &tx.state().clone();
+    let viewer = &tx.viewer()?.clone();
+    let current = find_visible(tx.conn(), viewer, client_id).await?;
     if viewer.role != crate::domain::Role::Supervisor {
         return Err(AppError::Forbidden("only a supervisor reassigns clients"));
     }
-    check_counselor(&txn, viewer, counselor_id).await?;
+    check_counselor(tx.conn(), viewer, counselor_id).await?;
     let version = current.version;
     let mut model: client::ActiveModel = current.into();
     model.primary_counselor_id = Set(counselor_id);
-    let updated = save_versioned(&txn, client_id, model, version, state.now()).await?;
-    crate::service::audit::change(&txn, state, viewer, "reassignClient", updated.id).await?;
-    txn.commit().await?;
-    state
-        .events
-        .publish(CaseloadEvent::new(
-            CaseloadEventKind::ClientReassigned,
-            updated.id,
-            viewer.staff_id,
-            None,
-            state.now(),
-        ))
-        .await;
-    Ok(updated)
+    let updated = save_versioned(tx.conn(), client_id, model, version, state.now()).await?;
+    tx.changed(Some(updated.id))?;
+    tx.publish(CaseloadEventKind::ClientReassigned, updated.id, None)?;
+    Ok((tx, updated))
 }
 
 /// Escapes LIKE wildcards so a search for `50%` finds "50%" and not everything.

@@ -4,9 +4,12 @@ use chrono::NaiveTime;
 use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, Set, SqlErr};
 use uuid::Uuid;
 
+use crate::service::{
+    audit::Target,
+    write::{Tx, Who, Write, write},
+};
 use crate::{
     auth::Viewer,
-    db,
     domain::{
         MeetingFormat,
         client::{MAX_NOTE_CHARS, check_language, check_text},
@@ -17,6 +20,7 @@ use crate::{
     state::AppState,
 };
 
+#[derive(Clone)]
 pub struct NewSupportGroup {
     pub name: String,
     pub abbreviation: String,
@@ -25,6 +29,7 @@ pub struct NewSupportGroup {
     pub description: String,
 }
 
+#[derive(Clone)]
 pub struct NewMeeting {
     pub support_group_id: Uuid,
     pub name: String,
@@ -52,7 +57,11 @@ pub async fn create_group(
     viewer: &Viewer,
     input: NewSupportGroup,
 ) -> AppResult<support_group::Model> {
-    viewer.require_admin()?;
+    let spec = Write::new("createSupportGroup", Who::Admin, Target::Nothing);
+    write(state, viewer, spec, |tx| create_group_in(tx, input.clone())).await
+}
+
+async fn create_group_in(tx: Tx, input: NewSupportGroup) -> AppResult<(Tx, support_group::Model)> {
     let name = check_name(&input.name).map_err(|m| AppError::bad_field("name", m))?;
     let abbreviation = input.abbreviation.trim().to_owned();
     if abbreviation.is_empty()
@@ -67,7 +76,6 @@ pub async fn create_group(
     }
     let audience = input.audience.unwrap_or_default();
     check_text("audience", &audience, 500)?;
-    let txn = db::begin_write(&state.db).await?;
     let inserted = support_group::ActiveModel {
         id: Set(Uuid::now_v7()),
         name: Set(name),
@@ -76,7 +84,7 @@ pub async fn create_group(
         audience: Set(audience),
         description: Set(input.description),
     }
-    .insert(&txn)
+    .insert(tx.conn())
     .await;
     let group = match inserted {
         Ok(g) => g,
@@ -85,8 +93,7 @@ pub async fn create_group(
         }
         Err(e) => return Err(e.into()),
     };
-    txn.commit().await?;
-    Ok(group)
+    Ok((tx, group))
 }
 
 fn check_url(url: &str) -> AppResult<()> {
@@ -102,7 +109,11 @@ fn check_url(url: &str) -> AppResult<()> {
 }
 
 pub async fn create_meeting(state: &AppState, viewer: &Viewer, input: NewMeeting) -> AppResult<meeting::Model> {
-    viewer.require_admin()?;
+    let spec = Write::new("createMeeting", Who::Admin, Target::Nothing);
+    write(state, viewer, spec, |tx| create_meeting_in(tx, input.clone())).await
+}
+
+async fn create_meeting_in(tx: Tx, input: NewMeeting) -> AppResult<(Tx, meeting::Model)> {
     let name = check_name(&input.name).map_err(|m| AppError::bad_field("name", m))?;
     if !(1..=7).contains(&input.day_of_week) {
         return Err(AppError::bad_field("dayOfWeek", "dayOfWeek is 1 (Monday) to 7 (Sunday)"));
@@ -147,8 +158,7 @@ pub async fn create_meeting(state: &AppState, viewer: &Viewer, input: NewMeeting
         ));
     }
 
-    let txn = db::begin_write(&state.db).await?;
-    if support_group::Entity::find_by_id(input.support_group_id).one(&txn).await?.is_none() {
+    if support_group::Entity::find_by_id(input.support_group_id).one(tx.conn()).await?.is_none() {
         return Err(AppError::bad_field("supportGroupId", "no such support group"));
     }
     let meeting = meeting::ActiveModel {
@@ -165,8 +175,7 @@ pub async fn create_meeting(state: &AppState, viewer: &Viewer, input: NewMeeting
         language: Set(language),
         types: Set(types.join(",")),
     }
-    .insert(&txn)
+    .insert(tx.conn())
     .await?;
-    txn.commit().await?;
-    Ok(meeting)
+    Ok((tx, meeting))
 }

@@ -12,7 +12,6 @@ use uuid::Uuid;
 
 use crate::{
     auth::Viewer,
-    db,
     domain::{
         DischargeReason, FollowUpStatus, LevelOfCare, ReferralStatus, RuleViolation, Stage,
         client::{MAX_NOTE_CHARS, MAX_REASON_CHARS, check_text},
@@ -21,8 +20,13 @@ use crate::{
     },
     entity::{episode, follow_up, referral, stage_change},
     error::{AppError, AppResult},
-    events::{CaseloadEvent, CaseloadEventKind},
-    service::{client::stale, scope},
+    events::CaseloadEventKind,
+    service::{
+        audit::Target,
+        client::stale,
+        scope,
+        write::{Tx, Who, Write, write},
+    },
     state::AppState,
 };
 
@@ -62,13 +66,13 @@ pub async fn find_visible(conn: &impl ConnectionTrait, viewer: &Viewer, id: Uuid
 }
 
 pub async fn admit(state: &AppState, viewer: &Viewer, input: Admission) -> AppResult<episode::Model> {
-    crate::db::retrying(|| admit_once(state, viewer, input.clone())).await
+    let spec = Write::new("admitClient", Who::Clinical, Target::Client(input.client_id));
+    write(state, viewer, spec, |tx| admit_in(tx, input.clone())).await
 }
 
-async fn admit_once(state: &AppState, viewer: &Viewer, input: Admission) -> AppResult<episode::Model> {
-    viewer.require_clinical()?;
+async fn admit_in(mut tx: Tx, input: Admission) -> AppResult<(Tx, episode::Model)> {
     check_level(input.stage, input.level_of_care)?;
-    let now = state.now();
+    let now = tx.now();
     let admitted_at = input.admitted_at.unwrap_or(now);
     if admitted_at > now + chrono::Duration::minutes(5) || admitted_at < now - chrono::Duration::days(366) {
         return Err(AppError::bad_field(
@@ -76,13 +80,12 @@ async fn admit_once(state: &AppState, viewer: &Viewer, input: Admission) -> AppR
             "the admission time must be within the past year and not in the future",
         ));
     }
-
-    let txn = db::begin_write(&state.db).await?;
-    let client = crate::service::client::find_visible(&txn, viewer, input.client_id).await?;
+    let viewer = tx.viewer()?.clone();
+    let client = crate::service::client::find_visible(tx.conn(), &viewer, input.client_id).await?;
     let open = episode::Entity::find()
         .filter(episode::Column::ClientId.eq(client.id))
         .filter(episode::Column::DischargedAt.is_null())
-        .one(&txn)
+        .one(tx.conn())
         .await?;
     if open.is_some() {
         return Err(one_open_episode());
@@ -101,7 +104,7 @@ async fn admit_once(state: &AppState, viewer: &Viewer, input: Admission) -> AppR
         created_by: Set(viewer.staff_id),
         updated_at: Set(now),
     }
-    .insert(&txn)
+    .insert(tx.conn())
     .await;
     let episode = match inserted {
         Ok(e) => e,
@@ -109,23 +112,13 @@ async fn admit_once(state: &AppState, viewer: &Viewer, input: Admission) -> AppR
         Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => return Err(one_open_episode()),
         Err(e) => return Err(e.into()),
     };
-    append_history(&txn, &episode, None, viewer.staff_id, admitted_at, Some("admission".into())).await?;
+    append_history(tx.conn(), &episode, None, viewer.staff_id, admitted_at, Some("admission".into())).await?;
     if input.stage == Stage::Aftercare {
-        enter_aftercare(state, &txn, &episode, viewer.staff_id, admitted_at).await?;
+        enter_aftercare(tx.state(), tx.conn(), &episode, viewer.staff_id, admitted_at).await?;
     }
-    crate::service::audit::change(&txn, state, viewer, "admitClient", episode.client_id).await?;
-    txn.commit().await?;
-    state
-        .events
-        .publish(CaseloadEvent::new(
-            CaseloadEventKind::Admitted,
-            episode.client_id,
-            viewer.staff_id,
-            Some(episode.id),
-            state.now(),
-        ))
-        .await;
-    Ok(episode)
+    tx.changed(Some(episode.client_id))?;
+    tx.publish(CaseloadEventKind::Admitted, episode.client_id, Some(episode.id))?;
+    Ok((tx, episode))
 }
 
 fn one_open_episode() -> AppError {
@@ -231,17 +224,17 @@ async fn leave_aftercare(
 }
 
 pub async fn change_stage(state: &AppState, viewer: &Viewer, input: StageMove) -> AppResult<episode::Model> {
-    crate::db::retrying(|| change_stage_once(state, viewer, input.clone())).await
+    let spec = Write::new("changeStage", Who::Clinical, Target::Episode(input.episode_id));
+    write(state, viewer, spec, |tx| change_stage_in(tx, input.clone())).await
 }
 
-async fn change_stage_once(state: &AppState, viewer: &Viewer, input: StageMove) -> AppResult<episode::Model> {
-    viewer.require_clinical()?;
+async fn change_stage_in(mut tx: Tx, input: StageMove) -> AppResult<(Tx, episode::Model)> {
     if let Some(reason) = &input.reason {
         check_text("reason", reason, MAX_REASON_CHARS)?;
     }
-    let now = state.now();
-    let txn = db::begin_write(&state.db).await?;
-    let current = find_visible(&txn, viewer, input.episode_id).await?;
+    let now = tx.now();
+    let viewer = tx.viewer()?.clone();
+    let current = find_visible(tx.conn(), &viewer, input.episode_id).await?;
     if current.discharged_at.is_some() {
         return Err(episode_closed());
     }
@@ -259,46 +252,35 @@ async fn change_stage_once(state: &AppState, viewer: &Viewer, input: StageMove) 
         .col_expr(episode::Column::UpdatedAt, Expr::value(now))
         .filter(episode::Column::Id.eq(current.id))
         .filter(episode::Column::Version.eq(current.version))
-        .exec(&txn)
+        .exec(tx.conn())
         .await?;
     if updated.rows_affected != 1 {
         return Err(stale("episode"));
     }
-    let episode = episode::Entity::find_by_id(current.id).one(&txn).await?.ok_or(AppError::NotFound)?;
-    append_history(&txn, &episode, Some(current.stage), viewer.staff_id, now, input.reason).await?;
+    let episode = episode::Entity::find_by_id(current.id).one(tx.conn()).await?.ok_or(AppError::NotFound)?;
+    append_history(tx.conn(), &episode, Some(current.stage), viewer.staff_id, now, input.reason).await?;
     if current.stage == Stage::Aftercare {
-        leave_aftercare(&txn, &episode, input.stage, now).await?;
+        leave_aftercare(tx.conn(), &episode, input.stage, now).await?;
     }
     if input.stage == Stage::Aftercare {
-        enter_aftercare(state, &txn, &episode, viewer.staff_id, now).await?;
+        enter_aftercare(tx.state(), tx.conn(), &episode, viewer.staff_id, now).await?;
     }
-    crate::service::audit::change(&txn, state, viewer, "changeStage", episode.client_id).await?;
-    txn.commit().await?;
-    state
-        .events
-        .publish(CaseloadEvent::new(
-            CaseloadEventKind::StageChanged,
-            episode.client_id,
-            viewer.staff_id,
-            Some(episode.id),
-            state.now(),
-        ))
-        .await;
-    Ok(episode)
+    tx.changed(Some(episode.client_id))?;
+    tx.publish(CaseloadEventKind::StageChanged, episode.client_id, Some(episode.id))?;
+    Ok((tx, episode))
 }
 
 pub async fn discharge(state: &AppState, viewer: &Viewer, input: Discharge) -> AppResult<episode::Model> {
-    crate::db::retrying(|| discharge_once(state, viewer, input.clone())).await
+    let spec = Write::new("dischargeClient", Who::Clinical, Target::Episode(input.episode_id));
+    write(state, viewer, spec, |tx| discharge_in(tx, input.clone())).await
 }
 
-async fn discharge_once(state: &AppState, viewer: &Viewer, input: Discharge) -> AppResult<episode::Model> {
-    viewer.require_clinical()?;
+async fn discharge_in(mut tx: Tx, input: Discharge) -> AppResult<(Tx, episode::Model)> {
     if let Some(note) = &input.note {
         check_text("note", note, MAX_NOTE_CHARS)?;
     }
-    let now = state.now();
-    let txn = db::begin_write(&state.db).await?;
-    let current = find_visible(&txn, viewer, input.episode_id).await?;
+    let now = tx.now();
+    let current = find_visible(tx.conn(), tx.viewer()?, input.episode_id).await?;
     if current.discharged_at.is_some() {
         return Err(episode_closed());
     }
@@ -313,28 +295,18 @@ async fn discharge_once(state: &AppState, viewer: &Viewer, input: Discharge) -> 
         .col_expr(episode::Column::UpdatedAt, Expr::value(now))
         .filter(episode::Column::Id.eq(current.id))
         .filter(episode::Column::Version.eq(current.version))
-        .exec(&txn)
+        .exec(tx.conn())
         .await?;
     if updated.rows_affected != 1 {
         return Err(stale("episode"));
     }
     if input.reason == DischargeReason::Deceased {
-        close_everything_open(&txn, current.client_id, now).await?;
+        close_everything_open(tx.conn(), current.client_id, now).await?;
     }
-    let episode = episode::Entity::find_by_id(current.id).one(&txn).await?.ok_or(AppError::NotFound)?;
-    crate::service::audit::change(&txn, state, viewer, "dischargeClient", current.client_id).await?;
-    txn.commit().await?;
-    state
-        .events
-        .publish(CaseloadEvent::new(
-            CaseloadEventKind::Discharged,
-            episode.client_id,
-            viewer.staff_id,
-            Some(episode.id),
-            state.now(),
-        ))
-        .await;
-    Ok(episode)
+    let episode = episode::Entity::find_by_id(current.id).one(tx.conn()).await?.ok_or(AppError::NotFound)?;
+    tx.changed(Some(episode.client_id))?;
+    tx.publish(CaseloadEventKind::Discharged, episode.client_id, Some(episode.id))?;
+    Ok((tx, episode))
 }
 
 async fn close_everything_open(conn: &impl ConnectionTrait, client_id: Uuid, at: DateTime<Utc>) -> AppResult<()> {

@@ -7,9 +7,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::service::{
+    audit::Target,
+    write::{Tx, Who, Write, write},
+};
 use crate::{
     auth::Viewer,
-    db,
     domain::{
         FollowUpOutcome, FollowUpStatus,
         client::{MAX_NOTE_CHARS, check_text},
@@ -17,7 +20,7 @@ use crate::{
     },
     entity::{client, episode, follow_up},
     error::{AppError, AppResult},
-    events::{CaseloadEvent, CaseloadEventKind},
+    events::CaseloadEventKind,
     service::{
         client::stale,
         pagination::{Page, PageRequest},
@@ -64,11 +67,13 @@ pub async fn find_visible(conn: &impl ConnectionTrait, viewer: &Viewer, id: Uuid
 }
 
 pub async fn schedule(state: &AppState, viewer: &Viewer, input: NewFollowUp) -> AppResult<follow_up::Model> {
-    crate::db::retrying(|| schedule_once(state, viewer, input.clone())).await
+    let spec = Write::new("scheduleFollowUp", Who::Clinical, Target::Client(input.client_id));
+    write(state, viewer, spec, |tx| schedule_in(tx, input.clone())).await
 }
 
-async fn schedule_once(state: &AppState, viewer: &Viewer, input: NewFollowUp) -> AppResult<follow_up::Model> {
-    viewer.require_clinical()?;
+async fn schedule_in(mut tx: Tx, input: NewFollowUp) -> AppResult<(Tx, follow_up::Model)> {
+    let state = &tx.state().clone();
+    let viewer = &tx.viewer()?.clone();
     let today = state.today();
     if input.due_on < today || input.due_on > today + chrono::Days::new(2 * 366) {
         return Err(AppError::bad_field("dueOn", "a follow-up is due between today and two years from now"));
@@ -77,13 +82,12 @@ async fn schedule_once(state: &AppState, viewer: &Viewer, input: NewFollowUp) ->
         check_text("note", note, MAX_NOTE_CHARS)?;
     }
     let now = state.now();
-    let txn = db::begin_write(&state.db).await?;
-    let client = crate::service::client::find_visible(&txn, viewer, input.client_id).await?;
+    let client = crate::service::client::find_visible(tx.conn(), viewer, input.client_id).await?;
     // Attached to the client's open or most recent episode, if any.
     let episode = episode::Entity::find()
         .filter(episode::Column::ClientId.eq(client.id))
         .order_by_desc(episode::Column::Id)
-        .one(&txn)
+        .one(tx.conn())
         .await?;
     let created = follow_up::ActiveModel {
         id: Set(input.id.unwrap_or_else(Uuid::now_v7)),
@@ -102,29 +106,21 @@ async fn schedule_once(state: &AppState, viewer: &Viewer, input: NewFollowUp) ->
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&txn)
+    .insert(tx.conn())
     .await?;
-    crate::service::audit::change(&txn, state, viewer, "scheduleFollowUp", created.client_id).await?;
-    txn.commit().await?;
-    state
-        .events
-        .publish(CaseloadEvent::new(
-            CaseloadEventKind::FollowUpScheduled,
-            created.client_id,
-            viewer.staff_id,
-            Some(created.id),
-            state.now(),
-        ))
-        .await;
-    Ok(created)
+    tx.changed(Some(created.client_id))?;
+    tx.publish(CaseloadEventKind::FollowUpScheduled, created.client_id, Some(created.id))?;
+    Ok((tx, created))
 }
 
 pub async fn record(state: &AppState, viewer: &Viewer, input: Contact) -> AppResult<follow_up::Model> {
-    crate::db::retrying(|| record_once(state, viewer, input.clone())).await
+    let spec = Write::new("recordFollowUp", Who::Clinical, Target::FollowUp(input.follow_up_id));
+    write(state, viewer, spec, |tx| record_in(tx, input.clone())).await
 }
 
-async fn record_once(state: &AppState, viewer: &Viewer, input: Contact) -> AppResult<follow_up::Model> {
-    viewer.require_clinical()?;
+async fn record_in(mut tx: Tx, input: Contact) -> AppResult<(Tx, follow_up::Model)> {
+    let state = &tx.state().clone();
+    let viewer = &tx.viewer()?.clone();
     if let Some(note) = &input.note {
         check_text("note", note, MAX_NOTE_CHARS)?;
     }
@@ -133,8 +129,7 @@ async fn record_once(state: &AppState, viewer: &Viewer, input: Contact) -> AppRe
     if contacted_at > now + chrono::Duration::minutes(5) {
         return Err(AppError::bad_field("contactedAt", "the contact time cannot be in the future"));
     }
-    let txn = db::begin_write(&state.db).await?;
-    let current = find_visible(&txn, viewer, input.follow_up_id).await?;
+    let current = find_visible(tx.conn(), viewer, input.follow_up_id).await?;
     if current.version != input.expected_version {
         return Err(stale("follow-up"));
     }
@@ -151,25 +146,15 @@ async fn record_once(state: &AppState, viewer: &Viewer, input: Contact) -> AppRe
         .col_expr(follow_up::Column::UpdatedAt, Expr::value(now))
         .filter(follow_up::Column::Id.eq(current.id))
         .filter(follow_up::Column::Version.eq(current.version))
-        .exec(&txn)
+        .exec(tx.conn())
         .await?;
     if updated.rows_affected != 1 {
         return Err(stale("follow-up"));
     }
-    let follow_up = follow_up::Entity::find_by_id(current.id).one(&txn).await?.ok_or(AppError::NotFound)?;
-    crate::service::audit::change(&txn, state, viewer, "recordFollowUp", follow_up.client_id).await?;
-    txn.commit().await?;
-    state
-        .events
-        .publish(CaseloadEvent::new(
-            CaseloadEventKind::FollowUpRecorded,
-            follow_up.client_id,
-            viewer.staff_id,
-            Some(follow_up.id),
-            state.now(),
-        ))
-        .await;
-    Ok(follow_up)
+    let follow_up = follow_up::Entity::find_by_id(current.id).one(tx.conn()).await?.ok_or(AppError::NotFound)?;
+    tx.changed(Some(follow_up.client_id))?;
+    tx.publish(CaseloadEventKind::FollowUpRecorded, follow_up.client_id, Some(follow_up.id))?;
+    Ok((tx, follow_up))
 }
 
 fn filter_condition(state: &AppState, viewer: &Viewer, filter: &FollowUpFilter) -> AppResult<Condition> {

@@ -18,3 +18,4 @@ pub mod scope;
 pub mod session;
 pub mod staff;
 pub mod worklist;
+pub mod write;

@@ -1,12 +1,17 @@
 //! 42 CFR Part 2 consents and disclosures, and emergency access ("break the glass").
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set, sea_query::Expr};
 use uuid::Uuid;
 
+use crate::service::{
+    audit::Target,
+    write::{Tx, Who, Write, write},
+};
 use crate::{
     auth::Viewer,
-    db,
     domain::{
         Role,
         client::{MAX_NOTE_CHARS, MAX_REASON_CHARS, check_text},
@@ -22,6 +27,7 @@ use crate::{
     state::AppState,
 };
 
+#[derive(Clone)]
 pub struct NewConsent {
     pub client_id: Uuid,
     pub recipient: String,
@@ -31,6 +37,7 @@ pub struct NewConsent {
     pub expires_on: NaiveDate,
 }
 
+#[derive(Clone)]
 pub struct NewDisclosure {
     pub client_id: Uuid,
     pub recipient: String,
@@ -50,7 +57,13 @@ fn required_text(field: &'static str, value: &str, max: usize) -> AppResult<Stri
 }
 
 pub async fn record_consent(state: &AppState, viewer: &Viewer, input: NewConsent) -> AppResult<consent::Model> {
-    viewer.require_clinical()?;
+    let spec = Write::new("recordConsent", Who::Clinical, Target::Client(input.client_id));
+    write(state, viewer, spec, |tx| record_consent_in(tx, input.clone())).await
+}
+
+async fn record_consent_in(mut tx: Tx, input: NewConsent) -> AppResult<(Tx, consent::Model)> {
+    let state = &tx.state().clone();
+    let viewer = &tx.viewer()?.clone();
     let recipient = required_text("recipient", &input.recipient, 200)?;
     let purpose = required_text("purpose", &input.purpose, MAX_REASON_CHARS)?;
     if input.categories.is_empty() {
@@ -65,8 +78,7 @@ pub async fn record_consent(state: &AppState, viewer: &Viewer, input: NewConsent
         return Err(AppError::bad_field("expiresOn", "a consent expires between today and five years from now"));
     }
     let now = state.now();
-    let txn = db::begin_write(&state.db).await?;
-    let client = find_visible(&txn, viewer, input.client_id).await?;
+    let client = find_visible(tx.conn(), viewer, input.client_id).await?;
     let created = consent::ActiveModel {
         id: Set(Uuid::now_v7()),
         client_id: Set(client.id),
@@ -82,11 +94,10 @@ pub async fn record_consent(state: &AppState, viewer: &Viewer, input: NewConsent
         recorded_by: Set(viewer.staff_id),
         created_at: Set(now),
     }
-    .insert(&txn)
+    .insert(tx.conn())
     .await?;
-    audit::change(&txn, state, viewer, "recordConsent", client.id).await?;
-    txn.commit().await?;
-    Ok(created)
+    tx.changed(Some(client.id))?;
+    Ok((tx, created))
 }
 
 pub async fn revoke_consent(
@@ -95,13 +106,18 @@ pub async fn revoke_consent(
     consent_id: Uuid,
     reason: String,
 ) -> AppResult<consent::Model> {
-    viewer.require_clinical()?;
+    let spec = Write::new("revokeConsent", Who::Clinical, Target::Consent(consent_id));
+    write(state, viewer, spec, |tx| revoke_consent_in(tx, consent_id, reason.clone())).await
+}
+
+async fn revoke_consent_in(mut tx: Tx, consent_id: Uuid, reason: String) -> AppResult<(Tx, consent::Model)> {
+    let state = &tx.state().clone();
+    let viewer = &tx.viewer()?.clone();
     let reason = required_text("reason", &reason, MAX_REASON_CHARS)?;
     let now = state.now();
-    let txn = db::begin_write(&state.db).await?;
-    let current = consent::Entity::find_by_id(consent_id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let current = consent::Entity::find_by_id(consent_id).one(tx.conn()).await?.ok_or(AppError::NotFound)?;
     // Visible only through its client.
-    find_visible(&txn, viewer, current.client_id).await?;
+    find_visible(tx.conn(), viewer, current.client_id).await?;
     if current.revoked_at.is_some() {
         return Err(AppError::bad_field("consentId", "this consent is already revoked"));
     }
@@ -110,26 +126,45 @@ pub async fn revoke_consent(
         .col_expr(consent::Column::RevokedBy, Expr::value(Some(viewer.staff_id)))
         .col_expr(consent::Column::RevokeReason, Expr::value(Some(reason)))
         .filter(consent::Column::Id.eq(current.id))
-        .exec(&txn)
+        .exec(tx.conn())
         .await?;
-    audit::change(&txn, state, viewer, "revokeConsent", current.client_id).await?;
-    let updated = consent::Entity::find_by_id(current.id).one(&txn).await?.ok_or(AppError::NotFound)?;
-    txn.commit().await?;
-    Ok(updated)
+    tx.changed(Some(current.client_id))?;
+    let updated = consent::Entity::find_by_id(current.id).one(tx.conn()).await?.ok_or(AppError::NotFound)?;
+    Ok((tx, updated))
 }
 
 pub async fn consents_of(state: &AppState, client_id: Uuid) -> AppResult<Vec<consent::Model>> {
-    Ok(consent::Entity::find()
-        .filter(consent::Column::ClientId.eq(client_id))
+    Ok(consents_of_clients(state, &[client_id]).await?.remove(&client_id).unwrap_or_default())
+}
+
+/// The consents of many clients (already visible to the caller), newest first, in one
+/// statement.
+pub async fn consents_of_clients(
+    state: &AppState,
+    client_ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, Vec<consent::Model>>> {
+    let mut map: HashMap<Uuid, Vec<consent::Model>> = HashMap::new();
+    for row in consent::Entity::find()
+        .filter(consent::Column::ClientId.is_in(client_ids.iter().copied()))
         .order_by_desc(consent::Column::Id)
         .all(&state.db)
-        .await?)
+        .await?
+    {
+        map.entry(row.client_id).or_default().push(row);
+    }
+    Ok(map)
 }
 
 /// Shares a client's information outside the program, under a consent that names the
 /// recipient, covers every category shared, is signed, unexpired and unrevoked.
 pub async fn disclose(state: &AppState, viewer: &Viewer, input: NewDisclosure) -> AppResult<disclosure::Model> {
-    viewer.require_clinical()?;
+    let spec = Write::new("discloseToRecipient", Who::Clinical, Target::Client(input.client_id));
+    write(state, viewer, spec, |tx| disclose_in(tx, input.clone())).await
+}
+
+async fn disclose_in(mut tx: Tx, input: NewDisclosure) -> AppResult<(Tx, disclosure::Model)> {
+    let state = &tx.state().clone();
+    let viewer = &tx.viewer()?.clone();
     let recipient = required_text("recipient", &input.recipient, 200)?;
     let purpose = required_text("purpose", &input.purpose, MAX_REASON_CHARS)?;
     let content = required_text("content", &input.content, MAX_NOTE_CHARS)?;
@@ -138,8 +173,7 @@ pub async fn disclose(state: &AppState, viewer: &Viewer, input: NewDisclosure) -
     }
     let today = state.today();
     let now = state.now();
-    let txn = db::begin_write(&state.db).await?;
-    let client = find_visible(&txn, viewer, input.client_id).await?;
+    let client = find_visible(tx.conn(), viewer, input.client_id).await?;
     let candidates = consent::Entity::find()
         .filter(consent::Column::ClientId.eq(client.id))
         .filter(consent::Column::RecipientNormalized.eq(privacy::normalize_recipient(&recipient)))
@@ -147,20 +181,12 @@ pub async fn disclose(state: &AppState, viewer: &Viewer, input: NewDisclosure) -
         .filter(consent::Column::SignedOn.lte(today))
         .filter(consent::Column::ExpiresOn.gte(today))
         .order_by_desc(consent::Column::Id)
-        .all(&txn)
+        .all(tx.conn())
         .await?;
     let Some(consent) =
         candidates.into_iter().find(|c| privacy::covers(&privacy::decode(&c.categories), &input.categories))
     else {
-        drop(txn);
-        audit::record(
-            state,
-            vec![
-                audit::Event::by(viewer, "discloseToRecipient", Some(client.id), audit::AuditOutcome::Denied)
-                    .with_detail("no consent covers this disclosure"),
-            ],
-        )
-        .await?;
+        // Rolled back and audited as DENIED by the write path.
         return Err(AppError::ConsentRequired);
     };
     let created = disclosure::ActiveModel {
@@ -175,11 +201,10 @@ pub async fn disclose(state: &AppState, viewer: &Viewer, input: NewDisclosure) -
         disclosed_by: Set(viewer.staff_id),
         disclosed_at: Set(now),
     }
-    .insert(&txn)
+    .insert(tx.conn())
     .await?;
-    audit::change(&txn, state, viewer, "discloseToRecipient", client.id).await?;
-    txn.commit().await?;
-    Ok(created)
+    tx.changed(Some(client.id))?;
+    Ok((tx, created))
 }
 
 /// The client's accounting of disclosures: the last three years, newest first.
@@ -200,13 +225,22 @@ pub async fn request_emergency_access(
     client_id: Uuid,
     reason: String,
 ) -> AppResult<emergency_grant::Model> {
-    viewer.require_clinical()?;
+    let spec = Write::new("requestEmergencyAccess", Who::Clinical, Target::Client(client_id));
+    write(state, viewer, spec, |tx| request_emergency_access_in(tx, client_id, reason.clone())).await
+}
+
+async fn request_emergency_access_in(
+    mut tx: Tx,
+    client_id: Uuid,
+    reason: String,
+) -> AppResult<(Tx, emergency_grant::Model)> {
+    let state = &tx.state().clone();
+    let viewer = &tx.viewer()?.clone();
     let reason = required_text("reason", &reason, MAX_REASON_CHARS)?;
     let now = state.now();
-    let txn = db::begin_write(&state.db).await?;
     // Break-glass is for clients that exist but are not yours: look up without the scope.
-    let client = client::Entity::find_by_id(client_id).one(&txn).await?.ok_or(AppError::NotFound)?;
-    let own = client::Entity::find_by_id(client.id).filter(own_clients(viewer)?).one(&txn).await?;
+    let client = client::Entity::find_by_id(client_id).one(tx.conn()).await?.ok_or(AppError::NotFound)?;
+    let own = client::Entity::find_by_id(client.id).filter(own_clients(viewer)?).one(tx.conn()).await?;
     if own.is_some() {
         return Err(AppError::bad_field("clientId", "this client is already on your caseload"));
     }
@@ -222,14 +256,13 @@ pub async fn request_emergency_access(
         reviewed_by: Set(None),
         review_note: Set(None),
     }
-    .insert(&txn)
+    .insert(tx.conn())
     .await?;
     let event = audit::Event::by(viewer, "requestEmergencyAccess", Some(client.id), audit::AuditOutcome::Allowed)
         .with_detail(format!("grant {} until {}", grant.id, expires.to_rfc3339()));
-    audit::append(&txn, state, vec![event]).await?;
-    txn.commit().await?;
+    tx.audit(event);
     tracing::warn!(event = "emergency_access", staff_id = %viewer.staff_id, client_id = %client.id, "emergency access granted");
-    Ok(grant)
+    Ok((tx, grant))
 }
 
 /// Staff whose grants no supervisor reviews (supervisors themselves, and counselors
@@ -286,12 +319,21 @@ pub async fn review(
     grant_id: Uuid,
     note: String,
 ) -> AppResult<emergency_grant::Model> {
+    let spec = Write::new("reviewEmergencyAccess", Who::SignedIn, Target::Nothing);
+    write(state, viewer, spec, |tx| review_in(tx, grant_id, note.clone())).await
+}
+
+async fn review_in(mut tx: Tx, grant_id: Uuid, note: String) -> AppResult<(Tx, emergency_grant::Model)> {
+    let state = &tx.state().clone();
+    let viewer = &tx.viewer()?.clone();
     let reviewable = reviewable_by(viewer)?;
     let note = required_text("note", &note, MAX_REASON_CHARS)?;
     let now = state.now();
-    let txn = db::begin_write(&state.db).await?;
-    let grant =
-        emergency_grant::Entity::find_by_id(grant_id).filter(reviewable).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let grant = emergency_grant::Entity::find_by_id(grant_id)
+        .filter(reviewable)
+        .one(tx.conn())
+        .await?
+        .ok_or(AppError::NotFound)?;
     if grant.reviewed_at.is_some() {
         return Err(AppError::bad_field("grantId", "this grant has already been reviewed"));
     }
@@ -300,12 +342,11 @@ pub async fn review(
         .col_expr(emergency_grant::Column::ReviewedBy, Expr::value(Some(viewer.staff_id)))
         .col_expr(emergency_grant::Column::ReviewNote, Expr::value(Some(note)))
         .filter(emergency_grant::Column::Id.eq(grant.id))
-        .exec(&txn)
+        .exec(tx.conn())
         .await?;
     let event = audit::Event::by(viewer, "reviewEmergencyAccess", Some(grant.client_id), audit::AuditOutcome::Allowed)
         .with_detail(format!("grant {}", grant.id));
-    audit::append(&txn, state, vec![event]).await?;
-    let updated = emergency_grant::Entity::find_by_id(grant.id).one(&txn).await?.ok_or(AppError::NotFound)?;
-    txn.commit().await?;
-    Ok(updated)
+    tx.audit(event);
+    let updated = emergency_grant::Entity::find_by_id(grant.id).one(tx.conn()).await?.ok_or(AppError::NotFound)?;
+    Ok((tx, updated))
 }

@@ -6,9 +6,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::service::{
+    audit::Target,
+    write::{Tx, Who, Write, write},
+};
 use crate::{
     auth::Viewer,
-    db,
     domain::{
         ReferralStatus, RuleViolation,
         client::{MAX_NOTE_CHARS, MAX_REASON_CHARS, check_text},
@@ -16,7 +19,7 @@ use crate::{
     },
     entity::{attendance, episode, meeting, referral, support_group},
     error::{AppError, AppResult},
-    events::{CaseloadEvent, CaseloadEventKind},
+    events::CaseloadEventKind,
     service::{client::stale, scope},
     state::AppState,
 };
@@ -73,11 +76,13 @@ fn one_open_referral() -> AppError {
 }
 
 pub async fn refer(state: &AppState, viewer: &Viewer, input: NewReferral) -> AppResult<referral::Model> {
-    crate::db::retrying(|| refer_once(state, viewer, input.clone())).await
+    let spec = Write::new("referToSupportGroup", Who::Clinical, Target::Client(input.client_id));
+    write(state, viewer, spec, |tx| refer_in(tx, input.clone())).await
 }
 
-async fn refer_once(state: &AppState, viewer: &Viewer, input: NewReferral) -> AppResult<referral::Model> {
-    viewer.require_clinical()?;
+async fn refer_in(mut tx: Tx, input: NewReferral) -> AppResult<(Tx, referral::Model)> {
+    let state = &tx.state().clone();
+    let viewer = &tx.viewer()?.clone();
     let status = input.status.unwrap_or(ReferralStatus::Referred);
     if !matches!(status, ReferralStatus::Planned | ReferralStatus::Referred) {
         return Err(RuleViolation::new(
@@ -94,12 +99,11 @@ async fn refer_once(state: &AppState, viewer: &Viewer, input: NewReferral) -> Ap
         crate::domain::aftercare::check_weekly_goal(goal)?;
     }
     let now = state.now();
-    let txn = db::begin_write(&state.db).await?;
-    let client = crate::service::client::find_visible(&txn, viewer, input.client_id).await?;
+    let client = crate::service::client::find_visible(tx.conn(), viewer, input.client_id).await?;
     let Some(open_episode) = episode::Entity::find()
         .filter(episode::Column::ClientId.eq(client.id))
         .filter(episode::Column::DischargedAt.is_null())
-        .one(&txn)
+        .one(tx.conn())
         .await?
     else {
         return Err(RuleViolation::new(
@@ -112,10 +116,10 @@ async fn refer_once(state: &AppState, viewer: &Viewer, input: NewReferral) -> Ap
     // Without a meeting, the insert's foreign key proves the group exists and the partial
     // unique index refuses a second open referral to it: no statements spent asking first.
     if let Some(meeting_id) = input.meeting_id {
-        if support_group::Entity::find_by_id(input.support_group_id).one(&txn).await?.is_none() {
+        if support_group::Entity::find_by_id(input.support_group_id).one(tx.conn()).await?.is_none() {
             return Err(no_such_group());
         }
-        let meeting = meeting::Entity::find_by_id(meeting_id).one(&txn).await?;
+        let meeting = meeting::Entity::find_by_id(meeting_id).one(tx.conn()).await?;
         if meeting.is_none_or(|m| m.support_group_id != input.support_group_id) {
             return Err(AppError::bad_field("meetingId", "the meeting must belong to the chosen group"));
         }
@@ -137,7 +141,7 @@ async fn refer_once(state: &AppState, viewer: &Viewer, input: NewReferral) -> Ap
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&txn)
+    .insert(tx.conn())
     .await;
     let referral = match inserted {
         Ok(r) => r,
@@ -150,19 +154,9 @@ async fn refer_once(state: &AppState, viewer: &Viewer, input: NewReferral) -> Ap
             });
         }
     };
-    crate::service::audit::change(&txn, state, viewer, "referToSupportGroup", referral.client_id).await?;
-    txn.commit().await?;
-    state
-        .events
-        .publish(CaseloadEvent::new(
-            CaseloadEventKind::ReferralCreated,
-            referral.client_id,
-            viewer.staff_id,
-            Some(referral.id),
-            state.now(),
-        ))
-        .await;
-    Ok(referral)
+    tx.changed(Some(referral.client_id))?;
+    tx.publish(CaseloadEventKind::ReferralCreated, referral.client_id, Some(referral.id))?;
+    Ok((tx, referral))
 }
 
 async fn set_status(
@@ -192,57 +186,49 @@ async fn set_status(
 }
 
 pub async fn update_status(state: &AppState, viewer: &Viewer, input: StatusChange) -> AppResult<referral::Model> {
-    crate::db::retrying(|| update_status_once(state, viewer, input.clone())).await
+    let spec = Write::new("updateReferralStatus", Who::Clinical, Target::Referral(input.referral_id));
+    write(state, viewer, spec, |tx| update_status_in(tx, input.clone())).await
 }
 
-async fn update_status_once(state: &AppState, viewer: &Viewer, input: StatusChange) -> AppResult<referral::Model> {
-    viewer.require_clinical()?;
+async fn update_status_in(mut tx: Tx, input: StatusChange) -> AppResult<(Tx, referral::Model)> {
+    let state = &tx.state().clone();
+    let viewer = &tx.viewer()?.clone();
     if let Some(reason) = &input.reason {
         check_text("reason", reason, MAX_REASON_CHARS)?;
     }
-    let txn = db::begin_write(&state.db).await?;
-    let current = find_visible(&txn, viewer, input.referral_id).await?;
+    let current = find_visible(tx.conn(), viewer, input.referral_id).await?;
     if current.version != input.expected_version {
         return Err(stale("referral"));
     }
     check_move(current.status, input.status, input.reason.as_deref())?;
-    let updated = set_status(&txn, &current, input.status, input.reason, state.now()).await?;
-    crate::service::audit::change(&txn, state, viewer, "updateReferralStatus", updated.client_id).await?;
-    txn.commit().await?;
-    state
-        .events
-        .publish(CaseloadEvent::new(
-            CaseloadEventKind::ReferralStatusChanged,
-            updated.client_id,
-            viewer.staff_id,
-            Some(updated.id),
-            state.now(),
-        ))
-        .await;
-    Ok(updated)
+    let updated = set_status(tx.conn(), &current, input.status, input.reason, state.now()).await?;
+    tx.changed(Some(updated.client_id))?;
+    tx.publish(CaseloadEventKind::ReferralStatusChanged, updated.client_id, Some(updated.id))?;
+    Ok((tx, updated))
 }
 
 /// Records one attended meeting. The first attendance of a REFERRED referral makes it ENGAGED.
 pub async fn record_attendance(state: &AppState, viewer: &Viewer, input: NewAttendance) -> AppResult<referral::Model> {
-    crate::db::retrying(|| record_attendance_once(state, viewer, input.clone())).await
+    let spec = Write::new("recordAttendance", Who::Clinical, Target::Referral(input.referral_id));
+    write(state, viewer, spec, |tx| record_attendance_in(tx, input.clone())).await
 }
 
-async fn record_attendance_once(state: &AppState, viewer: &Viewer, input: NewAttendance) -> AppResult<referral::Model> {
-    viewer.require_clinical()?;
+async fn record_attendance_in(mut tx: Tx, input: NewAttendance) -> AppResult<(Tx, referral::Model)> {
+    let state = &tx.state().clone();
+    let viewer = &tx.viewer()?.clone();
     if let Some(note) = &input.note {
         check_text("note", note, MAX_NOTE_CHARS)?;
     }
     let now = state.now();
     let today = state.today();
-    let txn = db::begin_write(&state.db).await?;
     // Lock the referral: concurrent attendance on one referral queues here instead of
     // racing on its status (SQLite's write transaction is exclusive already).
     let mut query = referral::Entity::find_by_id(input.referral_id)
         .filter(referral::Column::ClientId.in_subquery(scope::visible_client_ids(viewer)?));
-    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+    if tx.conn().get_database_backend() == sea_orm::DatabaseBackend::Postgres {
         query = query.lock_exclusive();
     }
-    let current = query.one(&txn).await?.ok_or(AppError::NotFound)?;
+    let current = query.one(tx.conn()).await?.ok_or(AppError::NotFound)?;
     if !matches!(current.status, ReferralStatus::Referred | ReferralStatus::Engaged) {
         return Err(RuleViolation::new(
             "ATTENDANCE_NEEDS_ACTIVE_REFERRAL",
@@ -263,26 +249,16 @@ async fn record_attendance_once(state: &AppState, viewer: &Viewer, input: NewAtt
         recorded_by: Set(viewer.staff_id),
         created_at: Set(now),
     }
-    .insert(&txn)
+    .insert(tx.conn())
     .await?;
     let referral = if current.status == ReferralStatus::Referred {
-        set_status(&txn, &current, ReferralStatus::Engaged, None, now).await?
+        set_status(tx.conn(), &current, ReferralStatus::Engaged, None, now).await?
     } else {
         current
     };
-    crate::service::audit::change(&txn, state, viewer, "recordAttendance", referral.client_id).await?;
-    txn.commit().await?;
-    state
-        .events
-        .publish(CaseloadEvent::new(
-            CaseloadEventKind::AttendanceRecorded,
-            referral.client_id,
-            viewer.staff_id,
-            Some(referral.id),
-            state.now(),
-        ))
-        .await;
-    Ok(referral)
+    tx.changed(Some(referral.client_id))?;
+    tx.publish(CaseloadEventKind::AttendanceRecorded, referral.client_id, Some(referral.id))?;
+    Ok((tx, referral))
 }
 
 /// A referral the caller may see, or `None`.

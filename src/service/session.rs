@@ -11,11 +11,13 @@ use uuid::Uuid;
 
 use crate::{
     auth::{Auth, Viewer, password, throttle},
-    db,
     domain::staff::normalize_email,
     entity::{refresh_token, session_family, staff},
     error::{AppError, AppResult},
-    service::audit,
+    service::{
+        audit,
+        write::{self, Tx},
+    },
     state::AppState,
 };
 
@@ -116,23 +118,27 @@ pub async fn login(
     };
 
     attempt.succeeded();
-    let now = state.now();
-    let txn = db::begin_write(&state.db).await?;
-    let family_id = Uuid::now_v7();
-    session_family::ActiveModel {
-        id: Set(family_id),
-        staff_id: Set(member.id),
-        created_at: Set(now),
-        last_used_at: Set(now),
-        revoked_at: Set(None),
-        revoked_reason: Set(None),
-    }
-    .insert(&txn)
+    let (family_id, refresh_token, now) = write::transact(state, None, "login", |mut tx| {
+        let (member, request_id) = (member.clone(), request_id.clone());
+        async move {
+            let now = tx.now();
+            let family_id = Uuid::now_v7();
+            session_family::ActiveModel {
+                id: Set(family_id),
+                staff_id: Set(member.id),
+                created_at: Set(now),
+                last_used_at: Set(now),
+                revoked_at: Set(None),
+                revoked_reason: Set(None),
+            }
+            .insert(tx.conn())
+            .await?;
+            let refresh_token = insert_refresh_token(tx.conn(), family_id, now).await?;
+            tx.audit(staff_event(&member, "login", audit::AuditOutcome::Allowed, request_id, None));
+            Ok((tx, (family_id, refresh_token, now)))
+        }
+    })
     .await?;
-    let refresh_token = insert_refresh_token(&txn, family_id, now).await?;
-    audit::append(&txn, state, vec![staff_event(&member, "login", audit::AuditOutcome::Allowed, request_id, None)])
-        .await?;
-    txn.commit().await?;
     tracing::info!(event = "login", staff_id = %member.id, "signed in");
     issue(state, member, family_id, refresh_token, now)
 }
@@ -170,23 +176,16 @@ fn staff_event(
     }
 }
 
-/// The audit event of a session family being ended by the system or the user.
+/// Notes the audit event of a session family being ended by the system or the user.
 async fn family_event(
-    conn: &impl ConnectionTrait,
-    state: &AppState,
+    tx: &mut Tx,
     family: &session_family::Model,
     action: &str,
     reason: &str,
     request_id: Option<String>,
 ) -> AppResult<()> {
-    let member = staff::Entity::find_by_id(family.staff_id).one(conn).await?;
-    if let Some(member) = member {
-        audit::append(
-            conn,
-            state,
-            vec![staff_event(&member, action, audit::AuditOutcome::Allowed, request_id, Some(reason))],
-        )
-        .await?;
+    if let Some(member) = staff::Entity::find_by_id(family.staff_id).one(tx.conn()).await? {
+        tx.audit(staff_event(&member, action, audit::AuditOutcome::Allowed, request_id, Some(reason)));
     }
     Ok(())
 }
@@ -206,26 +205,36 @@ fn issue(
 }
 
 pub async fn refresh(state: &AppState, presented: &str, request_id: Option<String>) -> AppResult<Issued> {
-    let now = state.now();
-    let txn = db::begin_write(&state.db).await?;
-    let Some(token) = refresh_token::Entity::find()
-        .filter(refresh_token::Column::TokenHash.eq(hash_token(presented)))
-        .one(&txn)
-        .await?
+    let hash = hash_token(presented);
+    let (member, family_id, refresh_token, now) =
+        write::transact(state, None, "refreshSession", |tx| refresh_in(tx, hash.clone(), request_id.clone())).await??;
+    issue(state, member, family_id, refresh_token, now)
+}
+
+/// The rotation. A session found ended, or a token presented twice, revokes the session:
+/// that is committed, and the caller still hears `UNAUTHENTICATED` (the inner result).
+async fn refresh_in(
+    mut tx: Tx,
+    token_hash: String,
+    request_id: Option<String>,
+) -> AppResult<(Tx, AppResult<(staff::Model, Uuid, String, DateTime<Utc>)>)> {
+    let now = tx.now();
+    let Some(token) =
+        refresh_token::Entity::find().filter(refresh_token::Column::TokenHash.eq(token_hash)).one(tx.conn()).await?
     else {
         return Err(AppError::Unauthenticated);
     };
-    let Some(family) = session_family::Entity::find_by_id(token.family_id).one(&txn).await? else {
+    let Some(family) = session_family::Entity::find_by_id(token.family_id).one(tx.conn()).await? else {
         return Err(AppError::Unauthenticated);
     };
 
-    if let Some(reason) = session_ended(state, &family, now) {
-        if family.revoked_at.is_none() {
-            revoke_family(&txn, family.id, reason, now).await?;
-            family_event(&txn, state, &family, "sessionRevoked", reason, request_id).await?;
-            txn.commit().await?;
+    if let Some(reason) = session_ended(tx.state(), &family, now) {
+        if family.revoked_at.is_some() {
+            return Err(AppError::Unauthenticated);
         }
-        return Err(AppError::Unauthenticated);
+        revoke_family(tx.conn(), family.id, reason, now).await?;
+        family_event(&mut tx, &family, "sessionRevoked", reason, request_id).await?;
+        return Ok((tx, Err(AppError::Unauthenticated)));
     }
 
     // Exchange the token only if nobody has exchanged it yet; a second use is a replay.
@@ -233,45 +242,45 @@ pub async fn refresh(state: &AppState, presented: &str, request_id: Option<Strin
         .col_expr(refresh_token::Column::RotatedAt, Expr::value(now))
         .filter(refresh_token::Column::Id.eq(token.id))
         .filter(refresh_token::Column::RotatedAt.is_null())
-        .exec(&txn)
+        .exec(tx.conn())
         .await?;
     if rotated.rows_affected != 1 {
-        revoke_family(&txn, family.id, "refresh token reuse", now).await?;
-        family_event(&txn, state, &family, "sessionRevoked", "refresh token reuse", request_id).await?;
-        txn.commit().await?;
+        revoke_family(tx.conn(), family.id, "refresh token reuse", now).await?;
+        family_event(&mut tx, &family, "sessionRevoked", "refresh token reuse", request_id).await?;
         tracing::warn!(event = "refresh_token_reuse", session_id = %family.id, "revoked a session family");
-        return Err(AppError::Unauthenticated);
+        return Ok((tx, Err(AppError::Unauthenticated)));
     }
 
-    let member = staff::Entity::find_by_id(family.staff_id).one(&txn).await?;
+    let member = staff::Entity::find_by_id(family.staff_id).one(tx.conn()).await?;
     let Some(member) = member.filter(|m| m.active) else {
         return Err(AppError::Unauthenticated);
     };
     session_family::Entity::update_many()
         .col_expr(session_family::Column::LastUsedAt, Expr::value(now))
         .filter(session_family::Column::Id.eq(family.id))
-        .exec(&txn)
+        .exec(tx.conn())
         .await?;
-    let refresh_token = insert_refresh_token(&txn, family.id, now).await?;
-    txn.commit().await?;
-    issue(state, member, family.id, refresh_token, now)
+    let refresh_token = insert_refresh_token(tx.conn(), family.id, now).await?;
+    Ok((tx, Ok((member, family.id, refresh_token, now))))
 }
 
 pub async fn logout(state: &AppState, presented: &str, request_id: Option<String>) -> AppResult<bool> {
-    let now = state.now();
-    let txn = db::begin_write(&state.db).await?;
-    let token = refresh_token::Entity::find()
-        .filter(refresh_token::Column::TokenHash.eq(hash_token(presented)))
-        .one(&txn)
-        .await?;
-    if let Some(token) = token {
-        revoke_family(&txn, token.family_id, "logout", now).await?;
-        if let Some(family) = session_family::Entity::find_by_id(token.family_id).one(&txn).await? {
-            family_event(&txn, state, &family, "logout", "signed out", request_id).await?;
+    let hash = hash_token(presented);
+    write::transact(state, None, "logout", |mut tx| {
+        let (hash, request_id) = (hash.clone(), request_id.clone());
+        async move {
+            let token =
+                refresh_token::Entity::find().filter(refresh_token::Column::TokenHash.eq(hash)).one(tx.conn()).await?;
+            if let Some(token) = token {
+                revoke_family(tx.conn(), token.family_id, "logout", tx.now()).await?;
+                if let Some(family) = session_family::Entity::find_by_id(token.family_id).one(tx.conn()).await? {
+                    family_event(&mut tx, &family, "logout", "signed out", request_id).await?;
+                }
+            }
+            Ok((tx, true))
         }
-    }
-    txn.commit().await?;
-    Ok(true)
+    })
+    .await
 }
 
 pub async fn revoke_family(

@@ -7,9 +7,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::service::{
+    audit::Target,
+    write::{self, Tx, Who, Write},
+};
 use crate::{
     auth::{Viewer, password},
-    db,
     domain::{
         Role,
         staff::{check_email, check_name, check_password, normalize_email},
@@ -24,6 +27,7 @@ use crate::{
     state::AppState,
 };
 
+#[derive(Clone)]
 pub struct NewStaff {
     pub id: Option<Uuid>,
     pub email: String,
@@ -33,7 +37,7 @@ pub struct NewStaff {
     pub supervisor_id: Option<Uuid>,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct StaffChanges {
     pub name: Option<String>,
     pub role: Option<Role>,
@@ -107,17 +111,27 @@ async fn check_supervisor(conn: &impl ConnectionTrait, role: Role, supervisor_id
 
 /// Creates a staff member. `by` is `None` for the command line and the first start.
 pub async fn create(state: &AppState, by: Option<&Viewer>, input: NewStaff) -> AppResult<staff::Model> {
+    let spec = Write::new("createStaff", Who::Admin, Target::Nothing);
     if let Some(viewer) = by {
-        viewer.require_admin()?;
+        write::authorize(state, viewer, spec).await?;
     }
     check_email(&input.email).map_err(|m| AppError::bad_field("email", m))?;
     let name = check_name(&input.name).map_err(|m| AppError::bad_field("name", m))?;
     check_password(&input.password, &[&input.email, &name]).map_err(|m| AppError::bad_field("password", m))?;
-    let password_hash = password::hash(input.password).await?;
+    // Hashed once, before the transaction: the write lock is not held for it.
+    let password_hash = password::hash(input.password.clone()).await?;
+    let body = |tx| create_in(tx, input.clone(), name.clone(), password_hash.clone());
+    let member = match by {
+        Some(viewer) => write::write(state, viewer, spec, body).await?,
+        None => write::transact(state, None, spec.action, body).await?,
+    };
+    tracing::info!(event = "staff_created", staff_id = %member.id, role = member.role.as_str(), "staff member created");
+    Ok(member)
+}
 
-    let now = state.now();
-    let txn = db::begin_write(&state.db).await?;
-    check_supervisor(&txn, input.role, input.supervisor_id).await?;
+async fn create_in(mut tx: Tx, input: NewStaff, name: String, password_hash: String) -> AppResult<(Tx, staff::Model)> {
+    let now = tx.now();
+    check_supervisor(tx.conn(), input.role, input.supervisor_id).await?;
     let inserted = staff::ActiveModel {
         id: Set(input.id.unwrap_or_else(Uuid::now_v7)),
         email: Set(input.email.trim().to_owned()),
@@ -131,7 +145,7 @@ pub async fn create(state: &AppState, by: Option<&Viewer>, input: NewStaff) -> A
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&txn)
+    .insert(tx.conn())
     .await;
     let member = match inserted {
         Ok(member) => member,
@@ -140,21 +154,24 @@ pub async fn create(state: &AppState, by: Option<&Viewer>, input: NewStaff) -> A
         }
         Err(err) => return Err(err.into()),
     };
-    if let Some(viewer) = by {
+    if let Ok(viewer) = tx.viewer() {
         let event = audit::Event::by(viewer, "createStaff", None, audit::AuditOutcome::Allowed)
             .with_detail(format!("staff {}", member.id));
-        audit::append(&txn, state, vec![event]).await?;
+        tx.audit(event);
     }
-    txn.commit().await?;
-    tracing::info!(event = "staff_created", staff_id = %member.id, role = member.role.as_str(), "staff member created");
-    Ok(member)
+    Ok((tx, member))
 }
 
 pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, changes: StaffChanges) -> AppResult<staff::Model> {
-    viewer.require_admin()?;
+    let spec = Write::new("updateStaff", Who::Admin, Target::Nothing);
+    write::write(state, viewer, spec, |tx| update_in(tx, id, changes.clone())).await
+}
+
+async fn update_in(mut tx: Tx, id: Uuid, changes: StaffChanges) -> AppResult<(Tx, staff::Model)> {
+    let state = &tx.state().clone();
+    let viewer = &tx.viewer()?.clone();
     let now = state.now();
-    let txn = db::begin_write(&state.db).await?;
-    let current = staff::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let current = staff::Entity::find_by_id(id).one(tx.conn()).await?.ok_or(AppError::NotFound)?;
 
     let role = changes.role.unwrap_or(current.role);
     let active = changes.active.unwrap_or(current.active);
@@ -165,7 +182,7 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, changes: StaffC
         None => current.supervisor_id,
     };
     if changes.supervisor_id.is_some() || role != current.role {
-        check_supervisor(&txn, role, supervisor_id).await?;
+        check_supervisor(tx.conn(), role, supervisor_id).await?;
     }
     if supervisor_id == Some(id) {
         return Err(AppError::bad_field("supervisorId", "nobody supervises themselves"));
@@ -176,7 +193,7 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, changes: StaffC
         let team = staff::Entity::find()
             .filter(staff::Column::SupervisorId.eq(id))
             .filter(staff::Column::Active.eq(true))
-            .count(&txn)
+            .count(tx.conn())
             .await?;
         if team > 0 {
             return Err(AppError::bad_input(format!(
@@ -189,7 +206,7 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, changes: StaffC
         let admins = staff::Entity::find()
             .filter(staff::Column::Role.eq(Role::Admin))
             .filter(staff::Column::Active.eq(true))
-            .count(&txn)
+            .count(tx.conn())
             .await?;
         if admins <= 1 {
             return Err(AppError::bad_input("the last active administrator cannot be demoted or deactivated"));
@@ -207,15 +224,14 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, changes: StaffC
     model.updated_at = Set(now);
     if ends_sessions {
         model.auth_version = Set(current.auth_version + 1);
-        session::revoke_all_for(&txn, id, None, "role change or deactivation", now).await?;
+        session::revoke_all_for(tx.conn(), id, None, "role change or deactivation", now).await?;
     }
-    let updated = model.update(&txn).await?;
+    let updated = model.update(tx.conn()).await?;
     let event = audit::Event::by(viewer, "updateStaff", None, audit::AuditOutcome::Allowed)
         .with_detail(format!("staff {id}{}", if ends_sessions { "; sessions revoked" } else { "" }));
-    audit::append(&txn, state, vec![event]).await?;
-    txn.commit().await?;
+    tx.audit(event);
     tracing::info!(event = "staff_updated", staff_id = %id, by = %viewer.staff_id, "staff member updated");
-    Ok(updated)
+    Ok((tx, updated))
 }
 
 /// Changes the caller's own password and ends their other sessions.
@@ -242,22 +258,23 @@ pub async fn change_password(
         }
     };
     if !password::verify(current, Some(member.password_hash.clone())).await? {
-        let now = state.now();
-        let txn = db::begin_write(&state.db).await?;
-        let mut events = vec![
-            audit::Event::by(viewer, "changePassword", None, audit::AuditOutcome::Failed)
-                .with_detail("wrong current password"),
-        ];
         let end_session = attempt.consecutive_failures >= policy.limit;
-        if end_session {
-            session::revoke_family(&txn, viewer.session_id, "repeated wrong current password", now).await?;
-            events.push(
-                audit::Event::by(viewer, "sessionRevoked", None, audit::AuditOutcome::Allowed)
-                    .with_detail("repeated wrong current password"),
+        write::transact(state, Some(viewer), "changePassword", |mut tx| async move {
+            let viewer = tx.viewer()?.clone();
+            tx.audit(
+                audit::Event::by(&viewer, "changePassword", None, audit::AuditOutcome::Failed)
+                    .with_detail("wrong current password"),
             );
-        }
-        audit::append(&txn, state, events).await?;
-        txn.commit().await?;
+            if end_session {
+                let reason = "repeated wrong current password";
+                session::revoke_family(tx.conn(), viewer.session_id, reason, tx.now()).await?;
+                tx.audit(
+                    audit::Event::by(&viewer, "sessionRevoked", None, audit::AuditOutcome::Allowed).with_detail(reason),
+                );
+            }
+            Ok((tx, ()))
+        })
+        .await?;
         if end_session {
             return Err(AppError::Unauthenticated);
         }
@@ -265,17 +282,23 @@ pub async fn change_password(
     }
     attempt.succeeded();
     let hash = password::hash(new).await?;
-    let now = state.now();
-    let txn = db::begin_write(&state.db).await?;
-    let mut model: staff::ActiveModel = member.into();
-    model.password_hash = Set(hash);
-    model.updated_at = Set(now);
-    model.update(&txn).await?;
-    session::revoke_all_for(&txn, viewer.staff_id, Some(viewer.session_id), "password change", now).await?;
-    audit::append(&txn, state, vec![audit::Event::by(viewer, "changePassword", None, audit::AuditOutcome::Allowed)])
-        .await?;
-    txn.commit().await?;
-    Ok(true)
+    let spec = Write::new("changePassword", Who::SignedIn, Target::Nothing);
+    write::write(state, viewer, spec, |mut tx| {
+        let (member, hash) = (member.clone(), hash.clone());
+        async move {
+            let viewer = tx.viewer()?.clone();
+            let now = tx.now();
+            let mut model: staff::ActiveModel = member.into();
+            model.password_hash = Set(hash);
+            model.updated_at = Set(now);
+            model.update(tx.conn()).await?;
+            session::revoke_all_for(tx.conn(), viewer.staff_id, Some(viewer.session_id), "password change", now)
+                .await?;
+            tx.changed(None)?;
+            Ok((tx, true))
+        }
+    })
+    .await
 }
 
 pub async fn count(state: &AppState) -> AppResult<u64> {

@@ -296,3 +296,55 @@ fn the_subscription_root_holds_only_what_subscriptions_rs_tests() {
         .collect();
     assert_eq!(subscription, vec!["caseloadEvents".to_owned()]);
 }
+
+/// Every mutation, walked from the schema like the matrix above, called as each role with
+/// dummy arguments: each refusal (FORBIDDEN for the role, NOT_FOUND for a record outside the
+/// caller's scope) leaves exactly one DENIED event in the audit trail, and nothing else
+/// (bad input, success) leaves one. The refusals happen in the one write path, so a mutation
+/// added later is covered without anyone remembering to audit it.
+#[tokio::test]
+async fn every_refused_mutation_leaves_one_denied_event() {
+    let app = TestApp::spawn().await;
+    let supervisor_id = app.create_staff("denied-s@continuum.test", "Denied Supervisor", Role::Supervisor, None).await;
+    app.create_staff("denied-c@continuum.test", "Denied Counselor", Role::Counselor, Some(&supervisor_id)).await;
+    let admin = app.admin().await;
+    let supervisor = app.session("denied-s@continuum.test", PASSWORD).await;
+    let counselor = app.session("denied-c@continuum.test", PASSWORD).await;
+    let callers = [("ADMIN", &admin), ("SUPERVISOR", &supervisor), ("COUNSELOR", &counselor)];
+    let denied = || async {
+        let data = app
+            .gql_ok(
+                Some(&admin.access),
+                "{ auditEvents(filter: { outcome: DENIED }, first: 1) { totalCount } }",
+                json!({}),
+            )
+            .await;
+        data["auditEvents"]["totalCount"].as_i64().unwrap_or(-1)
+    };
+
+    let schema = SchemaModel::load();
+    let mut problems = Vec::new();
+    let mut refusals = 0;
+    for field in &schema.mutation {
+        let name = field.name.node.as_str();
+        // Sign-in flows have no caller to refuse; changePassword is every caller's own.
+        if ["login", "refreshSession", "logout"].contains(&name) {
+            continue;
+        }
+        let document = schema.operation("mutation", field);
+        for (role, session) in callers {
+            let before = denied().await;
+            let response = app.gql(Some(&session.access), &document, json!({})).await;
+            let code = outcome(&response, name);
+            let added = denied().await - before;
+            let expected = i64::from(code == FORBIDDEN || code == NOT_FOUND);
+            refusals += expected;
+            if added != expected {
+                problems
+                    .push(format!("{name} as {role} answered {code} and left {added} DENIED event(s), not {expected}"));
+            }
+        }
+    }
+    assert!(refusals >= 20, "the walk refused only {refusals} calls");
+    assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
+}

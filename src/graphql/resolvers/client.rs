@@ -128,7 +128,7 @@ impl ClientMutation {
             |id| clients::get(state, viewer, id),
         )
         .await;
-        Ok(Client::one(audited(ctx, "registerClient", Target::Nothing, created).await?))
+        Ok(Client::one(created?))
     }
 
     async fn update_client(
@@ -139,7 +139,6 @@ impl ClientMutation {
         input: UpdateClientInput,
     ) -> Result<Client> {
         let viewer = ctx.viewer()?;
-        viewer.require_clinical()?;
         let changes = ClientChanges {
             first_name: input.first_name,
             last_name: input.last_name,
@@ -153,23 +152,21 @@ impl ClientMutation {
         };
         let id = target_id(&id)?;
         let result = clients::update(ctx.state()?, viewer, id, expected_version, changes).await;
-        Ok(Client::one(audited(ctx, "updateClient", Target::Client(id), result).await?))
+        Ok(Client::one(result?))
     }
 
     /// SUPERVISOR: moves a client to another counselor of the team.
     async fn reassign_client(&self, ctx: &Context<'_>, client_id: ID, counselor_id: ID) -> Result<Client> {
         let viewer = ctx.viewer()?;
-        viewer.require_clinical()?;
         let counselor_id = require_id(&counselor_id, "counselorId")?;
         let client_id = target_id(&client_id)?;
         let result = clients::reassign(ctx.state()?, viewer, client_id, counselor_id).await;
-        Ok(Client::one(audited(ctx, "reassignClient", Target::Client(client_id), result).await?))
+        Ok(Client::one(result?))
     }
 
     /// Opens an episode at a stage. A client has at most one open episode.
     async fn admit_client(&self, ctx: &Context<'_>, input: AdmitClientInput) -> Result<Episode> {
         let viewer = ctx.viewer()?;
-        viewer.require_clinical()?;
         let state = ctx.state()?;
         let client_id = target_id(&input.client_id)?;
         let fingerprint = ctx.arguments_json()?;
@@ -192,13 +189,12 @@ impl ClientMutation {
             |id| episodes::get(state, viewer, id),
         )
         .await;
-        Ok(Episode::one(audited(ctx, "admitClient", Target::Client(client_id), admitted).await?))
+        Ok(Episode::one(admitted?))
     }
 
     /// Moves an open episode to another stage (or level of care within REHAB).
     async fn change_stage(&self, ctx: &Context<'_>, input: ChangeStageInput) -> Result<Episode> {
         let viewer = ctx.viewer()?;
-        viewer.require_clinical()?;
         let change = StageMove {
             episode_id: target_id(&input.episode_id)?,
             expected_version: input.expected_version,
@@ -206,25 +202,18 @@ impl ClientMutation {
             level_of_care: input.level_of_care,
             reason: input.reason,
         };
-        let target = Target::Episode(change.episode_id);
-        Ok(Episode::one(
-            audited(ctx, "changeStage", target, episodes::change_stage(ctx.state()?, viewer, change).await).await?,
-        ))
+        Ok(Episode::one(episodes::change_stage(ctx.state()?, viewer, change).await?))
     }
 
     /// Closes the episode with a TEDS discharge reason.
     async fn discharge_client(&self, ctx: &Context<'_>, input: DischargeClientInput) -> Result<Episode> {
         let viewer = ctx.viewer()?;
-        viewer.require_clinical()?;
         let discharge = Discharge {
             episode_id: target_id(&input.episode_id)?,
             expected_version: input.expected_version,
             reason: input.reason,
             note: input.note,
         };
-        let target = Target::Episode(discharge.episode_id);
-        Ok(Episode::one(
-            audited(ctx, "dischargeClient", target, episodes::discharge(ctx.state()?, viewer, discharge).await).await?,
-        ))
+        Ok(Episode::one(episodes::discharge(ctx.state()?, viewer, discharge).await?))
     }
 }

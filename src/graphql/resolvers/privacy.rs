@@ -85,14 +85,14 @@ impl PrivacyMutation {
             expires_on: input.expires_on.0,
         };
         let result = privacy::record_consent(ctx.state()?, viewer, consent).await;
-        Ok(Consent(audited(ctx, "recordConsent", Target::Client(client_id), result).await?))
+        Ok(Consent(result?))
     }
 
     async fn revoke_consent(&self, ctx: &Context<'_>, consent_id: ID, reason: String) -> Result<Consent> {
         let viewer = ctx.viewer()?;
         let consent_id = target_id(&consent_id)?;
         let result = privacy::revoke_consent(ctx.state()?, viewer, consent_id, reason).await;
-        Ok(Consent(audited(ctx, "revokeConsent", Target::Consent(consent_id), result).await?))
+        Ok(Consent(result?))
     }
 
     /// Shares information outside the program. Refused (FORBIDDEN, rule CONSENT_REQUIRED)
@@ -108,13 +108,7 @@ impl PrivacyMutation {
             categories: input.categories,
             content: input.content,
         };
-        let result = privacy::disclose(ctx.state()?, viewer, disclosure).await;
-        // A refusal for want of consent is recorded by the service itself.
-        let result = match result {
-            Err(crate::error::AppError::ConsentRequired) => Err(crate::error::AppError::ConsentRequired),
-            other => audited(ctx, "discloseToRecipient", Target::Client(client_id), other).await,
-        };
-        Ok(Disclosure(result?))
+        Ok(Disclosure(privacy::disclose(ctx.state()?, viewer, disclosure).await?))
     }
 
     /// "Break the glass": opens a client outside the caller's caseload for a limited time.
@@ -128,7 +122,7 @@ impl PrivacyMutation {
         let viewer = ctx.viewer()?;
         let client_id = target_id(&client_id)?;
         let result = privacy::request_emergency_access(ctx.state()?, viewer, client_id, reason).await;
-        Ok(EmergencyGrant(audited(ctx, "requestEmergencyAccess", Target::Client(client_id), result).await?))
+        Ok(EmergencyGrant(result?))
     }
 
     /// SUPERVISOR: marks a team member's emergency access reviewed. ADMIN: the same for

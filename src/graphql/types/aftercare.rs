@@ -41,6 +41,7 @@ impl From<aftercare::Adherence> for Adherence {
     }
 }
 
+#[derive(Clone)]
 pub struct AftercarePlan(pub PlanView);
 
 #[Object]
@@ -146,6 +147,7 @@ pub struct UpdateAftercarePlanInput {
 }
 
 /// One meeting on a concrete day, in the meeting's own time zone and in the program's.
+#[derive(Clone)]
 pub struct ScheduledMeeting {
     pub item: Scheduled,
     pub program_tz: chrono_tz::Tz,

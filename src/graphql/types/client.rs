@@ -20,7 +20,7 @@ use crate::{
     },
     entity::{client, episode, stage_change},
     graphql::{
-        batch::{self, Batch, distinct, regroup, required},
+        batch::{self, Batch, BatchBy, distinct, regroup, required},
         context::ContextExt,
     },
 };
@@ -38,6 +38,9 @@ pub struct ClientSet {
     episodes: Batch<Vec<Episode>>,
     referrals: Batch<Vec<Referral>>,
     follow_ups: Batch<Vec<FollowUp>>,
+    consents: Batch<Vec<super::privacy::Consent>>,
+    plans: Batch<AftercarePlan>,
+    weeks: BatchBy<chrono::NaiveDate, Vec<ScheduledMeeting>>,
 }
 
 impl Client {
@@ -194,23 +197,57 @@ impl Client {
     /// null without an open episode.
     async fn aftercare_plan(&self, ctx: &Context<'_>) -> Result<Option<AftercarePlan>> {
         let state = ctx.state()?;
-        let plan = Box::pin(crate::service::aftercare::plan_for_client(state, ctx.viewer()?, self.row.id)).await?;
-        Ok(plan.map(AftercarePlan))
+        let ids = self.set.ids.clone();
+        let plans = self
+            .set
+            .plans
+            .get_with(|| async {
+                let views = crate::service::aftercare::plans_of_clients(state, &ids).await?;
+                Ok(views.into_iter().map(|(client, view)| (client, AftercarePlan(view))).collect())
+            })
+            .await?;
+        Ok(plans.get(&self.row.id).cloned())
     }
 
     /// The concrete meetings of the week holding `weekOf` (Monday to Sunday) from the
     /// client's planned and active referrals, in order, overlaps flagged.
     async fn meeting_schedule(&self, ctx: &Context<'_>, week_of: Date) -> Result<Vec<ScheduledMeeting>> {
         let state = ctx.state()?;
-        let items = Box::pin(crate::service::aftercare::week_of_client(state, self.row.id, week_of.0)).await?;
+        let ids = self.set.ids.clone();
         let program_tz = state.config.timezone;
-        Ok(items.into_iter().map(|item| ScheduledMeeting { item, program_tz }).collect())
+        let weeks = self
+            .set
+            .weeks
+            .for_key(week_of.0)
+            .get_with(|| async {
+                let weeks = crate::service::aftercare::weeks_of_clients(state, &ids, week_of.0).await?;
+                Ok(weeks
+                    .into_iter()
+                    .map(|(client, items)| {
+                        (client, items.into_iter().map(|item| ScheduledMeeting { item, program_tz }).collect())
+                    })
+                    .collect())
+            })
+            .await?;
+        Ok(weeks.get(&self.row.id).cloned().unwrap_or_default())
     }
 
     /// The client's Part 2 consents, newest first.
     async fn consents(&self, ctx: &Context<'_>) -> Result<Vec<super::privacy::Consent>> {
-        let found = Box::pin(crate::service::privacy::consents_of(ctx.state()?, self.row.id)).await?;
-        Ok(found.into_iter().map(super::privacy::Consent).collect())
+        let state = ctx.state()?;
+        let ids = self.set.ids.clone();
+        let consents = self
+            .set
+            .consents
+            .get_with(|| async {
+                let found = crate::service::privacy::consents_of_clients(state, &ids).await?;
+                Ok(found
+                    .into_iter()
+                    .map(|(client, rows)| (client, rows.into_iter().map(super::privacy::Consent).collect()))
+                    .collect())
+            })
+            .await?;
+        Ok(consents.get(&self.row.id).cloned().unwrap_or_default())
     }
 
     /// The earliest follow-up still scheduled (overdue ones included).

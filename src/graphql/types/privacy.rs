@@ -9,6 +9,7 @@ use crate::{
     service::audit::AuditOutcome,
 };
 
+#[derive(Clone)]
 pub struct Consent(pub consent::Model);
 
 #[Object]
