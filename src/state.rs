@@ -26,6 +26,33 @@ pub struct AppState {
     pub shutdown: Arc<tokio::sync::watch::Sender<bool>>,
     /// Appends read and denial events for concurrent requests in shared transactions.
     pub audit: Arc<crate::service::audit::AuditWriter>,
+    /// Injected write contention, for the retry tests (honoured only with
+    /// `CONTINUUM_FAULT_INJECTION`, which production refuses).
+    pub contention: Arc<InjectedContention>,
+}
+
+/// The next `n` write transactions to reach their commit lose a race instead.
+#[derive(Debug, Default)]
+pub struct InjectedContention(std::sync::atomic::AtomicU32);
+
+impl InjectedContention {
+    pub fn inject(&self, n: u32) {
+        self.0.store(n, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// How many injected losses are still to come.
+    pub fn pending(&self) -> u32 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Whether this commit should lose the race.
+    pub fn take(&self) -> bool {
+        self.0
+            .fetch_update(std::sync::atomic::Ordering::SeqCst, std::sync::atomic::Ordering::SeqCst, |n| {
+                n.checked_sub(1)
+            })
+            .is_ok()
+    }
 }
 
 impl AppState {
@@ -44,6 +71,7 @@ impl AppState {
             login_throttle: Arc::default(),
             shutdown: Arc::new(tokio::sync::watch::Sender::new(false)),
             audit: Arc::default(),
+            contention: Arc::default(),
             db,
             clock: Arc::new(SystemClock),
             statements,

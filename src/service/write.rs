@@ -117,6 +117,11 @@ impl Tx {
         if !self.audit.is_empty() {
             audit::append(&self.txn, &self.state, self.audit).await?;
         }
+        // The retry tests make a write lose its race here, at the last moment, with the
+        // change and its audit events written but not committed.
+        if self.state.config.fault_injection && self.state.contention.take() {
+            return Err(AppError::Contention);
+        }
         self.txn.commit().await?;
         Ok((self.state, self.events))
     }

@@ -1,0 +1,167 @@
+//! The number of SQL statements a request takes depends on the shape of the query alone,
+//! never on the size of the page: every nested relation loads once per sibling set, and
+//! every paged list in a fixed number of statements. Each field is measured on its own,
+//! for a page of 2 and a page of 6 records that all have data behind the field.
+
+use continuum::domain::Role;
+use serde_json::json;
+
+use crate::helpers::*;
+
+/// Client fields with their selection; `{week}` is this week's Monday.
+const CLIENT_FIELDS: &[(&str, &str)] = &[
+    ("primaryCounselor", "primaryCounselor { name }"),
+    ("currentEpisode", "currentEpisode { stage }"),
+    ("episodes", "episodes { stage }"),
+    ("episodes.stageHistory", "episodes { stageHistory { to by { name } } }"),
+    ("episodes.client", "episodes { client { id } }"),
+    ("referrals", "referrals { status }"),
+    ("referrals.supportGroup", "referrals { supportGroup { name } }"),
+    ("referrals.supportGroup.meetings", "referrals { supportGroup { meetings { name } } }"),
+    ("referrals.meeting", "referrals { meeting { name } }"),
+    ("referrals.attendance", "referrals { attendance { attendedOn recordedBy { name } } }"),
+    ("referrals.attendanceCount", "referrals { attendanceCount }"),
+    ("referrals.referredBy", "referrals { referredBy { name } }"),
+    ("followUps", "followUps { dueOn }"),
+    ("followUps.client", "followUps { client { id } }"),
+    ("nextFollowUp", "nextFollowUp { dueOn }"),
+    ("consents", "consents { recipient }"),
+    ("aftercarePlan", "aftercarePlan { notes }"),
+    ("meetingSchedule", "meetingSchedule(weekOf: \"{week}\") { date }"),
+];
+
+/// Top-level paged lists: the query with `{first}` for the page size.
+const LISTS: &[(&str, &str)] = &[
+    ("clients", "{ clients(first: {first}) { totalCount edges { node { id } } } }"),
+    ("followUps", "{ followUps(first: {first}) { totalCount edges { node { dueOn client { id } } } } }"),
+    ("worklist", "{ worklist(first: {first}) { totalCount edges { node { kind client { id } } } } }"),
+    ("staffMembers", "{ staffMembers(first: {first}) { edges { node { name supervisor { name } } } } }"),
+];
+
+struct Caseload {
+    app: TestApp,
+    email: String,
+    week: String,
+}
+
+/// A counselor with six clients, each admitted, referred to a group with a meeting (one
+/// attendance), in aftercare with follow-ups, with a plan and a consent.
+async fn caseload() -> Caseload {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let email = "counts@continuum.test".to_owned();
+    app.create_staff(&email, "Count Counselor", Role::Counselor, None).await;
+    // Six more staff, so that the staff list fills a page of 6.
+    for i in 0..6 {
+        app.create_staff(&format!("extra{i}@continuum.test"), &format!("Extra {i}"), Role::Counselor, None).await;
+    }
+    let me = app.session(&email, PASSWORD).await;
+    let token = Some(me.access.as_str());
+    let groups = app.gql_ok(token, "{ supportGroups { id } }", json!({})).await;
+    let group = groups["supportGroups"][0]["id"].as_str().expect("a group").to_owned();
+    let meeting = app
+        .gql_ok(
+            Some(&admin.access),
+            "mutation($i: MeetingInput!) { createMeeting(input: $i) { id } }",
+            json!({ "i": { "supportGroupId": group, "name": "Wednesday", "format": "ONLINE", "dayOfWeek": 3,
+                           "startTime": "19:00", "timeZone": "UTC", "url": "https://meet.example/w", "language": "en" } }),
+        )
+        .await["createMeeting"]["id"]
+        .clone();
+    let today = app.state.today();
+    for n in 0..6 {
+        let input = json!({ "firstName": format!("Client{n}"), "lastName": "Counted", "dateOfBirth": "1980-01-01", "substances": ["OPIOIDS"] });
+        let client = app
+            .gql_ok(
+                token,
+                "mutation($i: RegisterClientInput!) { registerClient(input: $i) { id } }",
+                json!({ "i": input }),
+            )
+            .await["registerClient"]["id"]
+            .clone();
+        let episode = app
+            .gql_ok(
+                token,
+                "mutation($c: ID!) { admitClient(input: { clientId: $c, stage: REHAB, levelOfCare: L3_5 }) { id } }",
+                json!({ "c": client }),
+            )
+            .await["admitClient"]["id"]
+            .clone();
+        let referral = app
+            .gql_ok(
+                token,
+                "mutation($i: ReferToSupportGroupInput!) { referToSupportGroup(input: $i) { id } }",
+                json!({ "i": { "clientId": client, "supportGroupId": group, "meetingId": meeting } }),
+            )
+            .await["referToSupportGroup"]["id"]
+            .clone();
+        app.gql_ok(
+            token,
+            "mutation($i: RecordAttendanceInput!) { recordAttendance(input: $i) { id } }",
+            json!({ "i": { "referralId": referral, "attendedOn": today.to_string() } }),
+        )
+        .await;
+        app.gql_ok(
+            token,
+            "mutation($i: UpdateAftercarePlanInput!) { updateAftercarePlan(input: $i) { version } }",
+            json!({ "i": { "clientId": client, "expectedVersion": 0, "notes": "plan", "goals": [] } }),
+        )
+        .await;
+        app.gql_ok(
+            token,
+            "mutation($e: ID!) { changeStage(input: { episodeId: $e, expectedVersion: 1, stage: AFTERCARE }) { id } }",
+            json!({ "e": episode }),
+        )
+        .await;
+        app.gql_ok(
+            token,
+            "mutation($i: RecordConsentInput!) { recordConsent(input: $i) { id } }",
+            json!({ "i": { "clientId": client, "recipient": "Dr. Lee", "purpose": "care coordination",
+                           "categories": ["ATTENDANCE"], "expiresOn": (today + chrono::Duration::days(90)).to_string() } }),
+        )
+        .await;
+    }
+    let week = continuum::domain::aftercare::week_start(today).to_string();
+    Caseload { app, email, week }
+}
+
+impl Caseload {
+    /// Statements `query` takes, in a fresh session (so no "last used" touch is counted).
+    async fn statements(&self, query: &str) -> u64 {
+        let session = self.app.session(&self.email, PASSWORD).await;
+        let before = self.app.statements.get();
+        self.app.gql_ok(Some(&session.access), query, json!({})).await;
+        self.app.statements.get() - before
+    }
+}
+
+#[tokio::test]
+async fn each_nested_client_field_costs_the_same_statements_for_a_page_of_2_as_of_6() {
+    let caseload = caseload().await;
+    let mut problems = Vec::new();
+    for (field, selection) in CLIENT_FIELDS {
+        let selection = selection.replace("{week}", &caseload.week);
+        let query = |n: usize| format!("{{ clients(first: {n}) {{ edges {{ node {{ id {selection} }} }} }} }}");
+        let (two, six) = (caseload.statements(&query(2)).await, caseload.statements(&query(6)).await);
+        println!("Client.{field}: {two} statements for 2 clients, {six} for 6");
+        if two != six {
+            problems.push(format!("Client.{field}: {two} statements for 2 clients, {six} for 6"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[tokio::test]
+async fn each_paged_list_costs_the_same_statements_for_a_page_of_2_as_of_6() {
+    let caseload = caseload().await;
+    let mut problems = Vec::new();
+    for (field, query) in LISTS {
+        let query = |n: usize| query.replace("{first}", &n.to_string());
+        let (two, six) = (caseload.statements(&query(2)).await, caseload.statements(&query(6)).await);
+        println!("Query.{field}: {two} statements for a page of 2, {six} for 6");
+        if two != six {
+            problems.push(format!("Query.{field}: {two} statements for a page of 2, {six} for 6"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
