@@ -62,6 +62,7 @@ pub fn build_router(app: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
+        .route_layer(axum::middleware::from_fn(request::record_latency))
         // Bodies over the limit are refused with 413 before they are read whole.
         .layer(DefaultBodyLimit::max(max_body))
         .layer(RequestBodyLimitLayer::new(max_body))

@@ -8,13 +8,11 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 
 use super::{HttpState, request::RequestId};
 use crate::{
     auth::Auth,
-    entity::staff,
     error::AppError,
     service::{
         audit,
@@ -96,32 +94,34 @@ pub async fn follow_ups_csv(
     }
 }
 
-pub const HEADER: [&str; 24] = [
-    "counselor_id",
-    "counselor",
-    "due",
-    "scheduled",
-    "completed",
-    "unreachable",
-    "cancelled",
-    "overdue",
-    "completion_rate",
-    "attending_support_group",
-    "seven_day_eligible",
-    "seven_day_completed",
-    "seven_day_rate",
-    "thirty_day_eligible",
-    "thirty_day_completed",
-    "thirty_day_rate",
-    "six_month_due",
-    "six_month_completed",
-    "six_month_rate",
-    "meets_gpra_target",
-    "outcome_abstinent",
-    "outcome_return_to_use",
-    "outcome_readmitted",
-    "outcome_other",
-];
+/// One row of the CSV: the field names are the header, in this order.
+#[derive(serde::Serialize)]
+struct Row {
+    counselor_id: String,
+    counselor: String,
+    due: i64,
+    scheduled: i64,
+    completed: i64,
+    unreachable: i64,
+    cancelled: i64,
+    overdue: i64,
+    completion_rate: String,
+    attending_support_group: i64,
+    seven_day_eligible: i64,
+    seven_day_completed: i64,
+    seven_day_rate: String,
+    thirty_day_eligible: i64,
+    thirty_day_completed: i64,
+    thirty_day_rate: String,
+    six_month_due: i64,
+    six_month_completed: i64,
+    six_month_rate: String,
+    meets_gpra_target: Option<bool>,
+    outcome_abstinent: i64,
+    outcome_return_to_use: i64,
+    outcome_readmitted: i64,
+    outcome_other: i64,
+}
 
 /// Cells that a spreadsheet would run as a formula are quoted with a leading apostrophe.
 fn cell(text: &str) -> String {
@@ -132,35 +132,36 @@ fn rate(r: Option<f64>) -> String {
     r.map(|r| format!("{r:.4}")).unwrap_or_default()
 }
 
-fn row(id: &str, name: &str, f: &FollowUpFigures) -> Vec<String> {
-    let outcome = |i: usize| f.outcomes.get(i).map_or(0, |o| o.count);
-    let other: i64 = f.outcomes.iter().skip(3).map(|o| o.count).sum();
-    vec![
-        id.to_owned(),
-        cell(name),
-        f.due.to_string(),
-        f.scheduled.to_string(),
-        f.completed.to_string(),
-        f.unreachable.to_string(),
-        f.cancelled.to_string(),
-        f.overdue.to_string(),
-        rate(f.completion_rate),
-        f.attending_support_group.to_string(),
-        f.seven_day_eligible.to_string(),
-        f.seven_day_completed.to_string(),
-        rate(f.seven_day_rate),
-        f.thirty_day_eligible.to_string(),
-        f.thirty_day_completed.to_string(),
-        rate(f.thirty_day_rate),
-        f.six_month_due.to_string(),
-        f.six_month_completed.to_string(),
-        rate(f.six_month_rate),
-        f.meets_gpra_target.map(|b| b.to_string()).unwrap_or_default(),
-        outcome(0).to_string(),
-        outcome(1).to_string(),
-        outcome(2).to_string(),
-        other.to_string(),
-    ]
+impl Row {
+    fn new(id: &str, name: &str, f: &FollowUpFigures) -> Row {
+        let outcome = |i: usize| f.outcomes.get(i).map_or(0, |o| o.count);
+        Row {
+            counselor_id: id.to_owned(),
+            counselor: cell(name),
+            due: f.due,
+            scheduled: f.scheduled,
+            completed: f.completed,
+            unreachable: f.unreachable,
+            cancelled: f.cancelled,
+            overdue: f.overdue,
+            completion_rate: rate(f.completion_rate),
+            attending_support_group: f.attending_support_group,
+            seven_day_eligible: f.seven_day_eligible,
+            seven_day_completed: f.seven_day_completed,
+            seven_day_rate: rate(f.seven_day_rate),
+            thirty_day_eligible: f.thirty_day_eligible,
+            thirty_day_completed: f.thirty_day_completed,
+            thirty_day_rate: rate(f.thirty_day_rate),
+            six_month_due: f.six_month_due,
+            six_month_completed: f.six_month_completed,
+            six_month_rate: rate(f.six_month_rate),
+            meets_gpra_target: f.meets_gpra_target,
+            outcome_abstinent: outcome(0),
+            outcome_return_to_use: outcome(1),
+            outcome_readmitted: outcome(2),
+            outcome_other: f.outcomes.iter().skip(3).map(|o| o.count).sum(),
+        }
+    }
 }
 
 async fn render(
@@ -182,22 +183,15 @@ async fn render(
         .map(|id| uuid::Uuid::parse_str(&id).map_err(|_| AppError::bad_field("counselorId", "not a valid id")))
         .transpose()?;
     let report = follow_up_report(&state.app, &viewer, from, to, counselor_id).await?;
-    let names: std::collections::HashMap<uuid::Uuid, String> = staff::Entity::find()
-        .filter(staff::Column::Id.is_in(report.by_counselor.iter().map(|r| r.counselor_id)))
-        .all(&state.app.db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.name))
-        .collect();
+    let ids: Vec<uuid::Uuid> = report.by_counselor.iter().map(|r| r.counselor_id).collect();
+    let names = crate::service::staff::names(&state.app, &ids).await?;
 
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let write = |w: &mut csv::Writer<Vec<u8>>, record: Vec<String>| w.write_record(record).map_err(AppError::internal);
-    write(&mut writer, HEADER.iter().map(|h| (*h).to_owned()).collect())?;
     for r in &report.by_counselor {
         let name = names.get(&r.counselor_id).map(String::as_str).unwrap_or_default();
-        write(&mut writer, row(&r.counselor_id.to_string(), name, &r.figures))?;
+        writer.serialize(Row::new(&r.counselor_id.to_string(), name, &r.figures)).map_err(AppError::internal)?;
     }
-    write(&mut writer, row("TOTAL", "All counselors", &report.total))?;
+    writer.serialize(Row::new("TOTAL", "All counselors", &report.total)).map_err(AppError::internal)?;
     let bytes = writer.into_inner().map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
     audit::record(&state.app, vec![audit::Event::by(&viewer, "followUpsCsv", None, audit::AuditOutcome::Allowed)])
         .await?;

@@ -4,7 +4,7 @@
 use std::{net::SocketAddr, time::Instant};
 
 use axum::{
-    extract::{ConnectInfo, Request},
+    extract::{ConnectInfo, MatchedPath, Request},
     http::{HeaderName, HeaderValue},
     middleware::Next,
     response::Response,
@@ -40,24 +40,20 @@ pub async fn observe(mut request: Request, next: Next) -> Response {
     span.in_scope(|| {
         tracing::info!(%method, %path, status = response.status().as_u16(), duration_ms = elapsed.as_secs_f64() * 1e3, "request");
     });
-    metrics::histogram!("continuum_http_request_duration_seconds", "path" => route_label(&path))
-        .record(elapsed.as_secs_f64());
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID.clone(), value);
     }
     response
 }
 
-/// Keeps the label set small: ids in paths would make a series per client.
-fn route_label(path: &str) -> &'static str {
-    match path {
-        "/graphql" => "/graphql",
-        "/graphql/ws" => "/graphql/ws",
-        "/healthz" => "/healthz",
-        "/readyz" => "/readyz",
-        "/metrics" => "/metrics",
-        p if p.starts_with("/reports/") => "/reports",
-        p if p.starts_with("/clients/") => "/clients",
-        _ => "other",
-    }
+/// The latency histogram, labelled by the route that matched (`/clients/{id}/aftercare-plan`,
+/// not the path with its id: a series per client would be unbounded). A `route_layer`, so
+/// it runs after routing and only for the server's own routes.
+pub async fn record_latency(request: Request, next: Next) -> Response {
+    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_default();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    metrics::histogram!("continuum_http_request_duration_seconds", "path" => route)
+        .record(started.elapsed().as_secs_f64());
+    response
 }

@@ -301,6 +301,12 @@ pub async fn change_password(
     .await
 }
 
+/// Staff names by id (for reports that show who a row is about).
+pub async fn names(state: &AppState, ids: &[Uuid]) -> AppResult<std::collections::HashMap<Uuid, String>> {
+    let rows = staff::Entity::find().filter(staff::Column::Id.is_in(ids.iter().copied())).all(&state.db).await?;
+    Ok(rows.into_iter().map(|s| (s.id, s.name)).collect())
+}
+
 pub async fn count(state: &AppState) -> AppResult<u64> {
     Ok(staff::Entity::find().count(&state.db).await?)
 }

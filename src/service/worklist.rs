@@ -28,7 +28,7 @@ use crate::{
 };
 
 /// In order of urgency.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Enum, serde::Serialize, serde::Deserialize)]
 pub enum WorklistKind {
     FollowUpOverdue,
     FollowUpDueToday,

@@ -1,8 +1,7 @@
 use async_graphql::{
     Context, ID, Object, Result,
-    connection::{Connection, ConnectionNameType, CursorType, Edge, EdgeNameType, EmptyFields},
+    connection::{Connection, ConnectionNameType, CursorType, Edge, EdgeNameType, EmptyFields, OpaqueCursor},
 };
-use base64::Engine;
 use uuid::Uuid;
 
 use super::guard::audited;
@@ -29,38 +28,7 @@ use crate::{
 };
 
 /// A worklist position: urgency, date and record, so a page boundary survives changes.
-pub struct WorklistCursor(WorklistKind, chrono::NaiveDate, Uuid);
-
-const KINDS: [WorklistKind; 6] = [
-    WorklistKind::FollowUpOverdue,
-    WorklistKind::FollowUpDueToday,
-    WorklistKind::ReferralDisengaging,
-    WorklistKind::AdherenceLow,
-    WorklistKind::AftercareWithoutActiveReferral,
-    WorklistKind::DischargedWithoutFollowUp,
-];
-
-impl CursorType for WorklistCursor {
-    type Error = &'static str;
-
-    fn decode_cursor(s: &str) -> Result<Self, Self::Error> {
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).map_err(|_| "invalid cursor")?;
-        let text = String::from_utf8(bytes).map_err(|_| "invalid cursor")?;
-        let mut parts = text.splitn(3, '|');
-        let kind = parts.next().and_then(|k| k.parse::<usize>().ok()).and_then(|k| KINDS.get(k).copied());
-        let date = parts.next().and_then(|d| d.parse().ok());
-        let id = parts.next().and_then(|i| Uuid::parse_str(i).ok());
-        match (kind, date, id) {
-            (Some(k), Some(d), Some(i)) => Ok(WorklistCursor(k, d, i)),
-            _ => Err("invalid cursor"),
-        }
-    }
-
-    fn encode_cursor(&self) -> String {
-        let kind = KINDS.iter().position(|k| *k == self.0).unwrap_or_default();
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}|{}|{}", self.1, self.2))
-    }
-}
+type WorklistCursor = OpaqueCursor<(WorklistKind, chrono::NaiveDate, Uuid)>;
 
 pub struct WorklistConnectionName;
 
@@ -99,15 +67,13 @@ impl AftercareQuery {
         let state = ctx.state()?;
         let page = PageRequest::new(first, None)?;
         let after = after
-            .map(|a| WorklistCursor::decode_cursor(&a).map_err(|m| AppError::bad_field("after", m)))
+            .map(|a| WorklistCursor::decode_cursor(&a).map_err(|_| AppError::bad_field("after", "invalid cursor")))
             .transpose()?;
         let counselor_id = counselor_id.as_ref().map(|id| require_id(id, "counselorId")).transpose()?;
         let all = audited(ctx, "worklist", Target::Nothing, worklist::items(state, viewer, counselor_id).await).await?;
         let total = all.len() as u64;
         let mut rest: Vec<Item> = match after {
-            Some(WorklistCursor(kind, date, id)) => {
-                all.into_iter().filter(|i| i.sort_key() > (kind, date, id)).collect()
-            }
+            Some(OpaqueCursor(after)) => all.into_iter().filter(|i| i.sort_key() > after).collect(),
             None => all,
         };
         let has_next = rest.len() as u64 > page.first;
@@ -134,7 +100,7 @@ impl AftercareQuery {
                 client,
                 item,
             };
-            connection.edges.push(Edge::new(WorklistCursor(kind, since, subject), node));
+            connection.edges.push(Edge::new(OpaqueCursor((kind, since, subject)), node));
         }
         Ok(connection)
     }
