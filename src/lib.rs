@@ -1,22 +1,16 @@
 //! Continuum: the GraphQL backend of a case-management portal for addiction treatment.
 //!
-//! `config` → `startup` (Application) → `http` (router) → `graphql` (thin resolvers) →
-//! `service` (rules + visibility + transactions) → `entity` (rows). `domain` holds the rules
-//! as plain functions; `auth` answers who is calling.
+//! Three crates, each able to reach only the one below it:
+//! `continuum` (this one: `http` router and handlers, `graphql` schema and thin resolvers,
+//! `startup`) → `continuum-core` (services, the write path, entities, sessions) →
+//! `continuum-domain` (the rules as plain functions). This crate has no database driver: a
+//! handler or a resolver cannot query, it asks a service.
 
-pub mod auth;
-pub mod clock;
-pub mod config;
-pub mod db;
-pub mod domain;
-pub mod entity;
-pub mod error;
-pub mod events;
+pub use continuum_core::{auth, clock, config, db, domain, entity, error, events, service, state};
+
 pub mod graphql;
 pub mod http;
-pub mod service;
 pub mod startup;
-pub mod state;
 
 pub use graphql::{schema_builder, sdl};
 pub use http::build_router;

@@ -5,6 +5,7 @@ pub mod admission;
 pub mod batch;
 pub mod context;
 pub mod cursor;
+pub mod error;
 pub mod extensions;
 pub mod resolvers;
 mod root;

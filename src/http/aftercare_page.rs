@@ -9,7 +9,6 @@ use axum::{
     http::{HeaderMap, header},
     response::{Html, IntoResponse, Response},
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::{
     HttpState,
@@ -18,10 +17,8 @@ use super::{
 };
 use crate::{
     domain::{FollowUpStatus, aftercare::weekday_name},
-    entity::{staff, support_group},
     error::{AppError, AppResult},
-    graphql::batch,
-    service::{aftercare, audit, client::find_visible},
+    service::{aftercare, audit, client::find_visible, loaders},
 };
 
 struct WeekView {
@@ -113,7 +110,7 @@ async fn render(state: &HttpState, headers: &HeaderMap, id: &str, request_id: Re
         vec![audit::Event::by(&viewer, "aftercarePlanPage", Some(client.id), audit::AuditOutcome::Allowed)],
     )
     .await?;
-    let counselor = staff::Entity::find_by_id(client.primary_counselor_id).one(&app.db).await?;
+    let counselor = loaders::staff(&app.db, &[client.primary_counselor_id]).await?.remove(&client.primary_counselor_id);
     let plan = aftercare::plan_for_client(app, &viewer, client.id).await?;
     let today = app.today();
 
@@ -124,7 +121,7 @@ async fn render(state: &HttpState, headers: &HeaderMap, id: &str, request_id: Re
     ] {
         let meetings = aftercare::week_of_client(app, client.id, monday).await?;
         let groups =
-            batch::support_groups(&app.db, &meetings.iter().map(|m| m.meeting.support_group_id).collect::<Vec<_>>())
+            loaders::support_groups(&app.db, &meetings.iter().map(|m| m.meeting.support_group_id).collect::<Vec<_>>())
                 .await?;
         weeks.push(WeekView {
             monday: monday.to_string(),
@@ -153,14 +150,12 @@ async fn render(state: &HttpState, headers: &HeaderMap, id: &str, request_id: Re
     }
 
     let referrals = plan.as_ref().map(|p| p.referrals.clone()).unwrap_or_default();
-    let directory = support_group::Entity::find()
-        .filter(support_group::Column::Id.is_in(referrals.iter().map(|r| r.support_group_id)))
-        .all(&app.db)
-        .await?;
+    let directory =
+        loaders::support_groups(&app.db, &referrals.iter().map(|r| r.support_group_id).collect::<Vec<_>>()).await?;
     let groups = referrals
         .iter()
         .filter_map(|r| {
-            let g = directory.iter().find(|g| g.id == r.support_group_id)?;
+            let g = directory.get(&r.support_group_id)?;
             Some(GroupView {
                 name: g.name.clone(),
                 abbreviation: g.abbreviation.clone(),
@@ -169,7 +164,7 @@ async fn render(state: &HttpState, headers: &HeaderMap, id: &str, request_id: Re
             })
         })
         .collect();
-    let follow_ups = batch::follow_ups_by_client(&app.db, &[client.id])
+    let follow_ups = loaders::follow_ups_by_client(&app.db, &[client.id])
         .await?
         .remove(&client.id)
         .unwrap_or_default()

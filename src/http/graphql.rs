@@ -117,7 +117,7 @@ async fn admit_all(mut request: BatchRequest, limits: Limits) -> (BatchRequest, 
 }
 
 fn internal_error() -> ServerError {
-    let err: async_graphql::Error = AppError::internal(anyhow::anyhow!("admission panicked")).into();
+    let err = crate::graphql::error::to_graphql(AppError::internal(anyhow::anyhow!("admission panicked")));
     err.into_server_error(async_graphql::Pos::default())
 }
 
@@ -215,7 +215,7 @@ pub async fn require_json(request: axum::extract::Request, next: axum::middlewar
 }
 
 fn single_error(err: AppError) -> GraphQLResponse {
-    let err: async_graphql::Error = err.into();
+    let err = crate::graphql::error::to_graphql(err);
     GqlResponse::from_errors(vec![err.into_server_error(async_graphql::Pos::default())]).into()
 }
 

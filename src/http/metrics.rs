@@ -33,17 +33,7 @@ pub async fn render(State(state): State<HttpState>) -> impl IntoResponse {
 }
 
 fn record_pool(state: &HttpState) {
-    let db = &state.app.db;
-    let (size, idle) = match db.get_database_backend() {
-        sea_orm::DatabaseBackend::Postgres => {
-            let pool = db.get_postgres_connection_pool();
-            (pool.size(), pool.num_idle())
-        }
-        _ => {
-            let pool = db.get_sqlite_connection_pool();
-            (pool.size(), pool.num_idle())
-        }
-    };
+    let (size, idle) = crate::db::pool_use(&state.app.db);
     metrics::gauge!("continuum_db_pool_connections", "state" => "open").set(f64::from(size));
     metrics::gauge!("continuum_db_pool_connections", "state" => "idle").set(idle as f64);
     metrics::gauge!("continuum_db_pool_connections", "state" => "in_use")

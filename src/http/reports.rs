@@ -11,14 +11,11 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::{HttpState, request::RequestId};
+use crate::domain::report::FollowUpFigures;
 use crate::{
     auth::Auth,
     error::AppError,
-    service::{
-        audit,
-        report::{FollowUpFigures, follow_up_report},
-        session,
-    },
+    service::{audit, report::follow_up_report, session},
 };
 
 #[derive(Deserialize)]

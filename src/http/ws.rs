@@ -199,7 +199,7 @@ struct GuardedSocket {
 }
 
 fn error_response(err: AppError) -> Response {
-    let err: async_graphql::Error = err.into();
+    let err = crate::graphql::error::to_graphql(err);
     Response::from_errors(vec![err.into_server_error(async_graphql::Pos::default())])
 }
 

@@ -6,6 +6,7 @@ mod helpers;
 
 mod access_matrix;
 mod aftercare;
+mod architecture;
 mod audit;
 mod auth;
 mod clinical_rules;

@@ -1,10 +1,11 @@
 use async_graphql::{
-    Context, ID, Object, Result,
+    Context, ID, Object,
     connection::{Connection, ConnectionNameType, CursorType, Edge, EdgeNameType, EmptyFields, OpaqueCursor},
 };
 use uuid::Uuid;
 
 use super::guard::audited;
+use crate::graphql::error::Result;
 use crate::{
     error::AppError,
     graphql::{

@@ -1,7 +1,9 @@
 //! Fault injection for the robustness tests: hidden from the schema, and answering only
 //! when `CONTINUUM_FAULT_INJECTION` is on (which production refuses).
 
-use async_graphql::{Context, Object, Result};
+use async_graphql::{Context, Object};
+
+use crate::graphql::error::Result;
 
 use crate::{error::AppError, graphql::context::ContextExt};
 

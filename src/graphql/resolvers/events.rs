@@ -1,10 +1,14 @@
-use async_graphql::{Context, Result, Subscription};
+use async_graphql::{Context, Subscription};
+
+use crate::graphql::error::Result;
 use futures_util::Stream;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::{
-    events::CaseloadEvent,
-    graphql::context::{AuditTrail, ContextExt},
+    graphql::{
+        context::{AuditTrail, ContextExt},
+        types::events::CaseloadEvent,
+    },
     service::{self, audit},
 };
 
@@ -39,7 +43,7 @@ impl Subscription {
                                 audit::Event::by(&viewer, "read", Some(event.client_id), audit::AuditOutcome::Allowed)
                                     .with_field("caseloadEvents");
                             trail.push(read);
-                            return Some((event, (receiver, state, viewer, trail)));
+                            return Some((CaseloadEvent(event), (receiver, state, viewer, trail)));
                         }
                         Ok(Some(false)) => continue,
                         // The session has ended: end the stream.

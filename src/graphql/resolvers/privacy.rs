@@ -1,4 +1,6 @@
-use async_graphql::{Context, ID, Object, Result};
+use async_graphql::{Context, ID, Object};
+
+use crate::graphql::error::Result;
 
 use super::guard::audited;
 use crate::{

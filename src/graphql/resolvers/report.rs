@@ -1,4 +1,6 @@
-use async_graphql::{Context, ID, Object, Result};
+use async_graphql::{Context, ID, Object};
+
+use crate::graphql::error::Result;
 
 use super::guard::audited;
 use crate::{
@@ -31,7 +33,7 @@ impl ReportQuery {
         let report = report::follow_up_report(ctx.state()?, viewer, from.0, to.0, counselor_id).await;
         let report = audited(ctx, "followUpReport", Target::Nothing, report).await?;
         ctx.audit_aggregate("followUpReport");
-        Ok(report)
+        Ok(FollowUpReport(report))
     }
 
     /// Referrals made from `from` to `to`, per support group and per stage at referral.
@@ -39,7 +41,7 @@ impl ReportQuery {
         let report = report::referral_report(ctx.state()?, ctx.viewer()?, from.0, to.0).await;
         let report = audited(ctx, "referralReport", Target::Nothing, report).await?;
         ctx.audit_aggregate("referralReport");
-        Ok(report)
+        Ok(ReferralReport(report))
     }
 
     /// The caller's visible clients now in each stage.

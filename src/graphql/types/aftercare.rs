@@ -96,7 +96,10 @@ impl AftercarePlan {
     }
 
     /// Days after entering aftercare at which contacts are scheduled (the program's setting).
-    async fn follow_up_schedule_days(&self, ctx: &async_graphql::Context<'_>) -> async_graphql::Result<Vec<u32>> {
+    async fn follow_up_schedule_days(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> crate::graphql::error::Result<Vec<u32>> {
         use crate::graphql::context::ContextExt;
         Ok(ctx.state()?.config.follow_up_schedule_days.clone())
     }

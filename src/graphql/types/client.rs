@@ -1,6 +1,8 @@
 use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
+
+use crate::graphql::error::Result;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -201,7 +203,7 @@ impl Client {
         let plans = self
             .set
             .plans
-            .get_with(|| async {
+            .get(|| async {
                 let views = crate::service::aftercare::plans_of_clients(state, &ids).await?;
                 Ok(views.into_iter().map(|(client, view)| (client, AftercarePlan(view))).collect())
             })
@@ -219,7 +221,7 @@ impl Client {
             .set
             .weeks
             .for_key(week_of.0)
-            .get_with(|| async {
+            .get(|| async {
                 let weeks = crate::service::aftercare::weeks_of_clients(state, &ids, week_of.0).await?;
                 Ok(weeks
                     .into_iter()
@@ -239,7 +241,7 @@ impl Client {
         let consents = self
             .set
             .consents
-            .get_with(|| async {
+            .get(|| async {
                 let found = crate::service::privacy::consents_of_clients(state, &ids).await?;
                 Ok(found
                     .into_iter()

@@ -4,6 +4,7 @@
 pub mod aftercare;
 pub mod client;
 pub mod directory;
+pub mod events;
 pub mod follow_up;
 pub mod privacy;
 pub mod referral;

@@ -48,7 +48,7 @@ impl Consent {
     }
 
     /// Signed, not expired and not revoked, judged today in the program's time zone.
-    async fn active(&self, ctx: &async_graphql::Context<'_>) -> async_graphql::Result<bool> {
+    async fn active(&self, ctx: &async_graphql::Context<'_>) -> crate::graphql::error::Result<bool> {
         use crate::graphql::context::ContextExt;
         let today = ctx.state()?.today();
         Ok(self.0.revoked_at.is_none() && self.0.signed_on <= today && self.0.expires_on >= today)

@@ -1,6 +1,8 @@
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, InputObject, Object, Result};
+use async_graphql::{Context, ID, InputObject, Object};
+
+use crate::graphql::error::Result;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 

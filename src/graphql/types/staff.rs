@@ -1,6 +1,8 @@
 use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+
+use crate::graphql::error::Result;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 

@@ -9,6 +9,7 @@ pub mod directory;
 pub mod episode;
 pub mod follow_up;
 pub mod idempotency;
+pub mod loaders;
 pub mod pagination;
 pub mod privacy;
 pub mod recommend;

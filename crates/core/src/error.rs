@@ -1,11 +1,11 @@
 //! The one error type of the service layer and how it reaches a client.
 //!
-//! Services return `AppError`; every variant maps to one stable `extensions.code` of API.md.
-//! `AppError` deliberately does not implement `Display`: async-graphql turns anything that
-//! does into an error without a code, so only our own `From` below can convert it, and an
-//! internal error is logged (inside the request's span, which carries its id) and masked.
+//! Services return `AppError`; every variant maps to one stable `extensions.code`
+//! (`code()`), with a message safe to show (`public_message()`). `AppError` deliberately does
+//! not implement `Display`: async-graphql turns anything that does into an error without a
+//! code, so only the API's own conversion (`graphql::error`) can turn it into one, and an
+//! internal error is logged there and masked.
 
-use async_graphql::ErrorExtensions;
 use sea_orm::DbErr;
 
 pub enum AppError {
@@ -171,30 +171,5 @@ fn is_unavailable(err: &DbErr) -> bool {
         },
         DbErr::Conn(_) => true,
         _ => false,
-    }
-}
-
-impl From<AppError> for async_graphql::Error {
-    fn from(err: AppError) -> Self {
-        if let AppError::Internal(inner) = &err {
-            tracing::error!(error = ?inner, "internal error");
-        }
-        let code = err.code();
-        async_graphql::Error::new(err.public_message()).extend_with(|_, ext| {
-            ext.set("code", code);
-            match &err {
-                AppError::BadInput { field, rule, .. } => {
-                    if let Some(field) = field {
-                        ext.set("field", *field);
-                    }
-                    if let Some(rule) = rule {
-                        ext.set("rule", *rule);
-                    }
-                }
-                AppError::RateLimited { retry_after_secs } => ext.set("retryAfter", *retry_after_secs),
-                AppError::ConsentRequired => ext.set("rule", "CONSENT_REQUIRED"),
-                _ => {}
-            }
-        })
     }
 }

@@ -35,7 +35,7 @@ use std::{
 
 use chrono::{DateTime, Days, Duration, Utc};
 use clap::Parser;
-use continuum::{
+use continuum_core::{
     auth::Viewer,
     clock::Clock,
     config::Config,
@@ -340,7 +340,7 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn err(e: continuum::error::AppError) -> anyhow::Error {
+fn err(e: continuum_core::error::AppError) -> anyhow::Error {
     anyhow::anyhow!("{e:?}")
 }
 
@@ -435,7 +435,7 @@ async fn make_client(shared: &Shared, state: &AppState, clock: &SimClock, i: usi
     let n_referrals = r.random_range(3..=5).min(group_order.len());
     let treatment_days = (now - admitted).num_seconds() as f64 / 86_400.0;
     struct Ref {
-        model: continuum::entity::referral::Model,
+        model: continuum_core::entity::referral::Model,
         made: DateTime<Utc>,
         engage: bool,
     }
@@ -691,11 +691,11 @@ async fn move_stage(
     state: &AppState,
     clock: &SimClock,
     me: &Viewer,
-    ep: &continuum::entity::episode::Model,
+    ep: &continuum_core::entity::episode::Model,
     at: DateTime<Utc>,
     stage: Stage,
     level: Option<LevelOfCare>,
-) -> anyhow::Result<continuum::entity::episode::Model> {
+) -> anyhow::Result<continuum_core::entity::episode::Model> {
     clock.set(at);
     episode::change_stage(
         state,
@@ -718,10 +718,10 @@ async fn discharge(
     state: &AppState,
     clock: &SimClock,
     me: &Viewer,
-    ep: &continuum::entity::episode::Model,
+    ep: &continuum_core::entity::episode::Model,
     at: DateTime<Utc>,
     r: &mut StdRng,
-) -> anyhow::Result<continuum::entity::episode::Model> {
+) -> anyhow::Result<continuum_core::entity::episode::Model> {
     clock.set(at);
     let reason = match r.random::<f64>() {
         x if x < 0.6 => DischargeReason::Completed,
@@ -741,10 +741,10 @@ async fn discharge(
 async fn set_status(
     state: &AppState,
     me: &Viewer,
-    current: &continuum::entity::referral::Model,
+    current: &continuum_core::entity::referral::Model,
     status: ReferralStatus,
     reason: Option<&str>,
-) -> anyhow::Result<continuum::entity::referral::Model> {
+) -> anyhow::Result<continuum_core::entity::referral::Model> {
     referral::update_status(
         state,
         me,

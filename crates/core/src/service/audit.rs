@@ -10,7 +10,6 @@
 
 use std::{collections::HashSet, sync::Arc};
 
-use async_graphql::Enum;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -44,31 +43,7 @@ fn chain_for(events: &[Event]) -> i32 {
     i32::try_from(key % chains).unwrap_or(0) + 1
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-pub enum AuditOutcome {
-    Allowed,
-    Denied,
-    Failed,
-}
-
-impl AuditOutcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuditOutcome::Allowed => "ALLOWED",
-            AuditOutcome::Denied => "DENIED",
-            AuditOutcome::Failed => "FAILED",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "ALLOWED" => Some(AuditOutcome::Allowed),
-            "DENIED" => Some(AuditOutcome::Denied),
-            "FAILED" => Some(AuditOutcome::Failed),
-            _ => None,
-        }
-    }
-}
+pub use crate::domain::privacy::AuditOutcome;
 
 /// An event before it takes its place in the chain.
 #[derive(Debug, Clone)]

@@ -63,6 +63,33 @@ otherwise permitted by 42 CFR part 2. A general authorization for the release of
 sufficient for this purpose (see § 2.31). The federal rules restrict any use of the information to investigate or \
 prosecute with regard to a crime any patient with a substance use disorder, except as provided at §§ 2.12(c)(5) and 2.65.";
 
+/// What became of an attempt on a record, as the audit trail records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum AuditOutcome {
+    Allowed,
+    Denied,
+    Failed,
+}
+
+impl AuditOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditOutcome::Allowed => "ALLOWED",
+            AuditOutcome::Denied => "DENIED",
+            AuditOutcome::Failed => "FAILED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "ALLOWED" => Some(AuditOutcome::Allowed),
+            "DENIED" => Some(AuditOutcome::Denied),
+            "FAILED" => Some(AuditOutcome::Failed),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{DisclosureCategory::*, *};

@@ -7,7 +7,6 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Enum, SimpleObject};
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
 use serde::{Deserialize, Serialize};
@@ -16,32 +15,14 @@ use uuid::Uuid;
 
 pub const CHANNEL: &str = "continuum_caseload";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Enum)]
-pub enum CaseloadEventKind {
-    ClientRegistered,
-    ClientUpdated,
-    ClientReassigned,
-    Admitted,
-    StageChanged,
-    Discharged,
-    ReferralCreated,
-    ReferralStatusChanged,
-    AttendanceRecorded,
-    FollowUpScheduled,
-    FollowUpRecorded,
-    AftercarePlanUpdated,
-}
+pub use crate::domain::caseload::CaseloadEventKind;
 
-#[derive(Debug, Clone, Serialize, Deserialize, SimpleObject)]
-#[graphql(complex)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CaseloadEvent {
-    #[graphql(skip)]
     pub client_id: Uuid,
     pub kind: CaseloadEventKind,
-    #[graphql(skip)]
     pub actor_id: Uuid,
     /// The episode, referral or follow-up that changed, if any.
-    #[graphql(skip)]
     pub subject_id: Option<Uuid>,
     pub at: DateTime<Utc>,
 }
@@ -55,22 +36,6 @@ impl CaseloadEvent {
         at: DateTime<Utc>,
     ) -> Self {
         CaseloadEvent { client_id, kind, actor_id, subject_id, at }
-    }
-}
-
-#[async_graphql::ComplexObject]
-impl CaseloadEvent {
-    async fn client_id(&self) -> async_graphql::ID {
-        async_graphql::ID(self.client_id.to_string())
-    }
-
-    /// Who made the change.
-    async fn actor_id(&self) -> async_graphql::ID {
-        async_graphql::ID(self.actor_id.to_string())
-    }
-
-    async fn subject_id(&self) -> Option<async_graphql::ID> {
-        self.subject_id.map(|id| async_graphql::ID(id.to_string()))
     }
 }
 

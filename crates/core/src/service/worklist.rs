@@ -10,7 +10,6 @@
 
 use std::collections::HashMap;
 
-use async_graphql::Enum;
 use chrono::NaiveDate;
 use sea_orm::{
     ColumnTrait, Condition, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryResult, QuerySelect,
@@ -27,16 +26,7 @@ use crate::{
     state::AppState,
 };
 
-/// In order of urgency.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Enum, serde::Serialize, serde::Deserialize)]
-pub enum WorklistKind {
-    FollowUpOverdue,
-    FollowUpDueToday,
-    ReferralDisengaging,
-    AdherenceLow,
-    AftercareWithoutActiveReferral,
-    DischargedWithoutFollowUp,
-}
+pub use crate::domain::worklist::WorklistKind;
 
 #[derive(Debug, Clone)]
 pub struct Item {

@@ -11,7 +11,6 @@
 
 use std::collections::BTreeMap;
 
-use async_graphql::{ComplexObject, SimpleObject};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use sea_orm::{
     ConnectionTrait, DatabaseBackend, QueryResult,
@@ -21,11 +20,13 @@ use uuid::Uuid;
 
 use crate::{
     auth::Viewer,
-    domain::{FollowUpOutcome, ReferralStatus, Stage},
+    domain::{
+        FollowUpOutcome, ReferralStatus, Stage,
+        report::{FollowUpFigures, OutcomeCount, ReferralFigures, StageCount, StageReferrals},
+    },
     entity::{client, episode, follow_up, referral, staff, stage_change, support_group},
     error::{AppError, AppResult},
-    graphql::batch,
-    graphql::types::{directory::SupportGroup, staff::Staff},
+    service::loaders,
     service::scope,
     state::AppState,
 };
@@ -33,63 +34,17 @@ use crate::{
 pub const GPRA_TARGET: f64 = 0.8;
 const MAX_RANGE_DAYS: i64 = 366 * 5;
 
-#[derive(SimpleObject, Debug, Clone, Copy)]
-pub struct OutcomeCount {
-    pub outcome: FollowUpOutcome,
-    pub count: i64,
-}
-
-#[derive(SimpleObject, Debug, Clone, Default)]
-pub struct FollowUpFigures {
-    /// Follow-ups due in the range.
-    pub due: i64,
-    pub scheduled: i64,
-    pub completed: i64,
-    pub unreachable: i64,
-    pub cancelled: i64,
-    /// Still scheduled and due before today.
-    pub overdue: i64,
-    /// completed / (due − cancelled); null when nothing was due.
-    pub completion_rate: Option<f64>,
-    pub outcomes: Vec<OutcomeCount>,
-    /// Completed contacts where the client said they attend a support group.
-    pub attending_support_group: i64,
-    /// Entries into aftercare in range at least 7 days ago.
-    pub seven_day_eligible: i64,
-    pub seven_day_completed: i64,
-    pub seven_day_rate: Option<f64>,
-    pub thirty_day_eligible: i64,
-    pub thirty_day_completed: i64,
-    pub thirty_day_rate: Option<f64>,
-    /// 180-day scheduled contacts due in range, not cancelled.
-    pub six_month_due: i64,
-    pub six_month_completed: i64,
-    pub six_month_rate: Option<f64>,
-    /// Whether the 6-month rate reaches the 80 % GPRA target (null without data).
-    pub meets_gpra_target: Option<bool>,
-}
-
-#[derive(SimpleObject, Debug, Clone)]
-#[graphql(complex)]
+#[derive(Debug, Clone)]
 pub struct CounselorFollowUps {
-    #[graphql(skip)]
     pub counselor_id: Uuid,
-    #[graphql(skip)]
     pub counselor: staff::Model,
     pub figures: FollowUpFigures,
 }
 
-#[ComplexObject]
-impl CounselorFollowUps {
-    async fn counselor(&self) -> Staff {
-        Staff::one(self.counselor.clone())
-    }
-}
-
-#[derive(SimpleObject, Debug, Clone)]
+#[derive(Debug, Clone)]
 pub struct FollowUpReport {
-    pub from: crate::graphql::scalars::Date,
-    pub to: crate::graphql::scalars::Date,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
     pub gpra_target: f64,
     pub total: FollowUpFigures,
     /// One row per counselor with follow-ups in range, by counselor id.
@@ -266,17 +221,17 @@ pub async fn follow_up_report(
         figures.thirty_day_completed = get(&row, "thirty_completed")?;
     }
 
-    let counselors = batch::staff(&state.db, &rows.keys().copied().collect::<Vec<_>>()).await?;
+    let counselors = loaders::staff(&state.db, &rows.keys().copied().collect::<Vec<_>>()).await?;
     let mut total = FollowUpFigures::default();
     let mut by_counselor = Vec::with_capacity(rows.len());
     for (counselor_id, mut figures) in rows {
         add_into(&mut total, &figures);
         finish(&mut figures);
-        let counselor = batch::required(&counselors, counselor_id, "counselor")?;
+        let counselor = loaders::required(&counselors, counselor_id, "counselor")?;
         by_counselor.push(CounselorFollowUps { counselor_id, counselor, figures });
     }
     finish(&mut total);
-    Ok(FollowUpReport { from: from.into(), to: to.into(), gpra_target: GPRA_TARGET, total, by_counselor })
+    Ok(FollowUpReport { from, to, gpra_target: GPRA_TARGET, total, by_counselor })
 }
 
 /// "A completed contact of the same episode within N days of entering aftercare", in each
@@ -342,45 +297,16 @@ fn finish(f: &mut FollowUpFigures) {
     f.meets_gpra_target = f.six_month_rate.map(|r| r >= GPRA_TARGET);
 }
 
-#[derive(SimpleObject, Debug, Clone, Default)]
-pub struct ReferralFigures {
-    /// Referrals made in range that went out (all but those still PLANNED).
-    pub referred: i64,
-    pub planned: i64,
-    pub engaged: i64,
-    pub completed: i64,
-    pub declined: i64,
-    pub discontinued: i64,
-    pub cancelled: i64,
-    /// (engaged + completed) / referred.
-    pub engagement_rate: Option<f64>,
-}
-
-#[derive(SimpleObject, Debug, Clone)]
-#[graphql(complex)]
+#[derive(Debug, Clone)]
 pub struct GroupReferrals {
-    #[graphql(skip)]
     pub support_group: support_group::Model,
     pub figures: ReferralFigures,
 }
 
-#[ComplexObject]
-impl GroupReferrals {
-    async fn support_group(&self) -> SupportGroup {
-        SupportGroup::one(self.support_group.clone())
-    }
-}
-
-#[derive(SimpleObject, Debug, Clone)]
-pub struct StageReferrals {
-    pub stage: Stage,
-    pub figures: ReferralFigures,
-}
-
-#[derive(SimpleObject, Debug, Clone)]
+#[derive(Debug, Clone)]
 pub struct ReferralReport {
-    pub from: crate::graphql::scalars::Date,
-    pub to: crate::graphql::scalars::Date,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
     pub total: ReferralFigures,
     pub by_support_group: Vec<GroupReferrals>,
     /// By the stage the referral was made in.
@@ -463,11 +389,11 @@ pub async fn referral_report(
     total.engagement_rate = rate(total.engaged + total.completed, total.referred);
     // Directory order, so the report reads the same every time.
     counted.sort_by_key(|(id, _)| *id);
-    let directory = batch::support_groups(&state.db, &counted.iter().map(|(id, _)| *id).collect::<Vec<_>>()).await?;
+    let directory = loaders::support_groups(&state.db, &counted.iter().map(|(id, _)| *id).collect::<Vec<_>>()).await?;
     let groups = counted
         .into_iter()
         .map(|(id, figures)| {
-            Ok(GroupReferrals { support_group: batch::required(&directory, id, "support group")?, figures })
+            Ok(GroupReferrals { support_group: loaders::required(&directory, id, "support group")?, figures })
         })
         .collect::<AppResult<Vec<_>>>()?;
     let mut stages = Vec::new();
@@ -481,13 +407,7 @@ pub async fn referral_report(
         stages.push(StageReferrals { stage, figures: referral_figures(&row)? });
     }
     stages.sort_by_key(|s| s.stage as u8);
-    Ok(ReferralReport { from: from.into(), to: to.into(), total, by_support_group: groups, by_stage: stages })
-}
-
-#[derive(SimpleObject, Debug, Clone, Copy)]
-pub struct StageCount {
-    pub stage: Stage,
-    pub clients: i64,
+    Ok(ReferralReport { from, to, total, by_support_group: groups, by_stage: stages })
 }
 
 /// Visible clients now in each stage (every stage listed, zeros included).

@@ -1,15 +1,24 @@
 //! The rules of the domain as plain types and functions, with no I/O: unit-tested without a
-//! database. The service layer is the only place that combines them with storage.
+//! database. The service layer (`continuum-core`) is the only place that combines them with
+//! storage; this crate cannot reach it:
+//!
+//! ```compile_fail
+//! // A rule reaching for storage or a service does not compile here.
+//! use continuum_core::db;
+//! ```
 
 pub mod aftercare;
+pub mod caseload;
 pub mod client;
 pub mod episode;
 pub mod follow_up;
 pub mod privacy;
 pub mod recommend;
 pub mod referral;
+pub mod report;
 pub mod rule;
 pub mod staff;
+pub mod worklist;
 
 pub use client::{Gender, Substance};
 pub use episode::{DischargeReason, LevelOfCare, Stage};

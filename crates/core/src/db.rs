@@ -116,6 +116,20 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     }
 }
 
+/// The pool's open and idle connections, for the metrics.
+pub fn pool_use(db: &DatabaseConnection) -> (u32, usize) {
+    match db.get_database_backend() {
+        DatabaseBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        _ => {
+            let pool = db.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+    }
+}
+
 /// `SELECT 1` within a bounded time: the readiness probe.
 pub async fn ping(db: &DatabaseConnection) -> bool {
     let probe = db.execute_unprepared("SELECT 1");

@@ -352,7 +352,7 @@ async fn main() -> anyhow::Result<()> {
         .map(|r| r.try_get::<i64>("", "n"))
         .transpose()?
         .unwrap_or(0);
-    let verify = continuum::service::audit::verify(&db).await?;
+    let verify = continuum_core::service::audit::verify(&db).await?;
 
     let ledger = ledger.lock().unwrap_or_else(|e| e.into_inner());
     let (mut acknowledged, mut lost, mut duplicated, mut unacknowledged_written) = (0u64, 0u64, 0u64, 0u64);
@@ -389,7 +389,7 @@ async fn main() -> anyhow::Result<()> {
     if lost > 0
         || duplicated > 0
         || half > 0
-        || !matches!(verify, continuum::service::audit::Verification::Intact { .. })
+        || !matches!(verify, continuum_core::service::audit::Verification::Intact { .. })
     {
         anyhow::bail!("reconciliation failed");
     }

@@ -1,0 +1,68 @@
+//! The figures of the reports: plain counts and rates (their definitions are at the top of
+//! the service's `report` module).
+
+use async_graphql::SimpleObject;
+
+use crate::{FollowUpOutcome, Stage};
+
+#[derive(SimpleObject, Debug, Clone, Copy)]
+pub struct OutcomeCount {
+    pub outcome: FollowUpOutcome,
+    pub count: i64,
+}
+
+#[derive(SimpleObject, Debug, Clone, Default)]
+pub struct FollowUpFigures {
+    /// Follow-ups due in the range.
+    pub due: i64,
+    pub scheduled: i64,
+    pub completed: i64,
+    pub unreachable: i64,
+    pub cancelled: i64,
+    /// Still scheduled and due before today.
+    pub overdue: i64,
+    /// completed / (due − cancelled); null when nothing was due.
+    pub completion_rate: Option<f64>,
+    pub outcomes: Vec<OutcomeCount>,
+    /// Completed contacts where the client said they attend a support group.
+    pub attending_support_group: i64,
+    /// Entries into aftercare in range at least 7 days ago.
+    pub seven_day_eligible: i64,
+    pub seven_day_completed: i64,
+    pub seven_day_rate: Option<f64>,
+    pub thirty_day_eligible: i64,
+    pub thirty_day_completed: i64,
+    pub thirty_day_rate: Option<f64>,
+    /// 180-day scheduled contacts due in range, not cancelled.
+    pub six_month_due: i64,
+    pub six_month_completed: i64,
+    pub six_month_rate: Option<f64>,
+    /// Whether the 6-month rate reaches the 80 % GPRA target (null without data).
+    pub meets_gpra_target: Option<bool>,
+}
+
+#[derive(SimpleObject, Debug, Clone, Default)]
+pub struct ReferralFigures {
+    /// Referrals made in range that went out (all but those still PLANNED).
+    pub referred: i64,
+    pub planned: i64,
+    pub engaged: i64,
+    pub completed: i64,
+    pub declined: i64,
+    pub discontinued: i64,
+    pub cancelled: i64,
+    /// (engaged + completed) / referred.
+    pub engagement_rate: Option<f64>,
+}
+
+#[derive(SimpleObject, Debug, Clone)]
+pub struct StageReferrals {
+    pub stage: Stage,
+    pub figures: ReferralFigures,
+}
+
+#[derive(SimpleObject, Debug, Clone, Copy)]
+pub struct StageCount {
+    pub stage: Stage,
+    pub clients: i64,
+}
