@@ -44,6 +44,14 @@ pub fn build_schema(state: crate::state::AppState) -> ContinuumSchema {
     builder.finish()
 }
 
+/// What a paged list costs against `CONTINUUM_MAX_COMPLEXITY`: the fields below it once for
+/// every item the page may hold (`first`, 20 when absent, at most 100).
+pub fn page_cost(first: Option<i32>, child_complexity: usize) -> usize {
+    use crate::service::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+    let items = first.map_or(DEFAULT_PAGE_SIZE, |n| u64::try_from(n).unwrap_or(1).clamp(1, MAX_PAGE_SIZE));
+    usize::try_from(items).unwrap_or(1).saturating_mul(child_complexity).saturating_add(1)
+}
+
 /// The SDL that `schema.graphql` holds.
 pub fn sdl() -> String {
     schema_builder().finish().sdl()

@@ -12,9 +12,11 @@ use axum::{
 
 use super::{
     HttpState,
-    reports::{bearer_viewer, error_response},
+    reports::error_response,
     request::RequestId,
+    scope::{self, RequestScope},
 };
+use crate::graphql::context::ClientAddress;
 use crate::{
     domain::{FollowUpStatus, aftercare::weekday_name},
     error::{AppError, AppResult},
@@ -63,10 +65,11 @@ struct PlanPage {
 pub async fn page(
     State(state): State<HttpState>,
     Extension(request_id): Extension<RequestId>,
+    Extension(address): Extension<ClientAddress>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    match render(&state, &headers, &id, request_id).await {
+    match scope::plain(&state, request_id, address, &headers, async |scope| render(&state, scope, &id).await).await {
         Ok(html) => (
             [
                 (
@@ -83,8 +86,8 @@ pub async fn page(
     }
 }
 
-async fn render(state: &HttpState, headers: &HeaderMap, id: &str, request_id: RequestId) -> AppResult<String> {
-    let viewer = bearer_viewer(state, headers, request_id).await?;
+async fn render(state: &HttpState, scope: &RequestScope, id: &str) -> AppResult<String> {
+    let viewer = scope.viewer()?.clone();
     let app = &state.app;
     let id = uuid::Uuid::parse_str(id).ok();
     let found = match (viewer.require_clinical(), id) {
@@ -96,20 +99,12 @@ async fn render(state: &HttpState, headers: &HeaderMap, id: &str, request_id: Re
         Ok(client) => client,
         Err(err) => {
             if matches!(err, AppError::NotFound | AppError::Forbidden(_)) {
-                audit::record(
-                    app,
-                    vec![audit::Event::by(&viewer, "aftercarePlanPage", id, audit::AuditOutcome::Denied)],
-                )
-                .await?;
+                scope.audit(audit::Event::by(&viewer, "aftercarePlanPage", id, audit::AuditOutcome::Denied));
             }
             return Err(err);
         }
     };
-    audit::record(
-        app,
-        vec![audit::Event::by(&viewer, "aftercarePlanPage", Some(client.id), audit::AuditOutcome::Allowed)],
-    )
-    .await?;
+    scope.audit(audit::Event::by(&viewer, "aftercarePlanPage", Some(client.id), audit::AuditOutcome::Allowed));
     let counselor = loaders::staff(&app.db, &[client.primary_counselor_id]).await?.remove(&client.primary_counselor_id);
     let plan = aftercare::plan_for_client(app, &viewer, client.id).await?;
     let today = app.today();

@@ -13,17 +13,15 @@ use axum::{
 };
 use futures_util::FutureExt;
 
-use super::{HttpState, request::RequestId};
+use super::{HttpState, request::RequestId, scope::RequestScope};
 use crate::{
-    auth::Auth,
     config::Limits,
-    error::AppError,
+    error::{AppError, AppResult},
     graphql::{
         admission::{self, OperationKind},
-        context::{AuditTrail, ClientAddress},
+        context::ClientAddress,
         extensions,
     },
-    service::{audit, session},
 };
 
 pub async fn graphiql(State(state): State<HttpState>) -> Response {
@@ -71,17 +69,17 @@ async fn execute(
     headers: HeaderMap,
     request: GraphQLBatchRequest,
 ) -> GraphQLResponse {
-    // One deadline for the whole request: waiting for a turn, admission, authentication,
-    // execution and the audit flush.
-    let limits = state.app.config.limits;
-    let deadline = tokio::time::Instant::now() + limits.request_timeout;
-    // Wait in line for a turn: past the request time limit the answer is UNAVAILABLE.
-    let Ok(Ok(_turn)) = tokio::time::timeout_at(deadline, state.executing.clone().acquire_owned()).await else {
-        return single_error(AppError::Unavailable);
+    let mut scope = match RequestScope::begin(&state, request_id, address).await {
+        Ok(scope) => scope,
+        Err(err) => return single_error(err),
     };
-    match tokio::time::timeout_at(deadline, admitted(state, request_id, address, headers, request)).await {
+    // One deadline for the whole request: admission, authentication, execution and the
+    // audit flush.
+    let deadline = scope.deadline;
+    let work = admitted(&state, &mut scope, headers, request);
+    match tokio::time::timeout_at(deadline, work).await.unwrap_or(Err(AppError::Timeout)) {
         Ok(response) => response,
-        Err(_) => single_error(AppError::Timeout),
+        Err(err) => single_error(err),
     }
 }
 
@@ -122,18 +120,17 @@ fn internal_error() -> ServerError {
 }
 
 async fn admitted(
-    state: HttpState,
-    request_id: RequestId,
-    address: ClientAddress,
+    state: &HttpState,
+    scope: &mut RequestScope,
     headers: HeaderMap,
     request: GraphQLBatchRequest,
-) -> GraphQLResponse {
+) -> AppResult<GraphQLResponse> {
     let limits = state.app.config.limits;
     let request = request.into_inner();
     if let BatchRequest::Batch(operations) = &request
         && operations.len() > limits.max_batch
     {
-        return single_error(AppError::bad_input(format!("a batch holds at most {} operations", limits.max_batch)));
+        return Err(AppError::bad_input(format!("a batch holds at most {} operations", limits.max_batch)));
     }
     // Bounded before anything is parsed deeply, validated or executed.
     let (request, verdicts) = admit_all(request, limits).await;
@@ -141,33 +138,19 @@ async fn admitted(
         let mut response = GqlResponse::from_errors(vec![refused.clone()]);
         add_default_codes(&mut response);
         extensions::count_request("invalid", &response);
-        return response.into();
+        return Ok(response.into());
     }
     let header = headers.get(AUTHORIZATION).map(|v| v.to_str().unwrap_or_default());
-    let auth = match session::authenticate(&state.app, header).await {
-        Ok(Auth::Staff(mut viewer)) => {
-            viewer.request_id = Some(request_id.0.clone());
-            Auth::Staff(viewer)
-        }
-        Ok(other) => other,
-        Err(err) => return single_error(err),
-    };
-    let trail = AuditTrail::default();
-    let request = request.data(auth).data(request_id).data(address).data(trail.clone());
+    scope.authenticate(&state.app, header).await?;
+    let request = scope.attach(request);
     // A panic in a resolver ends this request with INTERNAL, not the connection or the
     // server.
     let execution = AssertUnwindSafe(state.schema.execute_batch(request)).catch_unwind();
-    let mut response = match execution.await {
-        Ok(response) => response,
-        Err(_) => {
-            tracing::error!("a resolver panicked");
-            return single_error(AppError::internal(anyhow::anyhow!("resolver panicked")));
-        }
-    };
-    // Nothing read leaves without its audit events on record.
-    if let Err(err) = audit::record(&state.app, trail.take()).await {
-        return single_error(err);
-    }
+    let mut response = execution.await.map_err(|_| {
+        tracing::error!("a resolver panicked");
+        AppError::internal(anyhow::anyhow!("resolver panicked"))
+    })?;
+    scope.finish(&state.app).await?;
     let kinds = verdicts.into_iter().map(|v| v.map_or("invalid", OperationKind::label));
     match &mut response {
         BatchResponse::Single(r) => {
@@ -181,7 +164,7 @@ async fn admitted(
             }
         }
     }
-    response.into()
+    Ok(response.into())
 }
 
 /// `POST /graphql` executes JSON bodies only. A page on any site can make a browser send

@@ -7,6 +7,7 @@ pub mod metrics;
 pub mod origin;
 pub mod reports;
 pub mod request;
+pub mod scope;
 pub mod ws;
 
 use axum::http::{HeaderValue, header};

@@ -10,12 +10,16 @@ use axum::{
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::{HttpState, request::RequestId};
+use super::{
+    HttpState,
+    request::RequestId,
+    scope::{self, RequestScope},
+};
 use crate::domain::report::FollowUpFigures;
+use crate::graphql::context::ClientAddress;
 use crate::{
-    auth::Auth,
     error::AppError,
-    service::{audit, report::follow_up_report, session},
+    service::{audit, report::follow_up_report},
 };
 
 #[derive(Deserialize)]
@@ -49,22 +53,6 @@ pub fn error_response(err: AppError) -> Response {
     response
 }
 
-/// The caller behind a bearer token, for the plain HTTP endpoints.
-pub async fn bearer_viewer(
-    state: &HttpState,
-    headers: &HeaderMap,
-    request_id: RequestId,
-) -> Result<crate::auth::Viewer, AppError> {
-    let header = headers.get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or_default());
-    match session::authenticate(&state.app, header).await? {
-        Auth::Staff(mut viewer) => {
-            viewer.request_id = Some(request_id.0);
-            Ok(viewer)
-        }
-        Auth::Anonymous | Auth::Rejected => Err(AppError::Unauthenticated),
-    }
-}
-
 fn date(field: &'static str, value: Option<&str>) -> Result<NaiveDate, AppError> {
     value
         .and_then(|v| NaiveDate::parse_from_str(v, "%Y-%m-%d").ok())
@@ -74,10 +62,11 @@ fn date(field: &'static str, value: Option<&str>) -> Result<NaiveDate, AppError>
 pub async fn follow_ups_csv(
     State(state): State<HttpState>,
     Extension(request_id): Extension<RequestId>,
+    Extension(address): Extension<ClientAddress>,
     headers: HeaderMap,
     Query(params): Query<Params>,
 ) -> Response {
-    match render(&state, &headers, params, request_id).await {
+    match scope::plain(&state, request_id, address, &headers, async |scope| render(&state, scope, params).await).await {
         Ok(csv) => (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -161,16 +150,10 @@ impl Row {
     }
 }
 
-async fn render(
-    state: &HttpState,
-    headers: &HeaderMap,
-    params: Params,
-    request_id: RequestId,
-) -> Result<String, AppError> {
-    let viewer = bearer_viewer(state, headers, request_id).await?;
+async fn render(state: &HttpState, scope: &RequestScope, params: Params) -> Result<String, AppError> {
+    let viewer = scope.viewer()?;
     if let Err(err) = viewer.require_clinical() {
-        audit::record(&state.app, vec![audit::Event::by(&viewer, "followUpsCsv", None, audit::AuditOutcome::Denied)])
-            .await?;
+        scope.audit(audit::Event::by(viewer, "followUpsCsv", None, audit::AuditOutcome::Denied));
         return Err(err);
     }
     let from = date("from", params.from.as_deref())?;
@@ -179,7 +162,7 @@ async fn render(
         .counselor_id
         .map(|id| uuid::Uuid::parse_str(&id).map_err(|_| AppError::bad_field("counselorId", "not a valid id")))
         .transpose()?;
-    let report = follow_up_report(&state.app, &viewer, from, to, counselor_id).await?;
+    let report = follow_up_report(&state.app, viewer, from, to, counselor_id).await?;
     let ids: Vec<uuid::Uuid> = report.by_counselor.iter().map(|r| r.counselor_id).collect();
     let names = crate::service::staff::names(&state.app, &ids).await?;
 
@@ -190,7 +173,6 @@ async fn render(
     }
     writer.serialize(Row::new("TOTAL", "All counselors", &report.total)).map_err(AppError::internal)?;
     let bytes = writer.into_inner().map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
-    audit::record(&state.app, vec![audit::Event::by(&viewer, "followUpsCsv", None, audit::AuditOutcome::Allowed)])
-        .await?;
+    scope.audit(audit::Event::by(viewer, "followUpsCsv", None, audit::AuditOutcome::Allowed));
     String::from_utf8(bytes).map_err(AppError::internal)
 }

@@ -37,16 +37,16 @@ use axum::{
 };
 use futures_util::{SinkExt, StreamExt, stream::BoxStream};
 
-use super::{HttpState, origin};
+use super::{HttpState, origin, scope::RequestScope};
 use crate::{
     auth::Auth,
     error::AppError,
     graphql::{
         admission::{self, OperationKind},
-        context::{AuditTrail, ClientAddress},
+        context::ClientAddress,
     },
     http::request::RequestId,
-    service::{audit, session},
+    service::session,
 };
 
 /// How often an open socket's credentials are checked again.
@@ -254,30 +254,30 @@ impl Executor for GuardedSocket {
         let slot = Slot(session.clone());
         futures_util::stream::once(async move {
             // Each subscription is a use of the session: checked again now, on the service clock.
+            let request_id = RequestId(uuid::Uuid::now_v7().to_string());
+            let mut scope = RequestScope::subscription(request_id, session.address);
             let header = session.authorization();
-            let auth = match session::authenticate(&http.app, header.as_deref()).await {
-                Ok(Auth::Staff(mut viewer)) => {
-                    let id = uuid::Uuid::now_v7().to_string();
-                    viewer.request_id = Some(id.clone());
-                    (Auth::Staff(viewer), RequestId(id))
-                }
-                Ok(_) => {
+            let refused = match scope.authenticate(&http.app, header.as_deref()).await {
+                Ok(()) if scope.viewer().is_ok() => None,
+                Ok(()) => {
                     session.refuse(UNAUTHORIZED);
-                    return futures_util::stream::once(async { error_response(AppError::Unauthenticated) }).boxed();
+                    Some(AppError::Unauthenticated)
                 }
-                Err(err) => return futures_util::stream::once(async move { error_response(err) }).boxed(),
+                Err(err) => Some(err),
             };
-            let (auth, request_id) = auth;
-            let trail = AuditTrail::default();
-            let request = request.data(auth).data(request_id).data(session.address).data(trail.clone());
+            if let Some(err) = refused {
+                return futures_util::stream::once(async move { error_response(err) }).boxed();
+            }
+            let request = scope.attach_one(request);
             let app = http.app.clone();
+            let scope = Arc::new(scope);
             http.schema
                 .execute_stream(request)
                 .then(move |mut response| {
-                    let (app, trail) = (app.clone(), trail.clone());
+                    let (app, scope) = (app.clone(), scope.clone());
                     async move {
                         // Nothing read leaves without its audit events on record.
-                        if let Err(err) = audit::record(&app, trail.take()).await {
+                        if let Err(err) = scope.finish(&app).await {
                             return Some(error_response(err));
                         }
                         super::graphql::add_default_codes(&mut response);

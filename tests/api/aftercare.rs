@@ -16,17 +16,10 @@ use chrono::{DateTime, Days, Utc};
 use continuum::domain::Role;
 use serde_json::{Value, json};
 
+use crate::documents::{ADMIT, ATTEND, CHANGE_STAGE, REFER, REGISTER};
 use crate::helpers::*;
 
-const REGISTER: &str = "mutation($i: RegisterClientInput!) { registerClient(input: $i) { id } }";
-const ADMIT: &str = "mutation($i: AdmitClientInput!) { admitClient(input: $i) { id version stage } }";
-const CHANGE_STAGE: &str =
-    "mutation($i: ChangeStageInput!) { changeStage(input: $i) { id version stage stageEnteredAt } }";
 const CREATE_MEETING: &str = "mutation($i: MeetingInput!) { createMeeting(input: $i) { id name } }";
-const REFER: &str =
-    "mutation($i: ReferToSupportGroupInput!) { referToSupportGroup(input: $i) { id version status weeklyGoal } }";
-const ATTEND: &str =
-    "mutation($i: RecordAttendanceInput!) { recordAttendance(input: $i) { id status attendanceCount } }";
 const UPDATE_PLAN: &str = "mutation($i: UpdateAftercarePlanInput!) { updateAftercarePlan(input: $i) {
     id version notes inEffect effectiveAt
     referrals { meetingsPerWeek referral { id status weeklyGoal } }

@@ -7,6 +7,7 @@ use continuum::domain::Role;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
+use crate::documents::{ADMIT, CHANGE_STAGE, REGISTER};
 use crate::helpers::*;
 
 const AUDIT: &str = "query($f: AuditFilter, $first: Int, $after: String) {
@@ -16,9 +17,6 @@ const AUDIT: &str = "query($f: AuditFilter, $first: Int, $after: String) {
         nodes { id chain seq at staffId staffRole action field clientId outcome requestId emergency detail hash }
     }
 }";
-const REGISTER: &str = "mutation($i: RegisterClientInput!) { registerClient(input: $i) { id version } }";
-const ADMIT: &str = "mutation($i: AdmitClientInput!) { admitClient(input: $i) { id version stage } }";
-const CHANGE_STAGE: &str = "mutation($i: ChangeStageInput!) { changeStage(input: $i) { id version stage } }";
 const UPDATE_CLIENT: &str = "mutation($id: ID!, $v: Int!, $i: UpdateClientInput!) \
      { updateClient(id: $id, expectedVersion: $v, input: $i) { id version language } }";
 const CLIENT: &str = "query($id: ID!) { client(id: $id) { id version firstName lastName language prefersSecular

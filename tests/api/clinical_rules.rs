@@ -5,20 +5,11 @@
 use continuum::domain::Role;
 use serde_json::{Value, json};
 
+use crate::documents::{
+    ADMIT, ATTEND, CHANGE_STAGE, DISCHARGE, RECORD_FOLLOW_UP, REFER, REFERRAL_STATUS, REGISTER, SCHEDULE_FOLLOW_UP,
+};
 use crate::helpers::*;
 
-const REGISTER: &str = "mutation($i: RegisterClientInput!) { registerClient(input: $i) { id version } }";
-const ADMIT: &str = "mutation($i: AdmitClientInput!) { admitClient(input: $i) { id version stage } }";
-const CHANGE_STAGE: &str =
-    "mutation($i: ChangeStageInput!) { changeStage(input: $i) { id version stage levelOfCare } }";
-const DISCHARGE: &str =
-    "mutation($i: DischargeClientInput!) { dischargeClient(input: $i) { id version open dischargeReason } }";
-const REFER: &str = "mutation($i: ReferToSupportGroupInput!) { referToSupportGroup(input: $i) { id version status } }";
-const REFERRAL_STATUS: &str =
-    "mutation($i: UpdateReferralStatusInput!) { updateReferralStatus(input: $i) { id version status } }";
-const ATTEND: &str = "mutation($i: RecordAttendanceInput!) { recordAttendance(input: $i) { id version status } }";
-const SCHEDULE: &str = "mutation($i: ScheduleFollowUpInput!) { scheduleFollowUp(input: $i) { id version } }";
-const RECORD: &str = "mutation($i: RecordFollowUpInput!) { recordFollowUp(input: $i) { id version status } }";
 const UPDATE_CLIENT: &str = "mutation($id: ID!, $v: Int!, $i: UpdateClientInput!) \
      { updateClient(id: $id, expectedVersion: $v, input: $i) { id version firstName } }";
 
@@ -384,9 +375,9 @@ async fn discharge_as_deceased_cancels_scheduled_follow_ups_and_open_referrals()
     assert_eq!(statuses(&before["followUps"]), ["SCHEDULED"; 5]);
     let first = &before["followUps"][0];
     let record = json!({ "followUpId": first["id"], "expectedVersion": first["version"], "status": "UNREACHABLE" });
-    app.gql_ok(Some(&me.access), RECORD, json!({ "i": record })).await;
+    app.gql_ok(Some(&me.access), RECORD_FOLLOW_UP, json!({ "i": record })).await;
     let due = (today(&app) + chrono::Days::new(3)).to_string();
-    app.gql_ok(Some(&me.access), SCHEDULE, json!({ "i": { "clientId": client, "dueOn": due } })).await;
+    app.gql_ok(Some(&me.access), SCHEDULE_FOLLOW_UP, json!({ "i": { "clientId": client, "dueOn": due } })).await;
     let before = snapshot(&app, &me.access, &client).await;
     assert_eq!(statuses(&before["referrals"]), ["COMPLETED", "REFERRED", "REFERRED", "ENGAGED"]);
     assert_eq!(statuses(&before["followUps"]).iter().filter(|s| *s == "SCHEDULED").count(), 5);
@@ -434,7 +425,7 @@ async fn returning_from_aftercare_to_rehab_cancels_the_pending_scheduled_follow_
     let first = &before["followUps"][0];
     let record = json!({ "followUpId": first["id"], "expectedVersion": first["version"], "status": "COMPLETED",
         "outcome": "RETURN_TO_USE", "attendingSupportGroup": false });
-    app.gql_ok(Some(&me.access), RECORD, json!({ "i": record })).await;
+    app.gql_ok(Some(&me.access), RECORD_FOLLOW_UP, json!({ "i": record })).await;
 
     change_stage(&app, &me.access, &episode, 2, "REHAB", Some("L3_5")).await;
 
@@ -464,7 +455,7 @@ async fn completing_a_follow_up_without_an_outcome_is_refused() {
     assert_eq!(first["scheduleDays"], 7);
 
     let record = json!({ "followUpId": first["id"], "expectedVersion": first["version"], "status": "COMPLETED" });
-    let refused = app.gql(Some(&me.access), RECORD, json!({ "i": record })).await;
+    let refused = app.gql(Some(&me.access), RECORD_FOLLOW_UP, json!({ "i": record })).await;
     assert_rule(&refused, "FOLLOW_UP_OUTCOME_REQUIRED");
     assert_eq!(error_field(&refused), Some("outcome"));
 

@@ -5,14 +5,9 @@
 use continuum::domain::Role;
 use serde_json::{Value, json};
 
+use crate::documents::{ADMIT, ATTEND, CHANGE_STAGE, REFER, REGISTER, SCHEDULE_FOLLOW_UP};
 use crate::helpers::*;
 
-const REGISTER: &str = "mutation($i: RegisterClientInput!) { registerClient(input: $i) { id version } }";
-const ADMIT: &str = "mutation($i: AdmitClientInput!) { admitClient(input: $i) { id version stage } }";
-const CHANGE_STAGE: &str = "mutation($i: ChangeStageInput!) { changeStage(input: $i) { id version stage } }";
-const REFER: &str = "mutation($i: ReferToSupportGroupInput!) { referToSupportGroup(input: $i) { id version status } }";
-const ATTEND: &str = "mutation($i: RecordAttendanceInput!) { recordAttendance(input: $i) { id status } }";
-const SCHEDULE: &str = "mutation($i: ScheduleFollowUpInput!) { scheduleFollowUp(input: $i) { id version } }";
 const UPDATE_CLIENT: &str = "mutation($id: ID!, $v: Int!, $i: UpdateClientInput!) \
      { updateClient(id: $id, expectedVersion: $v, input: $i) { id version firstName } }";
 const REASSIGN: &str = "mutation($c: ID!, $s: ID!) { reassignClient(clientId: $c, counselorId: $s) { id version primaryCounselor { id } } }";
@@ -91,7 +86,8 @@ async fn refer(app: &TestApp, token: &str, client_id: &str, group_id: &str) -> S
 
 async fn schedule(app: &TestApp, token: &str, client_id: &str) -> String {
     let due = (app.state.today() + chrono::Days::new(10)).to_string();
-    let data = app.gql_ok(Some(token), SCHEDULE, json!({ "i": { "clientId": client_id, "dueOn": due } })).await;
+    let data =
+        app.gql_ok(Some(token), SCHEDULE_FOLLOW_UP, json!({ "i": { "clientId": client_id, "dueOn": due } })).await;
     data["scheduleFollowUp"]["id"].as_str().expect("follow-up id").to_owned()
 }
 
@@ -194,7 +190,7 @@ async fn mutations_on_another_counselors_records_are_not_found_exactly_like_miss
         (UPDATE_CLIENT, &record.client, json!({ "id": "TARGET", "v": 1, "i": { "firstName": "Mallory" } })),
         (ADMIT, &record.client, json!({ "i": { "clientId": "TARGET", "stage": "DETOX", "levelOfCare": "WM_3_2" } })),
         (REFER, &record.client, json!({ "i": { "clientId": "TARGET", "supportGroupId": group } })),
-        (SCHEDULE, &record.client, json!({ "i": { "clientId": "TARGET", "dueOn": due } })),
+        (SCHEDULE_FOLLOW_UP, &record.client, json!({ "i": { "clientId": "TARGET", "dueOn": due } })),
         (
             CHANGE_STAGE,
             &record.episode,

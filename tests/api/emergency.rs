@@ -5,17 +5,15 @@ use chrono::{DateTime, Days, Utc};
 use continuum::domain::Role;
 use serde_json::{Value, json};
 
+use crate::documents::{ADMIT, REGISTER, SCHEDULE_FOLLOW_UP};
 use crate::helpers::*;
 
-const REGISTER: &str = "mutation($i: RegisterClientInput!) { registerClient(input: $i) { id } }";
-const ADMIT: &str = "mutation($i: AdmitClientInput!) { admitClient(input: $i) { id } }";
 const CLIENT: &str = "query($id: ID!) { client(id: $id) { id firstName currentEpisode { stage } } }";
 const REQUEST: &str = "mutation($c: ID!, $r: String!) { requestEmergencyAccess(clientId: $c, reason: $r) {
     id staffId clientId reason grantedAt expiresAt reviewedAt reviewedById reviewNote } }";
 const REVIEW: &str = "mutation($g: ID!, $n: String!) { reviewEmergencyAccess(grantId: $g, note: $n) {
     id reviewedAt reviewedById reviewNote } }";
 const GRANTS: &str = "query($r: Boolean) { emergencyAccessGrants(reviewed: $r) { id staffId clientId reviewedAt } }";
-const SCHEDULE: &str = "mutation($i: ScheduleFollowUpInput!) { scheduleFollowUp(input: $i) { id dueOn } }";
 const AUDIT: &str = "query($f: AuditFilter) { auditEvents(filter: $f, first: 100) {
     nodes { action field outcome staffId clientId emergency } } }";
 
@@ -65,7 +63,7 @@ fn time(v: &Value) -> DateTime<Utc> {
 
 async fn schedule(app: &TestApp, token: &str, client: &str) -> Value {
     let due = app.state.today() + Days::new(3);
-    app.gql(Some(token), SCHEDULE, json!({ "i": { "clientId": client, "dueOn": due.to_string() } })).await
+    app.gql(Some(token), SCHEDULE_FOLLOW_UP, json!({ "i": { "clientId": client, "dueOn": due.to_string() } })).await
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ use axum::{
 use continuum::domain::Role;
 use serde_json::{Value, json};
 
+use crate::documents::REGISTER;
 use crate::helpers::*;
 
 const LOGIN: &str = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }";
@@ -199,8 +200,6 @@ async fn common_guessable_and_personal_passwords_are_refused() {
         .await;
     assert_eq!(error_field(&refused), Some("newPassword"), "{refused}");
 }
-
-const REGISTER: &str = "mutation($i: RegisterClientInput!) { registerClient(input: $i) { id } }";
 
 #[tokio::test]
 async fn another_teams_counselor_and_a_made_up_id_get_the_same_answer() {

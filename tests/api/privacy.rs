@@ -6,9 +6,9 @@ use chrono::Days;
 use continuum::domain::Role;
 use serde_json::{Value, json};
 
+use crate::documents::REGISTER;
 use crate::helpers::*;
 
-const REGISTER: &str = "mutation($i: RegisterClientInput!) { registerClient(input: $i) { id } }";
 const RECORD_CONSENT: &str = "mutation($i: RecordConsentInput!) {
     recordConsent(input: $i) { id recipient purpose categories signedOn expiresOn revokedAt active } }";
 const REVOKE_CONSENT: &str = "mutation($id: ID!, $r: String!) {

@@ -5,9 +5,9 @@
 use continuum::domain::Role;
 use serde_json::{Value, json};
 
+use crate::documents::REGISTER;
 use crate::helpers::*;
 
-const REGISTER: &str = "mutation($i: RegisterClientInput!) { registerClient(input: $i) { id } }";
 const RECOMMEND: &str = "query($c: ID!) { recommendSupportGroups(clientId: $c) {
     supportGroup { abbreviation } reasons meetings { id language }
 } }";

@@ -4,9 +4,8 @@
 use continuum::domain::Role;
 use serde_json::{Value, json};
 
+use crate::documents::REGISTER;
 use crate::helpers::*;
-
-const REGISTER: &str = "mutation($i: RegisterClientInput!) { registerClient(input: $i) { id firstName } }";
 
 fn client_input(first: &str, key: Option<&str>) -> Value {
     json!({ "i": { "firstName": first, "lastName": "Key", "dateOfBirth": "1980-01-01",

@@ -18,18 +18,11 @@ use sea_orm::{EntityTrait, Set};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::documents::{
+    ADMIT, ATTEND, CHANGE_STAGE, DISCHARGE, RECORD_FOLLOW_UP, REFER, REFERRAL_STATUS, REGISTER, SCHEDULE_FOLLOW_UP,
+};
 use crate::helpers::*;
 
-const REGISTER: &str = "mutation($i: RegisterClientInput!) { registerClient(input: $i) { id } }";
-const ADMIT: &str = "mutation($i: AdmitClientInput!) { admitClient(input: $i) { id version stage } }";
-const CHANGE_STAGE: &str = "mutation($i: ChangeStageInput!) { changeStage(input: $i) { id version stage } }";
-const DISCHARGE: &str = "mutation($i: DischargeClientInput!) { dischargeClient(input: $i) { id open } }";
-const REFER: &str = "mutation($i: ReferToSupportGroupInput!) { referToSupportGroup(input: $i) { id version status } }";
-const REFERRAL_STATUS: &str =
-    "mutation($i: UpdateReferralStatusInput!) { updateReferralStatus(input: $i) { id version status } }";
-const ATTEND: &str = "mutation($i: RecordAttendanceInput!) { recordAttendance(input: $i) { id version status } }";
-const SCHEDULE: &str = "mutation($i: ScheduleFollowUpInput!) { scheduleFollowUp(input: $i) { id dueOn } }";
-const RECORD: &str = "mutation($i: RecordFollowUpInput!) { recordFollowUp(input: $i) { id status outcome } }";
 const FOLLOW_UPS: &str = "query($id: ID!) { client(id: $id) { followUps { id version dueOn status scheduleDays } } }";
 
 const FOLLOW_UP_REPORT: &str = "query($from: Date!, $to: Date!, $c: ID) {
@@ -255,7 +248,7 @@ async fn record(
     let f = scheduled(app, token, client, days).await;
     let input = json!({ "followUpId": f["id"], "expectedVersion": f["version"], "status": status, "outcome": outcome,
         "attendingSupportGroup": attending, "contactedAt": contacted_at.map(|t| t.to_rfc3339()) });
-    let data = app.gql_ok(Some(token), RECORD, json!({ "i": input })).await;
+    let data = app.gql_ok(Some(token), RECORD_FOLLOW_UP, json!({ "i": input })).await;
     assert_eq!(data["recordFollowUp"]["status"], status);
 }
 
@@ -367,7 +360,10 @@ async fn build_caseload(app: &TestApp) -> Caseload {
     // B2: in detox, with one follow-up scheduled by hand; B3: in rehab.
     admit(app, &b_tok, &b2, "DETOX", Some("WM_3_2"), None).await;
     let input = json!({ "clientId": b2, "dueOn": c.day(3) });
-    assert_eq!(app.gql_ok(Some(&b_tok), SCHEDULE, json!({ "i": input })).await["scheduleFollowUp"]["dueOn"], c.day(3));
+    assert_eq!(
+        app.gql_ok(Some(&b_tok), SCHEDULE_FOLLOW_UP, json!({ "i": input })).await["scheduleFollowUp"]["dueOn"],
+        c.day(3)
+    );
     admit(app, &b_tok, &b3, "REHAB", Some("L3_5"), None).await;
 
     // Referrals.

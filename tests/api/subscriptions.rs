@@ -20,15 +20,10 @@ use tokio_tungstenite::{
     tungstenite::{Message, client::IntoClientRequest, http::HeaderValue},
 };
 
+use crate::documents::{ADMIT, CHANGE_STAGE, REFER, REFERRAL_STATUS, REGISTER};
 use crate::helpers::*;
 
 const SUBSCRIPTION: &str = "subscription { caseloadEvents { clientId kind actorId subjectId at } }";
-const REGISTER: &str = "mutation($i: RegisterClientInput!) { registerClient(input: $i) { id } }";
-const ADMIT: &str = "mutation($i: AdmitClientInput!) { admitClient(input: $i) { id version } }";
-const CHANGE_STAGE: &str = "mutation($i: ChangeStageInput!) { changeStage(input: $i) { id version stage } }";
-const REFER: &str = "mutation($i: ReferToSupportGroupInput!) { referToSupportGroup(input: $i) { id version status } }";
-const REFERRAL_STATUS: &str =
-    "mutation($i: UpdateReferralStatusInput!) { updateReferralStatus(input: $i) { id version status } }";
 
 fn s(v: &Value) -> String {
     v.as_str().unwrap_or_default().to_owned()

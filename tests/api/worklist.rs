@@ -6,14 +6,9 @@ use chrono::{Days, Duration, NaiveDate};
 use continuum::domain::Role;
 use serde_json::{Value, json};
 
+use crate::documents::{ADMIT, ATTEND, DISCHARGE, REFER, REGISTER, SCHEDULE_FOLLOW_UP};
 use crate::helpers::*;
 
-const REGISTER: &str = "mutation($i: RegisterClientInput!) { registerClient(input: $i) { id } }";
-const ADMIT: &str = "mutation($i: AdmitClientInput!) { admitClient(input: $i) { id version stage } }";
-const DISCHARGE: &str = "mutation($i: DischargeClientInput!) { dischargeClient(input: $i) { id open } }";
-const REFER: &str = "mutation($i: ReferToSupportGroupInput!) { referToSupportGroup(input: $i) { id status } }";
-const ATTEND: &str = "mutation($i: RecordAttendanceInput!) { recordAttendance(input: $i) { id status } }";
-const SCHEDULE: &str = "mutation($i: ScheduleFollowUpInput!) { scheduleFollowUp(input: $i) { id dueOn } }";
 const FOLLOW_UPS: &str = "query($id: ID!) { client(id: $id) { followUps { id dueOn scheduleDays status } } }";
 
 const WORKLIST: &str = "query($c: ID, $first: Int, $after: String) {
@@ -77,7 +72,7 @@ async fn attend(app: &TestApp, token: &str, referral: &str, on: NaiveDate) {
 /// Schedules a follow-up by hand; returns its id.
 async fn schedule(app: &TestApp, token: &str, client: &str, due: NaiveDate) -> String {
     let input = json!({ "clientId": client, "dueOn": due.to_string() });
-    s(&app.gql_ok(Some(token), SCHEDULE, json!({ "i": input })).await["scheduleFollowUp"]["id"])
+    s(&app.gql_ok(Some(token), SCHEDULE_FOLLOW_UP, json!({ "i": input })).await["scheduleFollowUp"]["id"])
 }
 
 async fn follow_up_ids(app: &TestApp, token: &str, client: &str) -> Vec<(String, String)> {

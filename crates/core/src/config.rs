@@ -78,7 +78,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_depth: 10,
-            max_complexity: 250,
+            max_complexity: 5000,
             max_recursive_depth: 32,
             max_directives: 50,
             max_aliases: 30,
@@ -189,7 +189,7 @@ impl Config {
             disengaged_after_days: number(&get, "CONTINUUM_DISENGAGED_DAYS", 14, 1, 365)?,
             limits: Limits {
                 max_depth: number(&get, "CONTINUUM_MAX_DEPTH", 10, 2, 100)?,
-                max_complexity: number(&get, "CONTINUUM_MAX_COMPLEXITY", 250, 10, 100_000)?,
+                max_complexity: number(&get, "CONTINUUM_MAX_COMPLEXITY", 5000, 10, 1_000_000)?,
                 max_recursive_depth: number(&get, "CONTINUUM_MAX_RECURSIVE_DEPTH", 32, 4, 256)?,
                 max_directives: number(&get, "CONTINUUM_MAX_DIRECTIVES", 50, 1, 1000)?,
                 max_aliases: number(&get, "CONTINUUM_MAX_ALIASES", 30, 1, 1000)?,

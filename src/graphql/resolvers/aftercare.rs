@@ -57,6 +57,7 @@ pub struct AftercareQuery;
 impl AftercareQuery {
     /// Who needs me today: one item per thing that needs a person, most urgent first.
     /// A supervisor sees the team's and may narrow it to one counselor.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn worklist(
         &self,
         ctx: &Context<'_>,

@@ -60,6 +60,7 @@ impl ClientQuery {
     }
 
     /// The caller's visible clients, oldest registration first.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn clients(
         &self,
         ctx: &Context<'_>,

@@ -26,6 +26,7 @@ pub struct FollowUpQuery;
 #[Object]
 impl FollowUpQuery {
     /// Follow-ups of the caller's visible clients.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn follow_ups(
         &self,
         ctx: &Context<'_>,

@@ -44,6 +44,7 @@ impl PrivacyQuery {
     }
 
     /// ADMIN: the audit trail, newest first.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn audit_events(
         &self,
         ctx: &Context<'_>,

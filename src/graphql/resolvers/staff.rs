@@ -38,6 +38,7 @@ impl StaffQuery {
         Ok(staff_service::get(ctx.state()?, viewer, id).await?.map(Staff::one))
     }
 
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn staff_members(
         &self,
         ctx: &Context<'_>,
