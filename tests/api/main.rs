@@ -12,6 +12,7 @@ mod auth;
 mod clinical_rules;
 mod clinical_story;
 mod clinical_visibility;
+mod demo;
 mod documents;
 mod emergency;
 mod fuzz;

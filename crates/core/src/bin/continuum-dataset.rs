@@ -45,7 +45,11 @@ use continuum_core::{
         Stage, Substance,
     },
     entity::{attendance, follow_up},
-    service::{client, directory, episode, follow_up as follow_ups, referral, staff},
+    service::{
+        directory,
+        fixtures::{self, acting},
+        follow_up as follow_ups, staff,
+    },
     state::AppState,
 };
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::SliceRandom};
@@ -97,10 +101,6 @@ impl Clock for SimClock {
             micros => DateTime::from_timestamp_micros(micros).unwrap_or_else(Utc::now),
         }
     }
-}
-
-fn viewer(id: Uuid, role: Role) -> Viewer {
-    Viewer { staff_id: id, role, session_id: Uuid::nil(), at: Utc::now(), request_id: None, member: None }
 }
 
 const FIRST: [&str; 40] = [
@@ -186,7 +186,7 @@ async fn main() -> anyhow::Result<()> {
         .await
         .map_err(err)?,
     };
-    let admin = viewer(admin.id, Role::Admin);
+    let admin = acting(admin.id, Role::Admin);
     let teams = args.counselors.div_ceil(args.team_size.max(1)).max(1);
     let mut supervisors = Vec::new();
     for s in 1..=teams {
@@ -349,7 +349,7 @@ async fn make_client(shared: &Shared, state: &AppState, clock: &SimClock, i: usi
     let args = &shared.args;
     let mut r = StdRng::seed_from_u64(args.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(i as u64 + 1));
     let counselor = shared.counselors[i / args.clients_per_counselor.max(1)];
-    let me = viewer(counselor, Role::Counselor);
+    let me = acting(counselor, Role::Counselor);
     let now = shared.now;
     let counts = &shared.counts;
     let call = || counts.service_calls.fetch_add(1, Ordering::Relaxed);
@@ -391,25 +391,13 @@ async fn make_client(shared: &Shared, state: &AppState, clock: &SimClock, i: usi
     let mut substances = Substance::ALL.to_vec();
     substances.shuffle(&mut r);
     substances.truncate(r.random_range(1..=3));
-    let c = client::register(
-        state,
-        &me,
-        client::NewClient {
-            id: None,
-            first_name: first.into(),
-            last_name: last.into(),
-            preferred_name: (r.random::<f64>() < 0.1).then(|| first[..3].to_owned()),
-            date_of_birth: today - Days::new(365 * r.random_range(18..70) + r.random_range(0..365)),
-            gender: Some(gender),
-            substances,
-            co_occurring_mental_health: r.random::<f64>() < 0.3,
-            prefers_secular: r.random::<f64>() < 0.2,
-            language: Some(if r.random::<f64>() < 0.15 { "es" } else { "en" }.into()),
-            primary_counselor_id: None,
-        },
-    )
-    .await
-    .map_err(err)?;
+    let date_of_birth = today - Days::new(365 * r.random_range(18..70) + r.random_range(0..365));
+    let person = fixtures::Person::new(first, last, date_of_birth, gender, &substances)
+        .preferred((r.random::<f64>() < 0.1).then(|| first[..3].to_owned()))
+        .co_occurring(r.random::<f64>() < 0.3)
+        .secular(r.random::<f64>() < 0.2)
+        .language(if r.random::<f64>() < 0.15 { "es" } else { "en" });
+    let c = fixtures::register(state, &me, person).await.map_err(err)?;
     call();
 
     // Admission.
@@ -419,13 +407,7 @@ async fn make_client(shared: &Shared, state: &AppState, clock: &SimClock, i: usi
     } else {
         (Stage::Rehab, rehab_level(&mut r))
     };
-    let mut ep = episode::admit(
-        state,
-        &me,
-        episode::Admission { id: None, client_id: c.id, stage, level_of_care: Some(level), admitted_at: None },
-    )
-    .await
-    .map_err(err)?;
+    let mut ep = fixtures::admit(state, &me, c.id, stage, Some(level), None).await.map_err(err)?;
     call();
     counts.episodes.fetch_add(1, Ordering::Relaxed);
 
@@ -460,21 +442,14 @@ async fn make_client(shared: &Shared, state: &AppState, clock: &SimClock, i: usi
         } else {
             ReferralStatus::Referred
         };
-        let model = referral::refer(
-            state,
-            &me,
-            referral::NewReferral {
-                id: None,
-                client_id: c.id,
-                support_group_id: shared.groups[gi],
-                meeting_id: meeting,
-                status: Some(status),
-                note: (r.random::<f64>() < 0.2).then(|| "discussed at intake".to_owned()),
-                weekly_goal: (r.random::<f64>() < 0.6).then(|| r.random_range(1..=7)),
-            },
-        )
-        .await
-        .map_err(err)?;
+        let to = fixtures::Referral {
+            support_group_id: shared.groups[gi],
+            meeting_id: meeting,
+            status,
+            note: (r.random::<f64>() < 0.2).then(|| "discussed at intake".to_owned()),
+            weekly_goal: (r.random::<f64>() < 0.6).then(|| r.random_range(1..=7)),
+        };
+        let model = fixtures::refer(state, &me, c.id, to).await.map_err(err)?;
         call();
         counts.referrals.fetch_add(1, Ordering::Relaxed);
         refs.push(Ref { model, made, engage: r.random::<f64>() < 0.7 });
@@ -521,19 +496,8 @@ async fn make_client(shared: &Shared, state: &AppState, clock: &SimClock, i: usi
             continue;
         }
         clock.set(first_at);
-        rf.model = referral::record_attendance(
-            state,
-            &me,
-            referral::NewAttendance {
-                id: None,
-                referral_id: rf.model.id,
-                attended_on: state.today(),
-                verified: r.random::<f64>() < 0.5,
-                note: None,
-            },
-        )
-        .await
-        .map_err(err)?;
+        rf.model =
+            fixtures::attend(state, &me, rf.model.id, state.today(), r.random::<f64>() < 0.5).await.map_err(err)?;
         call();
         counts.attendance.fetch_add(1, Ordering::Relaxed);
         // Some stopped going a while ago: they show up on the worklist as disengaging.
@@ -697,21 +661,8 @@ async fn move_stage(
     level: Option<LevelOfCare>,
 ) -> anyhow::Result<continuum_core::entity::episode::Model> {
     clock.set(at);
-    episode::change_stage(
-        state,
-        me,
-        episode::StageMove {
-            episode_id: ep.id,
-            expected_version: ep.version,
-            stage,
-            level_of_care: level,
-            reason: Some(
-                if stage == Stage::Aftercare { "treatment plan complete" } else { "withdrawal complete" }.into(),
-            ),
-        },
-    )
-    .await
-    .map_err(err)
+    let reason = if stage == Stage::Aftercare { "treatment plan complete" } else { "withdrawal complete" };
+    fixtures::move_to(state, me, ep, stage, level, Some(reason)).await.map_err(err)
 }
 
 async fn discharge(
@@ -729,13 +680,7 @@ async fn discharge(
         x if x < 0.9 => DischargeReason::Transferred,
         _ => DischargeReason::Other,
     };
-    episode::discharge(
-        state,
-        me,
-        episode::Discharge { episode_id: ep.id, expected_version: ep.version, reason, note: None },
-    )
-    .await
-    .map_err(err)
+    fixtures::discharge(state, me, ep, reason).await.map_err(err)
 }
 
 async fn set_status(
@@ -745,16 +690,5 @@ async fn set_status(
     status: ReferralStatus,
     reason: Option<&str>,
 ) -> anyhow::Result<continuum_core::entity::referral::Model> {
-    referral::update_status(
-        state,
-        me,
-        referral::StatusChange {
-            referral_id: current.id,
-            expected_version: current.version,
-            status,
-            reason: reason.map(Into::into),
-        },
-    )
-    .await
-    .map_err(err)
+    fixtures::set_status(state, me, current, status, reason).await.map_err(err)
 }

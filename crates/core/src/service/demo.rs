@@ -2,26 +2,24 @@
 //! (and so the same rules) as real work. Refused in production; loaded once.
 
 use chrono::{Duration, Utc};
-use uuid::Uuid;
 
 use crate::{
-    auth::Viewer,
     domain::{
         DischargeReason, FollowUpOutcome, FollowUpStatus, Gender, LevelOfCare, MeetingFormat, ReferralStatus, Role,
         Stage, Substance,
     },
     error::{AppError, AppResult},
-    service::{client, directory, episode, follow_up, referral, staff},
+    service::{
+        directory,
+        fixtures::{self, acting},
+        follow_up, staff,
+    },
     state::AppState,
 };
 
 pub const DEMO_PASSWORD: &str = "quiet-river-lantern-83";
 pub const SUPERVISOR: &str = "supervisor@demo.continuum";
 pub const COUNSELORS: [&str; 2] = ["counselor1@demo.continuum", "counselor2@demo.continuum"];
-
-fn viewer(id: Uuid, role: Role) -> Viewer {
-    Viewer { staff_id: id, role, session_id: Uuid::nil(), at: Utc::now(), request_id: None, member: None }
-}
 
 /// Loads the demo unless it is there already; returns the sign-ins to print.
 pub async fn load(state: &AppState) -> AppResult<Vec<(String, &'static str)>> {
@@ -51,7 +49,7 @@ pub async fn load(state: &AppState) -> AppResult<Vec<(String, &'static str)>> {
 
     // The directory's meetings need an administrator's hand.
     let admin = staff::any_admin(state).await?.ok_or_else(|| AppError::internal(anyhow::anyhow!("no admin")))?;
-    let admin = viewer(admin.id, Role::Admin);
+    let admin = acting(admin.id, Role::Admin);
     let groups = directory::groups(state).await?;
     let group = |abbr: &str| groups.iter().find(|g| g.abbreviation == abbr).map(|g| g.id);
     let mut meetings = Vec::new();
@@ -170,41 +168,29 @@ pub async fn load(state: &AppState) -> AppResult<Vec<(String, &'static str)>> {
 
     use Substance::*;
     let people = [
-        Person::new("Maria", "Lopez", Gender::Woman, &[Alcohol], "es", Place::Detox).secular(),
-        Person::new("James", "Carter", Gender::Man, &[Opioids], "en", Place::Detox),
-        Person::new("Aisha", "Bello", Gender::Woman, &[Benzodiazepines, Alcohol], "en", Place::Detox).co_occurring(),
-        Person::new("Tom", "Nguyen", Gender::Man, &[Methamphetamine], "en", Place::Rehab),
-        Person::new("Rosa", "Silva", Gender::Woman, &[Cocaine], "es", Place::Rehab).secular(),
-        Person::new("Ben", "Okafor", Gender::Man, &[Alcohol], "en", Place::Rehab).co_occurring(),
-        Person::new("Chloe", "Martin", Gender::Woman, &[Opioids], "en", Place::Aftercare),
-        Person::new("Dev", "Patel", Gender::Man, &[Cannabis, Alcohol], "en", Place::Aftercare).secular(),
-        Person::new("Ella", "Novak", Gender::NonBinary, &[Opioids], "en", Place::AftercareOverdue).co_occurring(),
-        Person::new("Frank", "Moss", Gender::Man, &[Alcohol], "en", Place::AftercareOverdue),
-        Person::new("Gina", "Hart", Gender::Woman, &[Cocaine, Alcohol], "en", Place::Discharged),
-        Person::new("Hugo", "Brandt", Gender::Man, &[OtherStimulants], "en", Place::LeftAgainstAdvice),
+        Story::new("Maria", "Lopez", Gender::Woman, &[Alcohol], "es", Place::Detox).secular(),
+        Story::new("James", "Carter", Gender::Man, &[Opioids], "en", Place::Detox),
+        Story::new("Aisha", "Bello", Gender::Woman, &[Benzodiazepines, Alcohol], "en", Place::Detox).co_occurring(),
+        Story::new("Tom", "Nguyen", Gender::Man, &[Methamphetamine], "en", Place::Rehab),
+        Story::new("Rosa", "Silva", Gender::Woman, &[Cocaine], "es", Place::Rehab).secular(),
+        Story::new("Ben", "Okafor", Gender::Man, &[Alcohol], "en", Place::Rehab).co_occurring(),
+        Story::new("Chloe", "Martin", Gender::Woman, &[Opioids], "en", Place::Aftercare),
+        Story::new("Dev", "Patel", Gender::Man, &[Cannabis, Alcohol], "en", Place::Aftercare).secular(),
+        Story::new("Ella", "Novak", Gender::NonBinary, &[Opioids], "en", Place::AftercareOverdue).co_occurring(),
+        Story::new("Frank", "Moss", Gender::Man, &[Alcohol], "en", Place::AftercareOverdue),
+        Story::new("Gina", "Hart", Gender::Woman, &[Cocaine, Alcohol], "en", Place::Discharged),
+        Story::new("Hugo", "Brandt", Gender::Man, &[OtherStimulants], "en", Place::LeftAgainstAdvice),
     ];
     let today = state.today();
-    for (i, Person { first, last, gender, substances, co, secular, lang, place }) in people.into_iter().enumerate() {
+    for (i, Story { first, last, gender, substances, co, secular, lang, place }) in people.into_iter().enumerate() {
         let counselor = if i % 2 == 0 { &c1 } else { &c2 };
-        let me = viewer(counselor.id, Role::Counselor);
-        let c = client::register(
-            state,
-            &me,
-            client::NewClient {
-                id: None,
-                first_name: first.into(),
-                last_name: last.into(),
-                preferred_name: None,
-                date_of_birth: today - chrono::Days::new(365 * (25 + i as u64 * 3)),
-                gender: Some(gender),
-                substances: substances.to_vec(),
-                co_occurring_mental_health: co,
-                prefers_secular: secular,
-                language: Some(lang.into()),
-                primary_counselor_id: None,
-            },
-        )
-        .await?;
+        let me = acting(counselor.id, Role::Counselor);
+        let dob = today - chrono::Days::new(365 * (25 + i as u64 * 3));
+        let person = fixtures::Person::new(first, last, dob, gender, substances)
+            .co_occurring(co)
+            .secular(secular)
+            .language(lang);
+        let c = fixtures::register(state, &me, person).await?;
         let (stage, level, days_ago) = match place {
             Place::Detox => (Stage::Detox, Some(LevelOfCare::Wm3_2), 2),
             Place::Rehab => (Stage::Rehab, Some(LevelOfCare::L3_5), 20),
@@ -212,88 +198,37 @@ pub async fn load(state: &AppState) -> AppResult<Vec<(String, &'static str)>> {
             Place::AftercareOverdue => (Stage::Aftercare, Some(LevelOfCare::L1), 40),
             Place::Discharged | Place::LeftAgainstAdvice => (Stage::Rehab, Some(LevelOfCare::L2_1), 60),
         };
-        let ep = episode::admit(
-            state,
-            &me,
-            episode::Admission {
-                id: None,
-                client_id: c.id,
-                stage,
-                level_of_care: level,
-                admitted_at: Some(Utc::now() - Duration::days(days_ago)),
-            },
-        )
-        .await?;
-        let refer = |abbr: &'static str, status| referral::NewReferral {
-            id: None,
-            client_id: c.id,
+        let admitted_at = Some(Utc::now() - Duration::days(days_ago));
+        let ep = fixtures::admit(state, &me, c.id, stage, level, admitted_at).await?;
+        let refer = |abbr: &'static str, status| fixtures::Referral {
             support_group_id: group(abbr).unwrap_or_default(),
             meeting_id: meeting(abbr),
-            status: Some(status),
-            note: None,
+            status,
             weekly_goal: Some(3),
+            note: None,
         };
         match place {
             Place::Rehab => {
-                let r = referral::refer(state, &me, refer(if i == 3 { "CMA" } else { "NA" }, ReferralStatus::Referred))
-                    .await?;
-                referral::record_attendance(
-                    state,
-                    &me,
-                    referral::NewAttendance {
-                        id: None,
-                        referral_id: r.id,
-                        attended_on: today,
-                        verified: true,
-                        note: None,
-                    },
-                )
-                .await?;
-                referral::refer(state, &me, refer("SMART", ReferralStatus::Planned)).await?;
+                let group = if i == 3 { "CMA" } else { "NA" };
+                let r = fixtures::refer(state, &me, c.id, refer(group, ReferralStatus::Referred)).await?;
+                fixtures::attend(state, &me, r.id, today, true).await?;
+                fixtures::refer(state, &me, c.id, refer("SMART", ReferralStatus::Planned)).await?;
             }
             Place::Aftercare | Place::AftercareOverdue => {
-                let r =
-                    referral::refer(state, &me, refer(if i % 2 == 0 { "NA" } else { "AA" }, ReferralStatus::Referred))
-                        .await?;
+                let group = if i % 2 == 0 { "NA" } else { "AA" };
+                let r = fixtures::refer(state, &me, c.id, refer(group, ReferralStatus::Referred)).await?;
                 if place == Place::Aftercare {
-                    referral::record_attendance(
-                        state,
-                        &me,
-                        referral::NewAttendance {
-                            id: None,
-                            referral_id: r.id,
-                            attended_on: today,
-                            verified: false,
-                            note: None,
-                        },
-                    )
-                    .await?;
+                    fixtures::attend(state, &me, r.id, today, false).await?;
                 }
             }
             Place::Discharged | Place::LeftAgainstAdvice => {
-                let moved = episode::change_stage(
-                    state,
-                    &me,
-                    episode::StageMove {
-                        episode_id: ep.id,
-                        expected_version: ep.version,
-                        stage: Stage::Aftercare,
-                        level_of_care: None,
-                        reason: None,
-                    },
-                )
-                .await?;
+                let moved = fixtures::move_to(state, &me, &ep, Stage::Aftercare, None, None).await?;
                 let reason = if place == Place::Discharged {
                     DischargeReason::Completed
                 } else {
                     DischargeReason::LeftAgainstAdvice
                 };
-                episode::discharge(
-                    state,
-                    &me,
-                    episode::Discharge { episode_id: moved.id, expected_version: moved.version, reason, note: None },
-                )
-                .await?;
+                fixtures::discharge(state, &me, &moved, reason).await?;
                 let page = follow_up::list(
                     state,
                     &me,
@@ -336,7 +271,8 @@ enum Place {
     LeftAgainstAdvice,
 }
 
-struct Person {
+/// A demo client: who they are and where their episode stands.
+struct Story {
     first: &'static str,
     last: &'static str,
     gender: Gender,
@@ -347,7 +283,7 @@ struct Person {
     place: Place,
 }
 
-impl Person {
+impl Story {
     fn new(
         first: &'static str,
         last: &'static str,
@@ -356,14 +292,14 @@ impl Person {
         lang: &'static str,
         place: Place,
     ) -> Self {
-        Person { first, last, gender, substances, co: false, secular: false, lang, place }
+        Story { first, last, gender, substances, co: false, secular: false, lang, place }
     }
 
     fn secular(self) -> Self {
-        Person { secular: true, ..self }
+        Story { secular: true, ..self }
     }
 
     fn co_occurring(self) -> Self {
-        Person { co: true, ..self }
+        Story { co: true, ..self }
     }
 }

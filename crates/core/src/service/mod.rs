@@ -7,6 +7,7 @@ pub mod client;
 pub mod demo;
 pub mod directory;
 pub mod episode;
+pub mod fixtures;
 pub mod follow_up;
 pub mod idempotency;
 pub mod loaders;
