@@ -223,6 +223,23 @@ async fn leave_aftercare(
     Ok(())
 }
 
+/// The visible, still open episode at the version the caller last read.
+async fn open_at_version(
+    conn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    id: Uuid,
+    expected_version: i32,
+) -> AppResult<episode::Model> {
+    let current = find_visible(conn, viewer, id).await?;
+    if current.discharged_at.is_some() {
+        return Err(episode_closed());
+    }
+    if current.version != expected_version {
+        return Err(stale("episode"));
+    }
+    Ok(current)
+}
+
 pub async fn change_stage(state: &AppState, viewer: &Viewer, input: StageMove) -> AppResult<episode::Model> {
     let spec = Write::new("changeStage", Who::Clinical, Target::Episode(input.episode_id));
     write(state, viewer, spec, |tx| change_stage_in(tx, input.clone())).await
@@ -234,13 +251,7 @@ async fn change_stage_in(mut tx: Tx, input: StageMove) -> AppResult<(Tx, episode
     }
     let now = tx.now();
     let viewer = tx.viewer()?.clone();
-    let current = find_visible(tx.conn(), &viewer, input.episode_id).await?;
-    if current.discharged_at.is_some() {
-        return Err(episode_closed());
-    }
-    if current.version != input.expected_version {
-        return Err(stale("episode"));
-    }
+    let current = open_at_version(tx.conn(), &viewer, input.episode_id, input.expected_version).await?;
     check_move(current.stage, input.stage)?;
     check_level(input.stage, input.level_of_care)?;
 
@@ -280,13 +291,7 @@ async fn discharge_in(mut tx: Tx, input: Discharge) -> AppResult<(Tx, episode::M
         check_text("note", note, MAX_NOTE_CHARS)?;
     }
     let now = tx.now();
-    let current = find_visible(tx.conn(), tx.viewer()?, input.episode_id).await?;
-    if current.discharged_at.is_some() {
-        return Err(episode_closed());
-    }
-    if current.version != input.expected_version {
-        return Err(stale("episode"));
-    }
+    let current = open_at_version(tx.conn(), tx.viewer()?, input.episode_id, input.expected_version).await?;
     let updated = episode::Entity::update_many()
         .col_expr(episode::Column::DischargedAt, Expr::value(now))
         .col_expr(episode::Column::DischargeReason, Expr::value(input.reason))
