@@ -72,6 +72,30 @@ async fn measure(query: &str) -> (usize, usize) {
     measured.unwrap_or_else(|| panic!("the document does not validate: {:?}", response.errors))
 }
 
+/// The benchmark's documents (bench/queries) are what a portal sends: they stay within the
+/// default limits, so that a change to the limits cannot quietly break the benchmark.
+#[tokio::test]
+async fn the_benchmark_documents_are_within_the_default_limits() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/bench/queries");
+    let mut measured = 0;
+    for entry in std::fs::read_dir(dir).expect("bench/queries") {
+        let path = entry.expect("an entry").path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        if !name.ends_with(".graphql") || name.ends_with(".pg.graphql") {
+            continue;
+        }
+        let query = std::fs::read_to_string(&path).expect("a document");
+        let (complexity, depth) = measure(&query).await;
+        println!("{name}: complexity {complexity}, depth {depth}");
+        assert!(
+            complexity <= LIMIT_COMPLEXITY && depth <= LIMIT_DEPTH,
+            "{name}: complexity {complexity}, depth {depth}"
+        );
+        measured += 1;
+    }
+    assert!(measured >= 5, "only {measured} documents");
+}
+
 /// `me { supervisor { supervisor { … { id } } } }` with `n` supervisors.
 fn supervisor_chain(n: usize) -> String {
     format!("{{ me {{ {} id {} }} }}", "supervisor { ".repeat(n), "} ".repeat(n))
