@@ -240,6 +240,27 @@ async fn open_at_version(
     Ok(current)
 }
 
+/// Writes `changes` and the next version, only if nobody has written the episode since the
+/// caller read it (a racing writer makes this one a `CONFLICT`); returns the row as saved.
+async fn save_next_version(
+    conn: &impl ConnectionTrait,
+    current: &episode::Model,
+    changes: sea_orm::UpdateMany<episode::Entity>,
+    now: DateTime<Utc>,
+) -> AppResult<episode::Model> {
+    let updated = changes
+        .col_expr(episode::Column::Version, Expr::value(current.version + 1))
+        .col_expr(episode::Column::UpdatedAt, Expr::value(now))
+        .filter(episode::Column::Id.eq(current.id))
+        .filter(episode::Column::Version.eq(current.version))
+        .exec(conn)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(stale("episode"));
+    }
+    episode::Entity::find_by_id(current.id).one(conn).await?.ok_or(AppError::NotFound)
+}
+
 pub async fn change_stage(state: &AppState, viewer: &Viewer, input: StageMove) -> AppResult<episode::Model> {
     let spec = Write::new("changeStage", Who::Clinical, Target::Episode(input.episode_id));
     write(state, viewer, spec, |tx| change_stage_in(tx, input.clone())).await
@@ -255,20 +276,11 @@ async fn change_stage_in(mut tx: Tx, input: StageMove) -> AppResult<(Tx, episode
     check_move(current.stage, input.stage)?;
     check_level(input.stage, input.level_of_care)?;
 
-    let updated = episode::Entity::update_many()
+    let changes = episode::Entity::update_many()
         .col_expr(episode::Column::Stage, Expr::value(input.stage))
         .col_expr(episode::Column::LevelOfCare, Expr::value(input.level_of_care))
-        .col_expr(episode::Column::StageEnteredAt, Expr::value(now))
-        .col_expr(episode::Column::Version, Expr::value(current.version + 1))
-        .col_expr(episode::Column::UpdatedAt, Expr::value(now))
-        .filter(episode::Column::Id.eq(current.id))
-        .filter(episode::Column::Version.eq(current.version))
-        .exec(tx.conn())
-        .await?;
-    if updated.rows_affected != 1 {
-        return Err(stale("episode"));
-    }
-    let episode = episode::Entity::find_by_id(current.id).one(tx.conn()).await?.ok_or(AppError::NotFound)?;
+        .col_expr(episode::Column::StageEnteredAt, Expr::value(now));
+    let episode = save_next_version(tx.conn(), &current, changes, now).await?;
     append_history(tx.conn(), &episode, Some(current.stage), viewer.staff_id, now, input.reason).await?;
     if current.stage == Stage::Aftercare {
         leave_aftercare(tx.conn(), &episode, input.stage, now).await?;
@@ -292,23 +304,14 @@ async fn discharge_in(mut tx: Tx, input: Discharge) -> AppResult<(Tx, episode::M
     }
     let now = tx.now();
     let current = open_at_version(tx.conn(), tx.viewer()?, input.episode_id, input.expected_version).await?;
-    let updated = episode::Entity::update_many()
+    let changes = episode::Entity::update_many()
         .col_expr(episode::Column::DischargedAt, Expr::value(now))
         .col_expr(episode::Column::DischargeReason, Expr::value(input.reason))
-        .col_expr(episode::Column::DischargeNote, Expr::value(input.note))
-        .col_expr(episode::Column::Version, Expr::value(current.version + 1))
-        .col_expr(episode::Column::UpdatedAt, Expr::value(now))
-        .filter(episode::Column::Id.eq(current.id))
-        .filter(episode::Column::Version.eq(current.version))
-        .exec(tx.conn())
-        .await?;
-    if updated.rows_affected != 1 {
-        return Err(stale("episode"));
-    }
+        .col_expr(episode::Column::DischargeNote, Expr::value(input.note));
+    let episode = save_next_version(tx.conn(), &current, changes, now).await?;
     if input.reason == DischargeReason::Deceased {
         close_everything_open(tx.conn(), current.client_id, now).await?;
     }
-    let episode = episode::Entity::find_by_id(current.id).one(tx.conn()).await?.ok_or(AppError::NotFound)?;
     tx.changed(Some(episode.client_id))?;
     tx.publish(CaseloadEventKind::Discharged, episode.client_id, Some(episode.id))?;
     Ok((tx, episode))
