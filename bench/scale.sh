@@ -26,23 +26,12 @@
 # bench/run.sh, with the same inputs. Installs what is missing: wrk, jq, curl (apt-get),
 # postgresql. Respects CARGO_TARGET_DIR.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
-SECS=${BENCH_SECONDS:-10}
-COUNSELORS=${BENCH_COUNSELORS:-50}
-CLIENTS=${BENCH_CLIENTS:-40}
-SEED=${BENCH_SEED:-42}
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
+bench_init scale
 SCALES=${BENCH_SCALES:-1 10 100}
 PG_PORT=${BENCH_PG_PORT:-55436}
 APP_PORT=${BENCH_APP_PORT:-18183}
-PASSWORD=bench-cedar-plume-harbor-42
-DOMAIN=bench.continuum
-TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
-DIR=$(mktemp -d /tmp/continuum-scale-XXXXXX)
-OUT=$DIR/out
-mkdir -p "$OUT"
-log() { printf '\n== %s\n' "$*" >&2; }
-T_START=$(date +%s)
 
 read -ra SCALE_LIST <<<"$SCALES"
 prev=0
@@ -52,51 +41,20 @@ for s in "${SCALE_LIST[@]}"; do
 done
 [ "${SCALE_LIST[0]}" = 1 ] || { echo "BENCH_SCALES must start with 1 (the generated dataset)" >&2; exit 2; }
 
-# ---------------------------------------------------------------- tools
-need_apt=()
-command -v wrk >/dev/null || need_apt+=(wrk)
-command -v jq >/dev/null || need_apt+=(jq)
-command -v curl >/dev/null || need_apt+=(curl)
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  log "installing ${need_apt[*]}"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
-fi
-bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-
-# ---------------------------------------------------------------- processes
-APP_PID=
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-[ "$(id -u)" = 0 ] && chown postgres "$DIR"
-stop_app() {
-  if [ -n "$APP_PID" ]; then kill "$APP_PID" 2>/dev/null || true; wait "$APP_PID" 2>/dev/null || true; APP_PID=; fi
-}
+# ---------------------------------------------------------------- tools and processes
+bench_tools wrk:wrk jq:jq curl:curl "/usr/lib/postgresql/*/bin/initdb:postgresql"
 cleanup() {
-  stop_app
-  as_pg "$bin/pg_ctl" -D "$DIR/data" -m fast stop >/dev/null 2>&1 || true
+  bench_stop_app
+  bench_pg_stop
   [ -n "${BENCH_KEEP:-}" ] || rm -rf "$DIR"
 }
 trap cleanup EXIT
-
-log "PostgreSQL: throwaway cluster on port $PG_PORT ($DIR)"
-as_pg "$bin/initdb" -D "$DIR/data" -U postgres --auth=trust -E UTF8 >/dev/null
-as_pg "$bin/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w \
-  -o "-p $PG_PORT -k $DIR -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=256MB -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_utility=on" \
-  start >/dev/null
-URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
-psqlq() { psql -X -q -At -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 "$@"; }
-psqlq -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
-
-log "build (release)"
-cargo build --release --bins >&2
-BUILD="$(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src migration Cargo.toml 2>/dev/null || echo ' + uncommitted changes')"
-# Run copies: other work may rebuild target/ while this runs.
-mkdir -p "$DIR/bin" && cp "$TARGET/release/continuum" "$TARGET/release/continuum-dataset" "$DIR/bin/"
+bench_pg_start "$PG_PORT"
+bench_build
 
 log "dataset (1×): $COUNSELORS counselors × $CLIENTS clients, seed $SEED"
 T0=$(date +%s)
-"$DIR/bin/continuum-dataset" --database-url "$URL" --counselors "$COUNSELORS" \
-  --clients-per-counselor "$CLIENTS" --seed "$SEED" --password "$PASSWORD" --domain "$DOMAIN" | tee "$OUT/dataset.txt" >&2
+bench_dataset "$URL"
 psqlq -c "VACUUM ANALYZE" >/dev/null
 BUILD_SECS=$(($(date +%s) - T0))
 
@@ -197,24 +155,8 @@ declare -A CHECK=(
 SHAPES="client caseload report worklist"
 
 # ---------------------------------------------------------------- measuring
-start_app() {
-  ! curl -s -o /dev/null "http://127.0.0.1:$APP_PORT/" || { echo "port $APP_PORT is taken (BENCH_APP_PORT)" >&2; exit 1; }
-  DATABASE_URL=$URL CONTINUUM_BIND=127.0.0.1:$APP_PORT RUST_LOG=warn \
-    CONTINUUM_JWT_SECRET=bench-secret-bench-secret-bench-secret-0123 \
-    CONTINUUM_ACCESS_TOKEN_MINUTES=60 CONTINUUM_SESSION_IDLE_MINUTES=240 \
-    CONTINUUM_LOGIN_FAILURES_PER_MINUTE=1000 \
-    "$DIR/bin/continuum" serve >>"$DIR/continuum.log" 2>&1 &
-  APP_PID=$!
-  for _ in $(seq 150); do curl -sf "http://127.0.0.1:$APP_PORT/readyz" >/dev/null && break; sleep 0.2; done
-  curl -sf "http://127.0.0.1:$APP_PORT/readyz" >/dev/null || { echo "Continuum did not start:" >&2; tail -20 "$DIR/continuum.log" >&2; exit 1; }
-  sleep 1
-  kill -0 "$APP_PID" 2>/dev/null || { echo "Continuum exited:" >&2; tail -20 "$DIR/continuum.log" >&2; exit 1; }
-}
-login() {
-  curl -sf "$APP" -H 'content-type: application/json' \
-    -d "$(jq -nc --arg e "$1" --arg p "$PASSWORD" '{query:"mutation($e:String!,$p:String!){login(email:$e,password:$p){accessToken}}",variables:{e:$e,p:$p}}')" |
-    jq -er .data.login.accessToken
-}
+start_app() { bench_start_app "$URL" "$APP_PORT"; }
+stop_app() { bench_stop_app; }
 declare -A RES # "shape/scale/field" → value
 machine_busy() { awk '/^cpu /{print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat; }
 measure() { # scale
@@ -302,7 +244,7 @@ num() { printf "%'d" "$1"; }
 LAST=${SCALE_LIST[-1]}
 {
   echo
-  echo "Build: $BUILD, release. Machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); PostgreSQL $("$bin/postgres" --version | awk '{print $3}') (shared_buffers 256MB); one request at a time (wrk -t1 -c1), $SECS s per shape after a 2 s warm-up; Continuum restarted at each factor"
+  echo "Build: $BUILD, release. Machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') (shared_buffers 256MB); one request at a time (wrk -t1 -c1), $SECS s per shape after a 2 s warm-up; Continuum restarted at each factor"
   echo "Fixed inputs: counselor1 (caseload, worklist, client $CLIENT_ID), supervisor1 (report $FROM … $TODAY)."
   echo
   echo "| factor | staff | clients | episodes | referrals | attendance | follow-ups | stage changes | database MB | built in s |"

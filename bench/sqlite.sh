@@ -12,42 +12,16 @@
 # request inputs as bench/run.sh; no PostGraphile and no pgbench (they need PostgreSQL).
 # Installs what is missing: wrk, jq, curl, sqlite3 (apt-get). Respects CARGO_TARGET_DIR.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
-SECS=${BENCH_SECONDS:-10}
-CONNS=${BENCH_CONNS:-32}
-THREADS=2
-COUNSELORS=${BENCH_COUNSELORS:-50}
-CLIENTS=${BENCH_CLIENTS:-40}
-SEED=${BENCH_SEED:-42}
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
+bench_init sqlite
 APP_PORT=${BENCH_APP_PORT:-18182}
-PASSWORD=bench-cedar-plume-harbor-42
-DOMAIN=bench.continuum
-TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
-DIR=$(mktemp -d /tmp/continuum-sqlite-XXXXXX)
-OUT=$DIR/out
 DB=$DIR/bench.db
 URL="sqlite://$DB?mode=rwc"
-mkdir -p "$OUT"
-log() { printf '\n== %s\n' "$*" >&2; }
-T_START=$(date +%s)
 
-# ---------------------------------------------------------------- tools
-need_apt=()
-command -v wrk >/dev/null || need_apt+=(wrk)
-command -v jq >/dev/null || need_apt+=(jq)
-command -v curl >/dev/null || need_apt+=(curl)
-command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  log "installing ${need_apt[*]}"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
-fi
-
-# ---------------------------------------------------------------- processes
-pids=()
+bench_tools wrk:wrk jq:jq curl:curl sqlite3:sqlite3
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  bench_stop_app
   [ -n "${BENCH_KEEP:-}" ] || rm -rf "$DIR"
 }
 trap cleanup EXIT
@@ -58,16 +32,11 @@ uuid_sql() { # column → SQL expression of its text form
 }
 sq() { sqlite3 -batch -noheader -bail -cmd '.timeout 10000' "$DB" "$@"; }
 
-log "build (release)"
-cargo build --release --bins >&2
-BUILD="$(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src migration Cargo.toml 2>/dev/null || echo ' + uncommitted changes')"
-# Run copies: other work may rebuild target/ while this runs.
-mkdir -p "$DIR/bin" && cp "$TARGET/release/continuum" "$TARGET/release/continuum-dataset" "$DIR/bin/"
+bench_build
 
 log "dataset: $COUNSELORS counselors × $CLIENTS clients, seed $SEED, into $DB"
 T0=$(date +%s)
-"$DIR/bin/continuum-dataset" --database-url "$URL" --counselors "$COUNSELORS" \
-  --clients-per-counselor "$CLIENTS" --seed "$SEED" --password "$PASSWORD" --domain "$DOMAIN" | tee "$OUT/dataset.txt" >&2
+bench_dataset "$URL"
 DATASET_SECS=$(($(date +%s) - T0))
 [ "$(sq "SELECT typeof(id) FROM staff LIMIT 1")" = blob ] || { echo "ids are not stored as blobs: uuid_sql needs adapting" >&2; exit 1; }
 sq "ANALYZE" >/dev/null
@@ -86,25 +55,10 @@ DB_MB=$(du -m "$DB" | cut -f1)
 
 # ---------------------------------------------------------------- server
 log "Continuum on 127.0.0.1:$APP_PORT (SQLite $DB)"
-! curl -s -o /dev/null "http://127.0.0.1:$APP_PORT/" || { echo "port $APP_PORT is taken (BENCH_APP_PORT)" >&2; exit 1; }
-DATABASE_URL=$URL CONTINUUM_BIND=127.0.0.1:$APP_PORT RUST_LOG=warn \
-  CONTINUUM_JWT_SECRET=bench-secret-bench-secret-bench-secret-0123 \
-  CONTINUUM_ACCESS_TOKEN_MINUTES=60 CONTINUUM_SESSION_IDLE_MINUTES=240 \
-  CONTINUUM_LOGIN_FAILURES_PER_MINUTE=1000 \
-  "$DIR/bin/continuum" serve >"$DIR/continuum.log" 2>&1 &
-APP_PID=$!; pids+=("$APP_PID")
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$APP_PORT/readyz" >/dev/null && break; sleep 0.2; done
-curl -sf "http://127.0.0.1:$APP_PORT/readyz" >/dev/null || { echo "Continuum did not start:" >&2; tail -20 "$DIR/continuum.log" >&2; exit 1; }
-sleep 2
-kill -0 "$APP_PID" 2>/dev/null || { echo "Continuum exited:" >&2; tail -20 "$DIR/continuum.log" >&2; exit 1; }
+bench_start_app "$URL" "$APP_PORT"
+sleep 1
 APP_IDLE_KB=$(awk '/VmRSS/{print $2}' /proc/$APP_PID/status)
 
-APP=http://127.0.0.1:$APP_PORT/graphql
-login() {
-  curl -sf "$APP" -H 'content-type: application/json' \
-    -d "$(jq -nc --arg e "$1" --arg p "$PASSWORD" '{query:"mutation($e:String!,$p:String!){login(email:$e,password:$p){accessToken}}",variables:{e:$e,p:$p}}')" |
-    jq -er .data.login.accessToken
-}
 C1=counselor1@$DOMAIN
 C1_HEX=$(sq "SELECT hex(id) FROM staff WHERE email_normalized='$C1'")
 COUNSELOR_TOKEN=$(login "$C1")

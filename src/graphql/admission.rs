@@ -52,11 +52,15 @@ pub fn admit(request: &mut async_graphql::Request, limits: &Limits) -> Result<Op
         return Err(refusal("text may not contain the NUL character (U+0000)", None));
     }
     let nesting = limits.max_recursive_depth;
-    if text_nesting_exceeds(&request.query, nesting) {
+    let shape = text_shape(&request.query, nesting);
+    if shape.nesting > nesting {
         return Err(refusal(
             format!("the document nests brackets more than {nesting} deep"),
             Some("CONTINUUM_MAX_RECURSIVE_DEPTH"),
         ));
+    }
+    if shape.names > max_names(limits.max_fields) {
+        return Err(too_many_fields(limits.max_fields));
     }
     if request.variables.iter().any(|(_, value)| value_depth_exceeds(value, nesting)) {
         return Err(refusal(
@@ -122,13 +126,24 @@ fn operation_kind(document: &ExecutableDocument, name: Option<&str>) -> Option<O
     })
 }
 
-/// Whether brackets nest deeper than `max` anywhere outside strings and comments. One pass
-/// over the bytes, no recursion: safe on any input. Unbalanced or unterminated text is
-/// left for the parser to report.
-pub fn text_nesting_exceeds(text: &str, max: usize) -> bool {
+/// What one pass over a document's text finds, outside strings and comments.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct TextShape {
+    /// Brackets (`{ [ (`) at their deepest, counted up to the limit asked for.
+    pub nesting: usize,
+    /// Name tokens: fields, aliases, arguments, directives, types, keywords.
+    pub names: usize,
+}
+
+/// One pass over the bytes, no recursion: safe and linear on any input. It stops counting
+/// nesting once `max_nesting` is passed. Unbalanced or unterminated text is left for the
+/// parser to report.
+pub fn text_shape(text: &str, max_nesting: usize) -> TextShape {
     let bytes = text.as_bytes();
+    let mut shape = TextShape::default();
     let mut depth = 0usize;
     let mut i = 0;
+    let is_name = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     while i < bytes.len() {
         match bytes[i] {
             b'#' => {
@@ -152,16 +167,41 @@ pub fn text_nesting_exceeds(text: &str, max: usize) -> bool {
             }
             b'{' | b'[' | b'(' => {
                 depth += 1;
-                if depth > max {
-                    return true;
+                shape.nesting = shape.nesting.max(depth);
+                if depth > max_nesting {
+                    return shape;
                 }
             }
             b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            b if b.is_ascii_digit() || b == b'-' => {
+                // A number (`-1.5e10`): its letters are not names.
+                while i + 1 < bytes.len() && (is_name(bytes[i + 1]) || matches!(bytes[i + 1], b'.' | b'+' | b'-')) {
+                    i += 1;
+                }
+            }
+            b if is_name(b) => {
+                shape.names += 1;
+                while i + 1 < bytes.len() && is_name(bytes[i + 1]) {
+                    i += 1;
+                }
+            }
             _ => {}
         }
         i += 1;
     }
-    false
+    shape
+}
+
+/// Whether brackets nest deeper than `max` anywhere outside strings and comments.
+pub fn text_nesting_exceeds(text: &str, max: usize) -> bool {
+    text_shape(text, max).nesting > max
+}
+
+/// A document needs at least one name token per field it selects (unused fragments are
+/// refused by validation), and keywords, types and variables rarely triple that: past this
+/// many names it is refused before the parser spends time on it.
+fn max_names(max_fields: usize) -> usize {
+    max_fields.saturating_mul(4).saturating_add(500)
 }
 
 /// Whether a variable value nests deeper than `max`. The JSON parser already stops at 128
@@ -315,6 +355,16 @@ mod tests {
     }
 
     #[test]
+    fn names_are_counted_outside_strings_comments_and_numbers() {
+        let shape = text_shape("query Q($v: Int = -1.5e10) { a(s: \"not names\") # nor these\n b }", 32);
+        // query Q v Int a s b
+        assert_eq!(shape.names, 7);
+        let flood = format!("{{ {} }}", "__typename ".repeat(20_000));
+        let refused = admit(&mut request(&flood), &Limits::default()).expect_err("refused");
+        assert!(refused.message.contains("fields"), "{}", refused.message);
+    }
+
+    #[test]
     fn deep_values_are_refused_before_parsing() {
         let deep = format!("{{ __typename(x: {}1{}) }}", "[".repeat(100_000), "]".repeat(100_000));
         let refused = admit(&mut request(&deep), &Limits::default()).expect_err("refused");
@@ -343,6 +393,15 @@ mod tests {
             chain.push_str(&format!("fragment F{i} on Query {{ ...F{} }}\n", i + 1));
         }
         chain.push_str("fragment F5000 on Query { __typename }\n");
+        // Refused by its size before its depth is even measured.
+        let refused = admit(&mut request(&chain), &Limits::default()).expect_err("refused");
+        assert!(refused.message.contains("fields"), "{}", refused.message);
+        // A shorter chain, within the size limits, is refused for its depth.
+        let mut chain = String::from("query { ...F0 }\n");
+        for i in 0..40 {
+            chain.push_str(&format!("fragment F{i} on Query {{ ...F{} }}\n", i + 1));
+        }
+        chain.push_str("fragment F40 on Query { __typename }\n");
         let refused = admit(&mut request(&chain), &Limits::default()).expect_err("refused");
         assert!(refused.message.contains("nest"), "{}", refused.message);
     }

@@ -246,7 +246,8 @@ async fn deeply_recursive_documents_are_answered_with_an_error_and_the_server_ke
     fragments.push_str(&format!("fragment F{N} on Query {{ me {{ id }} }}\n"));
     let response = app.gql(Some(&me.access), &fragments, json!({})).await;
     assert_code(&response, "BAD_USER_INPUT");
-    assert!(message(&response).contains("nest more than 32 deep"), "{}", message(&response));
+    // Refused by its size (20,000 names) before its depth is measured.
+    assert!(message(&response).contains("fields"), "{}", message(&response));
 
     // 10,000 nested selections.
     let selections = supervisor_chain(N);

@@ -21,7 +21,6 @@ use uuid::Uuid;
 use crate::{
     auth::Viewer,
     db,
-    domain::Role,
     error::{AppError, AppResult},
     events::{CaseloadEvent, CaseloadEventKind},
     service::audit::{self, AuditOutcome, Event, Target, client_of},
@@ -33,7 +32,6 @@ use crate::{
 pub enum Who {
     /// Treatment staff (supervisors and counselors): client records are theirs, not IT's.
     Clinical,
-    Supervisor,
     Admin,
     /// Anyone signed in (their own account).
     SignedIn,
@@ -44,8 +42,6 @@ impl Who {
         match self {
             Who::Clinical => viewer.require_clinical(),
             Who::Admin => viewer.require_admin(),
-            Who::Supervisor if viewer.role == Role::Supervisor => Ok(()),
-            Who::Supervisor => Err(AppError::Forbidden("only a supervisor may do this")),
             Who::SignedIn => Ok(()),
         }
     }
