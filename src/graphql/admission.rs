@@ -192,11 +192,6 @@ pub fn text_shape(text: &str, max_nesting: usize) -> TextShape {
     shape
 }
 
-/// Whether brackets nest deeper than `max` anywhere outside strings and comments.
-pub fn text_nesting_exceeds(text: &str, max: usize) -> bool {
-    text_shape(text, max).nesting > max
-}
-
 /// A document needs at least one name token per field it selects (unused fragments are
 /// refused by validation), and keywords, types and variables rarely triple that: past this
 /// many names it is refused before the parser spends time on it.
@@ -336,6 +331,10 @@ fn count_aliases(set: &SelectionSet) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn text_nesting_exceeds(text: &str, max: usize) -> bool {
+        text_shape(text, max).nesting > max
+    }
 
     fn request(query: &str) -> async_graphql::Request {
         async_graphql::Request::new(query)
