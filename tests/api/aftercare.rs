@@ -16,7 +16,8 @@ use chrono::{DateTime, Days, Utc};
 use continuum::domain::Role;
 use serde_json::{Value, json};
 
-use crate::documents::{ADMIT, ATTEND, CHANGE_STAGE, REFER, REGISTER};
+use crate::documents::{ATTEND, CHANGE_STAGE, REFER};
+use crate::fixtures::*;
 use crate::helpers::*;
 
 const CREATE_MEETING: &str = "mutation($i: MeetingInput!) { createMeeting(input: $i) { id name } }";
@@ -57,28 +58,6 @@ fn utc(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text).expect("test instant").with_timezone(&Utc)
 }
 
-async fn register(app: &TestApp, token: &str, first: &str, last: &str) -> String {
-    let input = json!({ "firstName": first, "lastName": last, "dateOfBirth": "1984-09-21",
-        "substances": ["ALCOHOL"], "language": "en" });
-    let data = app.gql_ok(Some(token), REGISTER, json!({ "i": input })).await;
-    s(&data["registerClient"]["id"])
-}
-
-/// Admits the client; returns the episode's id and version.
-async fn admit(app: &TestApp, token: &str, client_id: &str, stage: &str, level: Option<&str>) -> (String, i64) {
-    let input = json!({ "clientId": client_id, "stage": stage, "levelOfCare": level });
-    let data = app.gql_ok(Some(token), ADMIT, json!({ "i": input })).await;
-    let episode = &data["admitClient"];
-    (s(&episode["id"]), episode["version"].as_i64().expect("version"))
-}
-
-async fn group_id(app: &TestApp, token: &str, abbreviation: &str) -> String {
-    let data = app.gql_ok(Some(token), "{ supportGroups { id abbreviation } }", json!({})).await;
-    let groups = data["supportGroups"].as_array().expect("groups");
-    let group = groups.iter().find(|g| g["abbreviation"] == abbreviation).expect("seeded group");
-    s(&group["id"])
-}
-
 /// One weekly meeting of a seeded group, created by the admin; returns (group id, meeting id).
 #[allow(clippy::too_many_arguments)]
 async fn meeting(
@@ -92,7 +71,7 @@ async fn meeting(
     time_zone: &str,
 ) -> (String, String) {
     let admin = app.admin().await;
-    let group_id = group_id(app, &admin.access, group).await;
+    let group_id = crate::fixtures::group_id(app, &admin.access, group).await;
     let (address, url) = match format {
         "ONLINE" => (Value::Null, json!(format!("https://meet.example.org/{}", name.to_lowercase().replace(' ', "-")))),
         _ => (json!(format!("{name} Hall, 12 Main Street")), Value::Null),
@@ -167,8 +146,9 @@ async fn a_plan_drafted_in_rehab_takes_effect_on_entering_aftercare() {
     let na = meeting(&app, "NA", "Tuesday Night NA", "IN_PERSON", 2, "19:00", 90, "America/New_York").await;
     let smart = meeting(&app, "SMART", "SMART Online Thursday", "ONLINE", 4, "18:00", 60, "Europe/London").await;
 
-    let client = register(&app, &me.access, "Robin", "Okafor").await;
-    let (episode, episode_version) = admit(&app, &me.access, &client, "REHAB", Some("L3_5")).await;
+    let client = client("Robin", "Okafor").register(&app, &me.access).await;
+    let Episode { id: episode, version: episode_version, .. } =
+        admission(&client, "REHAB").level("L3_5").admit(&app, &me.access).await;
 
     // Before anything is saved, the plan is a draft at version 0.
     let draft = plan(&app, &me.access, &client).await;
@@ -331,8 +311,8 @@ async fn a_plan_first_saved_in_aftercare_is_in_effect_from_the_entry_into_afterc
     let me = app.login_as(Role::Counselor).await;
     let token = Some(me.access.as_str());
     let na = meeting(&app, "NA", "Riverside NA", "IN_PERSON", 5, "18:30", 60, "America/Chicago").await;
-    let client = register(&app, &me.access, "Ari", "Castillo").await;
-    let (episode, version) = admit(&app, &me.access, &client, "REHAB", Some("L2_1")).await;
+    let client = client("Ari", "Castillo").register(&app, &me.access).await;
+    let Episode { id: episode, version, .. } = admission(&client, "REHAB").level("L2_1").admit(&app, &me.access).await;
     let moved = app
         .gql_ok(
             token,
@@ -389,8 +369,8 @@ fn assert_slot(item: &Value, e: &Expect) {
 async fn the_week_lists_meetings_in_two_time_zones_in_order_with_overlaps_flagged() {
     let app = TestApp::spawn().await;
     let me = app.login_as(Role::Counselor).await;
-    let client = register(&app, &me.access, "Sam", "Lindqvist").await;
-    admit(&app, &me.access, &client, "REHAB", Some("L2_1")).await;
+    let client = client("Sam", "Lindqvist").register(&app, &me.access).await;
+    admission(&client, "REHAB").level("L2_1").admit(&app, &me.access).await;
 
     // Mid-June 2026: New York is UTC−4, London UTC+1. The Brooklyn meeting at 19:00 and the
     // online one at midnight in London are the same hour and a half, 23:00–00:30 UTC.
@@ -524,8 +504,8 @@ async fn the_week_lists_meetings_in_two_time_zones_in_order_with_overlaps_flagge
 async fn meetings_keep_their_local_start_time_across_daylight_saving_changes() {
     let app = TestApp::spawn().await;
     let me = app.login_as(Role::Counselor).await;
-    let client = register(&app, &me.access, "Lee", "Haddad").await;
-    admit(&app, &me.access, &client, "REHAB", Some("L3_5")).await;
+    let client = client("Lee", "Haddad").register(&app, &me.access).await;
+    admission(&client, "REHAB").level("L3_5").admit(&app, &me.access).await;
 
     // New York moves its clocks on 2026-03-08 (spring) and 2026-11-01 (fall); London on
     // 2026-03-29 and 2026-10-25.
@@ -637,8 +617,8 @@ async fn adherence_is_attended_over_expected_since_a_two_week_old_referral() {
     let aa = meeting(&app, "AA", "Evening AA", "IN_PERSON", 4, "19:00", 60, "America/Chicago").await;
     let smart = meeting(&app, "SMART", "SMART Weekend", "ONLINE", 6, "10:00", 60, "America/Chicago").await;
 
-    let client = register(&app, &me.access, "Kai", "Moreno").await;
-    admit(&app, &me.access, &client, "REHAB", Some("L1")).await;
+    let client = client("Kai", "Moreno").register(&app, &me.access).await;
+    admission(&client, "REHAB").level("L1").admit(&app, &me.access).await;
     let goal = refer(&app, &me.access, &client, &na, "REFERRED", Some(3)).await;
     assert_eq!(goal["weeklyGoal"], 3, "the goal set with the referral");
     let no_goal = refer(&app, &me.access, &client, &aa, "REFERRED", None).await;
@@ -759,8 +739,8 @@ async fn the_printed_plan_holds_the_meetings_the_follow_up_dates_and_the_counsel
     let me = app.session(email, PASSWORD).await;
     let na = meeting(&app, "NA", "Harbor Group NA", "IN_PERSON", 2, "19:00", 60, "America/New_York").await;
     let smart = meeting(&app, "SMART", "SMART Online Lunch", "ONLINE", 4, "12:00", 60, "Europe/London").await;
-    let client = register(&app, &me.access, "Jamie", "Rivera").await;
-    let (episode, version) = admit(&app, &me.access, &client, "REHAB", Some("L3_5")).await;
+    let client = client("Jamie", "Rivera").register(&app, &me.access).await;
+    let Episode { id: episode, version, .. } = admission(&client, "REHAB").level("L3_5").admit(&app, &me.access).await;
     let na_referral = refer(&app, &me.access, &client, &na, "PLANNED", None).await;
     refer(&app, &me.access, &client, &smart, "PLANNED", Some(1)).await;
     let notes = "Call Morgan after any missed week. <script>alert('x')</script>";
@@ -856,8 +836,8 @@ async fn the_printed_plan_holds_the_meetings_the_follow_up_dates_and_the_counsel
 async fn the_plan_page_is_for_the_clients_own_counselor_only() {
     let app = TestApp::spawn().await;
     let me = app.login_as(Role::Counselor).await;
-    let client = register(&app, &me.access, "Noor", "Haddad").await;
-    admit(&app, &me.access, &client, "REHAB", Some("L2_5")).await;
+    let client = client("Noor", "Haddad").register(&app, &me.access).await;
+    admission(&client, "REHAB").level("L2_5").admit(&app, &me.access).await;
     let path = format!("/clients/{client}/aftercare-plan");
 
     let (status, html) = app.get(&path, Some(&me.access)).await;

@@ -7,7 +7,8 @@ use continuum::domain::Role;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
-use crate::documents::{ADMIT, CHANGE_STAGE, REGISTER};
+use crate::documents::CHANGE_STAGE;
+use crate::fixtures::*;
 use crate::helpers::*;
 
 const AUDIT: &str = "query($f: AuditFilter, $first: Int, $after: String) {
@@ -27,6 +28,11 @@ const LOGOUT: &str = "mutation($t: String!) { logout(refreshToken: $t) }";
 
 const FIRST_NAME: &str = "Marisol";
 const LAST_NAME: &str = "Quintero";
+
+/// The client every test here follows.
+fn marisol() -> NewClient {
+    client(FIRST_NAME, LAST_NAME).born("1979-11-02").gender("WOMAN")
+}
 
 fn s(v: &Value) -> String {
     v.as_str().unwrap_or_default().to_owned()
@@ -73,18 +79,6 @@ fn matching<'a>(
         .collect()
 }
 
-async fn register(app: &TestApp, token: &str) -> String {
-    let input = json!({ "firstName": FIRST_NAME, "lastName": LAST_NAME, "dateOfBirth": "1979-11-02",
-        "substances": ["ALCOHOL"], "gender": "WOMAN", "language": "en" });
-    s(&app.gql_ok(Some(token), REGISTER, json!({ "i": input })).await["registerClient"]["id"])
-}
-
-/// Admits the client to REHAB at L3_5; returns the episode.
-async fn admit(app: &TestApp, token: &str, client: &str) -> Value {
-    let input = json!({ "clientId": client, "stage": "REHAB", "levelOfCare": "L3_5" });
-    app.gql_ok(Some(token), ADMIT, json!({ "i": input })).await["admitClient"].clone()
-}
-
 async fn counselor(app: &TestApp, email: &str) -> (String, Session) {
     let id = app.create_staff(email, "Audit Counselor", Role::Counselor, None).await;
     (id, app.session(email, PASSWORD).await)
@@ -95,8 +89,8 @@ async fn reads_changes_refusals_and_failed_sign_ins_each_leave_one_event() {
     let app = TestApp::spawn().await;
     let (a_id, a) = counselor(&app, "ana@audit.test").await;
     let (b_id, b) = counselor(&app, "ben@audit.test").await;
-    let client = register(&app, &a.access).await;
-    let episode = admit(&app, &a.access, &client).await;
+    let client = marisol().register(&app, &a.access).await;
+    let episode = admission(&client, "REHAB").level("L3_5").admit(&app, &a.access).await;
 
     // Phase 1: the counselor reads and changes their client.
     let read = app.gql_ok(Some(&a.access), CLIENT, json!({ "id": client })).await;
@@ -115,7 +109,7 @@ async fn reads_changes_refusals_and_failed_sign_ins_each_leave_one_event() {
         .gql_ok(
             Some(&a.access),
             CHANGE_STAGE,
-            json!({ "i": { "episodeId": episode["id"], "expectedVersion": episode["version"], "stage": "AFTERCARE" } }),
+            json!({ "i": { "episodeId": episode.id, "expectedVersion": episode.version, "stage": "AFTERCARE" } }),
         )
         .await;
     assert_eq!(moved["changeStage"]["stage"], "AFTERCARE");
@@ -265,8 +259,8 @@ async fn reads_changes_refusals_and_failed_sign_ins_each_leave_one_event() {
 async fn a_failed_write_leaves_neither_the_change_nor_its_event() {
     let app = TestApp::spawn().await;
     let (_, me) = counselor(&app, "cora@audit.test").await;
-    let client = register(&app, &me.access).await;
-    let episode = admit(&app, &me.access, &client).await;
+    let client = marisol().register(&app, &me.access).await;
+    let episode = admission(&client, "REHAB").level("L3_5").admit(&app, &me.access).await;
     let before = app.gql_ok(Some(&me.access), CLIENT, json!({ "id": client })).await["client"].clone();
     let admin = app.admin().await;
     let changes = |events: &[Value]| -> Vec<String> {
@@ -288,7 +282,7 @@ async fn a_failed_write_leaves_neither_the_change_nor_its_event() {
         .gql(
             Some(&me.access),
             CHANGE_STAGE,
-            json!({ "i": { "episodeId": episode["id"], "expectedVersion": episode["version"], "stage": "DETOX", "levelOfCare": "WM_3_2" } }),
+            json!({ "i": { "episodeId": episode.id, "expectedVersion": episode.version, "stage": "DETOX", "levelOfCare": "WM_3_2" } }),
         )
         .await;
     assert_code(&refused, "BAD_USER_INPUT");
@@ -330,7 +324,7 @@ async fn a_failed_write_leaves_neither_the_change_nor_its_event() {
 async fn the_database_refuses_to_update_or_delete_audit_events() {
     let app = TestApp::spawn().await;
     let (_, me) = counselor(&app, "dov@audit.test").await;
-    let client = register(&app, &me.access).await;
+    let client = marisol().register(&app, &me.access).await;
     app.gql_ok(Some(&me.access), CLIENT, json!({ "id": client })).await;
     let admin = app.admin().await;
     let before = events(&app, &admin.access, json!(null)).await;
@@ -379,13 +373,13 @@ async fn verify_command(app: &TestApp) -> (Option<i32>, String) {
 async fn audit_verify_reports_an_intact_chain_and_finds_a_row_changed_behind_its_back() {
     let app = TestApp::spawn().await;
     let (_, me) = counselor(&app, "eli@audit.test").await;
-    let client = register(&app, &me.access).await;
-    let episode = admit(&app, &me.access, &client).await;
+    let client = marisol().register(&app, &me.access).await;
+    let episode = admission(&client, "REHAB").level("L3_5").admit(&app, &me.access).await;
     app.gql_ok(Some(&me.access), CLIENT, json!({ "id": client })).await;
     app.gql_ok(
         Some(&me.access),
         CHANGE_STAGE,
-        json!({ "i": { "episodeId": episode["id"], "expectedVersion": episode["version"], "stage": "AFTERCARE" } }),
+        json!({ "i": { "episodeId": episode.id, "expectedVersion": episode.version, "stage": "AFTERCARE" } }),
     )
     .await;
     app.gql_ok(Some(&me.access), CLIENTS, json!({})).await;
@@ -463,7 +457,7 @@ async fn sign_in_sign_out_and_refresh_token_reuse_are_audited() {
 async fn when_the_trail_cannot_be_written_nothing_is_changed_and_nothing_is_shown() {
     let app = TestApp::spawn().await;
     let (_, me) = counselor(&app, "gus@audit.test").await;
-    let client = register(&app, &me.access).await;
+    let client = marisol().register(&app, &me.access).await;
     let before = app.gql_ok(Some(&me.access), CLIENT, json!({ "id": client })).await["client"].clone();
 
     // Hide the chains' heads: every append now fails.

@@ -6,8 +6,9 @@ use continuum::domain::Role;
 use serde_json::{Value, json};
 
 use crate::documents::{
-    ADMIT, ATTEND, CHANGE_STAGE, DISCHARGE, RECORD_FOLLOW_UP, REFER, REFERRAL_STATUS, REGISTER, SCHEDULE_FOLLOW_UP,
+    ADMIT, ATTEND, CHANGE_STAGE, DISCHARGE, RECORD_FOLLOW_UP, REFER, REFERRAL_STATUS, SCHEDULE_FOLLOW_UP,
 };
+use crate::fixtures::*;
 use crate::helpers::*;
 
 const UPDATE_CLIENT: &str = "mutation($id: ID!, $v: Int!, $i: UpdateClientInput!) \
@@ -36,32 +37,10 @@ fn today(app: &TestApp) -> chrono::NaiveDate {
     app.state.today()
 }
 
-async fn register(app: &TestApp, token: &str) -> String {
-    let input = json!({ "firstName": "Ana", "lastName": "Diaz", "dateOfBirth": "1985-04-02",
-        "substances": ["OPIOIDS"], "gender": "WOMAN", "language": "en" });
-    let data = app.gql_ok(Some(token), REGISTER, json!({ "i": input })).await;
-    data["registerClient"]["id"].as_str().expect("client id").to_owned()
-}
-
-/// Admits the client; returns the episode id.
-async fn admit(app: &TestApp, token: &str, client_id: &str, stage: &str, level: Option<&str>) -> String {
-    let data = app
-        .gql_ok(Some(token), ADMIT, json!({ "i": { "clientId": client_id, "stage": stage, "levelOfCare": level } }))
-        .await;
-    data["admitClient"]["id"].as_str().expect("episode id").to_owned()
-}
-
-async fn change_stage(app: &TestApp, token: &str, episode_id: &str, version: i64, stage: &str, level: Option<&str>) {
-    let input = json!({ "episodeId": episode_id, "expectedVersion": version, "stage": stage, "levelOfCare": level });
-    let data = app.gql_ok(Some(token), CHANGE_STAGE, json!({ "i": input })).await;
-    assert_eq!(data["changeStage"]["stage"], stage);
-}
-
-async fn group_id(app: &TestApp, token: &str, abbreviation: &str) -> String {
-    let data = app.gql_ok(Some(token), "{ supportGroups { id abbreviation } }", json!({})).await;
-    let groups = data["supportGroups"].as_array().expect("groups");
-    let group = groups.iter().find(|g| g["abbreviation"] == abbreviation).expect("seeded group");
-    group["id"].as_str().expect("group id").to_owned()
+/// Refers the client to the group (REFERRED unless `status` says PLANNED); returns the referral.
+/// The client every test here follows.
+fn ana() -> NewClient {
+    client("Ana", "Diaz").born("1985-04-02").using(&["OPIOIDS"]).gender("WOMAN")
 }
 
 /// Refers the client to the group (REFERRED unless `status` says PLANNED); returns the referral.
@@ -103,7 +82,7 @@ async fn counselor(app: &TestApp, email: &str) -> Session {
 async fn admitting_to_detox_at_a_rehab_level_of_care_is_refused_as_level_of_care() {
     let app = TestApp::spawn().await;
     let me = app.login_as(Role::Counselor).await;
-    let client = register(&app, &me.access).await;
+    let client = ana().register(&app, &me.access).await;
     let before = snapshot(&app, &me.access, &client).await;
 
     let refused = app
@@ -123,8 +102,8 @@ async fn admitting_to_detox_at_a_rehab_level_of_care_is_refused_as_level_of_care
 async fn moving_from_rehab_back_to_detox_is_refused_as_stage_move() {
     let app = TestApp::spawn().await;
     let me = app.login_as(Role::Counselor).await;
-    let client = register(&app, &me.access).await;
-    let episode = admit(&app, &me.access, &client, "REHAB", Some("L3_5")).await;
+    let client = ana().register(&app, &me.access).await;
+    let episode = admission(&client, "REHAB").level("L3_5").admit(&app, &me.access).await.id;
     let before = snapshot(&app, &me.access, &client).await;
 
     let input = json!({ "episodeId": episode, "expectedVersion": 1, "stage": "DETOX", "levelOfCare": "WM_3_2" });
@@ -146,8 +125,8 @@ async fn moving_from_rehab_back_to_detox_is_refused_as_stage_move() {
 async fn a_second_admission_while_an_episode_is_open_is_refused_as_one_open_episode() {
     let app = TestApp::spawn().await;
     let me = app.login_as(Role::Counselor).await;
-    let client = register(&app, &me.access).await;
-    let first = admit(&app, &me.access, &client, "DETOX", Some("WM_3_2")).await;
+    let client = ana().register(&app, &me.access).await;
+    let first = admission(&client, "DETOX").level("WM_3_2").admit(&app, &me.access).await.id;
     let before = snapshot(&app, &me.access, &client).await;
 
     let refused = app
@@ -166,8 +145,8 @@ async fn a_second_admission_while_an_episode_is_open_is_refused_as_one_open_epis
 async fn a_completed_referral_cannot_go_back_to_referred() {
     let app = TestApp::spawn().await;
     let me = app.login_as(Role::Counselor).await;
-    let client = register(&app, &me.access).await;
-    admit(&app, &me.access, &client, "REHAB", Some("L3_5")).await;
+    let client = ana().register(&app, &me.access).await;
+    admission(&client, "REHAB").level("L3_5").admit(&app, &me.access).await;
     let referral = refer(&app, &me.access, &client, "NA", None).await;
     let id = referral["id"].as_str().expect("id");
     assert_eq!(referral["status"], "REFERRED");
@@ -196,8 +175,8 @@ async fn a_completed_referral_cannot_go_back_to_referred() {
 async fn declining_a_referral_without_a_reason_is_refused() {
     let app = TestApp::spawn().await;
     let me = app.login_as(Role::Counselor).await;
-    let client = register(&app, &me.access).await;
-    admit(&app, &me.access, &client, "REHAB", Some("L3_5")).await;
+    let client = ana().register(&app, &me.access).await;
+    admission(&client, "REHAB").level("L3_5").admit(&app, &me.access).await;
     let referral = refer(&app, &me.access, &client, "SMART", None).await;
     let id = referral["id"].as_str().expect("id");
     let before = snapshot(&app, &me.access, &client).await;
@@ -219,8 +198,8 @@ async fn declining_a_referral_without_a_reason_is_refused() {
 async fn a_second_open_referral_to_the_same_group_is_refused() {
     let app = TestApp::spawn().await;
     let me = app.login_as(Role::Counselor).await;
-    let client = register(&app, &me.access).await;
-    admit(&app, &me.access, &client, "REHAB", Some("L3_5")).await;
+    let client = ana().register(&app, &me.access).await;
+    admission(&client, "REHAB").level("L3_5").admit(&app, &me.access).await;
     refer(&app, &me.access, &client, "NA", Some("PLANNED")).await;
     let before = snapshot(&app, &me.access, &client).await;
 
@@ -242,7 +221,7 @@ async fn a_second_open_referral_to_the_same_group_is_refused() {
 async fn a_referral_needs_an_open_episode() {
     let app = TestApp::spawn().await;
     let me = app.login_as(Role::Counselor).await;
-    let client = register(&app, &me.access).await;
+    let client = ana().register(&app, &me.access).await;
     let group = group_id(&app, &me.access, "AA").await;
     let before = snapshot(&app, &me.access, &client).await;
 
@@ -259,8 +238,8 @@ async fn a_referral_needs_an_open_episode() {
 async fn a_stale_version_on_change_stage_is_a_conflict_and_changes_nothing() {
     let app = TestApp::spawn().await;
     let me = app.login_as(Role::Counselor).await;
-    let client = register(&app, &me.access).await;
-    let episode = admit(&app, &me.access, &client, "REHAB", Some("L3_5")).await;
+    let client = ana().register(&app, &me.access).await;
+    let episode = admission(&client, "REHAB").level("L3_5").admit(&app, &me.access).await.id;
     change_stage(&app, &me.access, &episode, 1, "REHAB", Some("L2_1")).await;
     let before = snapshot(&app, &me.access, &client).await;
     assert_eq!(before["currentEpisode"]["version"], 2);
@@ -281,7 +260,7 @@ async fn a_stale_version_on_change_stage_is_a_conflict_and_changes_nothing() {
 async fn a_stale_version_on_update_client_is_a_conflict_and_changes_nothing() {
     let app = TestApp::spawn().await;
     let me = app.login_as(Role::Counselor).await;
-    let client = register(&app, &me.access).await;
+    let client = ana().register(&app, &me.access).await;
     let updated = app
         .gql_ok(Some(&me.access), UPDATE_CLIENT, json!({ "id": client, "v": 1, "i": { "firstName": "Anna" } }))
         .await;
@@ -302,8 +281,8 @@ async fn a_stale_version_on_update_client_is_a_conflict_and_changes_nothing() {
 async fn a_stale_version_on_update_referral_status_is_a_conflict_and_changes_nothing() {
     let app = TestApp::spawn().await;
     let me = app.login_as(Role::Counselor).await;
-    let client = register(&app, &me.access).await;
-    admit(&app, &me.access, &client, "REHAB", Some("L3_5")).await;
+    let client = ana().register(&app, &me.access).await;
+    admission(&client, "REHAB").level("L3_5").admit(&app, &me.access).await;
     let referral = refer(&app, &me.access, &client, "CA", Some("PLANNED")).await;
     let id = referral["id"].as_str().expect("id");
     let moved = referral_status(&app, &me.access, id, 1, "REFERRED", None).await;
@@ -323,7 +302,7 @@ async fn a_stale_version_on_update_referral_status_is_a_conflict_and_changes_not
 async fn of_two_concurrent_updates_with_the_same_version_exactly_one_wins() {
     let app = TestApp::spawn().await;
     let me = app.login_as(Role::Counselor).await;
-    let client = register(&app, &me.access).await;
+    let client = ana().register(&app, &me.access).await;
 
     // Several rounds, each from the version the previous round left behind.
     for round in 0..5_i64 {
@@ -353,8 +332,8 @@ async fn of_two_concurrent_updates_with_the_same_version_exactly_one_wins() {
 async fn discharge_as_deceased_cancels_scheduled_follow_ups_and_open_referrals() {
     let app = TestApp::spawn().await;
     let me = app.login_as(Role::Counselor).await;
-    let client = register(&app, &me.access).await;
-    let episode = admit(&app, &me.access, &client, "REHAB", Some("L3_5")).await;
+    let client = ana().register(&app, &me.access).await;
+    let episode = admission(&client, "REHAB").level("L3_5").admit(&app, &me.access).await.id;
 
     // A completed referral (closed: must stay as it is), one REFERRED, one PLANNED, one ENGAGED.
     let done = refer(&app, &me.access, &client, "AA", None).await;
@@ -414,8 +393,8 @@ async fn discharge_as_deceased_cancels_scheduled_follow_ups_and_open_referrals()
 async fn returning_from_aftercare_to_rehab_cancels_the_pending_scheduled_follow_ups() {
     let app = TestApp::spawn().await;
     let me = app.login_as(Role::Counselor).await;
-    let client = register(&app, &me.access).await;
-    let episode = admit(&app, &me.access, &client, "REHAB", Some("L3_5")).await;
+    let client = ana().register(&app, &me.access).await;
+    let episode = admission(&client, "REHAB").level("L3_5").admit(&app, &me.access).await.id;
     change_stage(&app, &me.access, &episode, 1, "AFTERCARE", None).await;
 
     let before = snapshot(&app, &me.access, &client).await;
@@ -448,8 +427,8 @@ async fn returning_from_aftercare_to_rehab_cancels_the_pending_scheduled_follow_
 async fn completing_a_follow_up_without_an_outcome_is_refused() {
     let app = TestApp::spawn().await;
     let me = app.login_as(Role::Counselor).await;
-    let client = register(&app, &me.access).await;
-    admit(&app, &me.access, &client, "AFTERCARE", None).await;
+    let client = ana().register(&app, &me.access).await;
+    admission(&client, "AFTERCARE").admit(&app, &me.access).await;
     let before = snapshot(&app, &me.access, &client).await;
     let first = &before["followUps"][0];
     assert_eq!(first["scheduleDays"], 7);
@@ -471,8 +450,8 @@ async fn the_seven_day_follow_up_is_overdue_after_eight_days_and_not_before() {
     let app = TestApp::spawn().await;
     let email = "overdue-counselor@continuum.test";
     let me = counselor(&app, email).await;
-    let client = register(&app, &me.access).await;
-    let episode = admit(&app, &me.access, &client, "REHAB", Some("L3_5")).await;
+    let client = ana().register(&app, &me.access).await;
+    let episode = admission(&client, "REHAB").level("L3_5").admit(&app, &me.access).await.id;
     change_stage(&app, &me.access, &episode, 1, "AFTERCARE", None).await;
     let entered = today(&app);
 
@@ -498,7 +477,7 @@ async fn the_seven_day_follow_up_is_overdue_after_eight_days_and_not_before() {
 async fn a_follow_up_due_before_today_is_overdue_and_one_due_later_is_not() {
     let app = TestApp::spawn().await;
     let me = app.login_as(Role::Counselor).await;
-    let client = register(&app, &me.access).await;
+    let client = ana().register(&app, &me.access).await;
     // Entered aftercare eight days ago: the 7-day contact was due yesterday.
     let admitted_at = (app.state.now() - chrono::Duration::days(8)).to_rfc3339();
     let input = json!({ "clientId": client, "stage": "AFTERCARE", "admittedAt": admitted_at });

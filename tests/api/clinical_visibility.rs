@@ -6,6 +6,7 @@ use continuum::domain::Role;
 use serde_json::{Value, json};
 
 use crate::documents::{ADMIT, ATTEND, CHANGE_STAGE, REFER, REGISTER, SCHEDULE_FOLLOW_UP};
+use crate::fixtures::*;
 use crate::helpers::*;
 
 const UPDATE_CLIENT: &str = "mutation($id: ID!, $v: Int!, $i: UpdateClientInput!) \
@@ -47,35 +48,13 @@ async fn team(app: &TestApp) -> Team {
     }
 }
 
+fn ana() -> NewClient {
+    client("Ana", "Diaz").born("1985-04-02").using(&["OPIOIDS"]).gender("WOMAN")
+}
+
 fn client_input(first_name: &str) -> Value {
     json!({ "firstName": first_name, "lastName": "Diaz", "dateOfBirth": "1985-04-02",
         "substances": ["OPIOIDS"], "gender": "WOMAN", "language": "en" })
-}
-
-async fn register(app: &TestApp, token: &str) -> String {
-    let data = app.gql_ok(Some(token), REGISTER, json!({ "i": client_input("Ana") })).await;
-    data["registerClient"]["id"].as_str().expect("client id").to_owned()
-}
-
-async fn admit(app: &TestApp, token: &str, client_id: &str) -> String {
-    let input = json!({ "clientId": client_id, "stage": "REHAB", "levelOfCare": "L3_5" });
-    let data = app.gql_ok(Some(token), ADMIT, json!({ "i": input })).await;
-    data["admitClient"]["id"].as_str().expect("episode id").to_owned()
-}
-
-/// Support-group ids by abbreviation, in directory order.
-async fn groups(app: &TestApp, token: &str) -> Vec<(String, String)> {
-    let data = app.gql_ok(Some(token), "{ supportGroups { id abbreviation } }", json!({})).await;
-    data["supportGroups"]
-        .as_array()
-        .expect("groups")
-        .iter()
-        .map(|g| (g["abbreviation"].as_str().expect("abbr").to_owned(), g["id"].as_str().expect("id").to_owned()))
-        .collect()
-}
-
-async fn group_id(app: &TestApp, token: &str, abbreviation: &str) -> String {
-    groups(app, token).await.into_iter().find(|(a, _)| a == abbreviation).expect("seeded group").1
 }
 
 async fn refer(app: &TestApp, token: &str, client_id: &str, group_id: &str) -> String {
@@ -136,8 +115,8 @@ struct Record {
 }
 
 async fn a_record(app: &TestApp, team: &Team) -> Record {
-    let client = register(app, &team.a.access).await;
-    let episode = admit(app, &team.a.access, &client).await;
+    let client = ana().register(app, &team.a.access).await;
+    let episode = admission(&client, "REHAB").level("L3_5").admit(app, &team.a.access).await.id;
     let group = group_id(app, &team.a.access, "NA").await;
     let referral = refer(app, &team.a.access, &client, &group).await;
     let follow_up = schedule(app, &team.a.access, &client).await;
@@ -148,7 +127,7 @@ async fn a_record(app: &TestApp, team: &Team) -> Record {
 async fn another_counselor_gets_null_for_a_client_outside_their_caseload() {
     let app = TestApp::spawn().await;
     let team = team(&app).await;
-    let client = register(&app, &team.a.access).await;
+    let client = ana().register(&app, &team.a.access).await;
 
     assert_eq!(see_client(&app, &team.a.access, &client).await["id"], client.as_str(), "A sees their own client");
     let response = app.gql(Some(&team.b.access), CLIENT, json!({ "id": client })).await;
@@ -160,7 +139,7 @@ async fn another_counselor_gets_null_for_a_client_outside_their_caseload() {
 async fn a_client_outside_the_caseload_is_absent_from_lists_and_counts() {
     let app = TestApp::spawn().await;
     let team = team(&app).await;
-    let client = register(&app, &team.a.access).await;
+    let client = ana().register(&app, &team.a.access).await;
 
     assert_eq!(caseload(&app, &team.a.access).await, (1, vec![client.clone()]));
     assert_eq!(caseload(&app, &team.b.access).await, (0, vec![]));
@@ -233,7 +212,7 @@ async fn the_supervisor_sees_and_changes_the_clients_of_their_team() {
     let app = TestApp::spawn().await;
     let team = team(&app).await;
     let record = a_record(&app, &team).await;
-    let own = register(&app, &team.s.access).await;
+    let own = ana().register(&app, &team.s.access).await;
 
     assert_eq!(caseload(&app, &team.s.access).await, (2, vec![record.client.clone(), own]));
     assert_eq!(see_client(&app, &team.s.access, &record.client).await["id"], record.client.as_str());
@@ -307,7 +286,7 @@ async fn the_admin_is_forbidden_from_client_records() {
 async fn the_supervisor_reassigns_a_client_to_another_counselor_of_the_team() {
     let app = TestApp::spawn().await;
     let team = team(&app).await;
-    let client = register(&app, &team.a.access).await;
+    let client = ana().register(&app, &team.a.access).await;
 
     let moved = app.gql_ok(Some(&team.s.access), REASSIGN, json!({ "c": client, "s": team.b.staff_id })).await;
     assert_eq!(moved["reassignClient"]["primaryCounselor"]["id"], team.b.staff_id.as_str());
@@ -325,7 +304,7 @@ async fn the_supervisor_reassigns_a_client_to_another_counselor_of_the_team() {
 async fn the_supervisor_cannot_reassign_a_client_outside_the_team() {
     let app = TestApp::spawn().await;
     let team = team(&app).await;
-    let client = register(&app, &team.a.access).await;
+    let client = ana().register(&app, &team.a.access).await;
 
     let refused = app.gql(Some(&team.s.access), REASSIGN, json!({ "c": client, "s": team.c.staff_id })).await;
     assert_code(&refused, "BAD_USER_INPUT");
@@ -338,7 +317,7 @@ async fn the_supervisor_cannot_reassign_a_client_outside_the_team() {
 async fn a_counselor_calling_reassign_client_is_forbidden() {
     let app = TestApp::spawn().await;
     let team = team(&app).await;
-    let client = register(&app, &team.a.access).await;
+    let client = ana().register(&app, &team.a.access).await;
 
     let refused = app.gql(Some(&team.a.access), REASSIGN, json!({ "c": client, "s": team.b.staff_id })).await;
     assert_code(&refused, "FORBIDDEN");
@@ -358,9 +337,8 @@ const CASELOAD: &str = "{ clients(first: 100) { totalCount edges { node { id fir
 /// One client the way a real caseload looks: admitted to rehab, referred to a group (with
 /// one attended meeting), then in aftercare with its follow-ups scheduled.
 async fn add_client(app: &TestApp, token: &str, n: usize, group_id: &str) {
-    let data = app.gql_ok(Some(token), REGISTER, json!({ "i": client_input(&format!("Client{n}")) })).await;
-    let client = data["registerClient"]["id"].as_str().expect("id").to_owned();
-    let episode = admit(app, token, &client).await;
+    let client = ana().named(&format!("Client{n}")).register(app, token).await;
+    let episode = admission(&client, "REHAB").level("L3_5").admit(app, token).await.id;
     let referral = refer(app, token, &client, group_id).await;
     let attend = json!({ "i": { "referralId": referral, "attendedOn": app.state.today().to_string() } });
     app.gql_ok(Some(token), ATTEND, attend).await;

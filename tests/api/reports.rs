@@ -18,9 +18,8 @@ use sea_orm::{EntityTrait, Set};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::documents::{
-    ADMIT, ATTEND, CHANGE_STAGE, DISCHARGE, RECORD_FOLLOW_UP, REFER, REFERRAL_STATUS, REGISTER, SCHEDULE_FOLLOW_UP,
-};
+use crate::documents::{ATTEND, DISCHARGE, RECORD_FOLLOW_UP, REFER, REFERRAL_STATUS, SCHEDULE_FOLLOW_UP};
+use crate::fixtures::*;
 use crate::helpers::*;
 
 const FOLLOW_UPS: &str = "query($id: ID!) { client(id: $id) { followUps { id version dueOn status scheduleDays } } }";
@@ -162,32 +161,6 @@ fn assert_referrals(actual: &Value, expected: Referrals, label: &str) {
 // ---------------------------------------------------------------------------------------
 // Building the caseload through GraphQL.
 
-async fn register(app: &TestApp, token: &str, first: &str, last: &str) -> String {
-    let input = json!({ "firstName": first, "lastName": last, "dateOfBirth": "1984-06-01", "substances": ["ALCOHOL"] });
-    s(&app.gql_ok(Some(token), REGISTER, json!({ "i": input })).await["registerClient"]["id"])
-}
-
-/// Admits; returns (episode id, version).
-async fn admit(
-    app: &TestApp,
-    token: &str,
-    client: &str,
-    stage: &str,
-    level: Option<&str>,
-    at: Option<DateTime<Utc>>,
-) -> (String, i64) {
-    let input =
-        json!({ "clientId": client, "stage": stage, "levelOfCare": level, "admittedAt": at.map(|t| t.to_rfc3339()) });
-    let data = app.gql_ok(Some(token), ADMIT, json!({ "i": input })).await;
-    (s(&data["admitClient"]["id"]), data["admitClient"]["version"].as_i64().expect("version"))
-}
-
-async fn change_stage(app: &TestApp, token: &str, episode: &str, version: i64, stage: &str, level: Option<&str>) {
-    let input = json!({ "episodeId": episode, "expectedVersion": version, "stage": stage, "levelOfCare": level });
-    let data = app.gql_ok(Some(token), CHANGE_STAGE, json!({ "i": input })).await;
-    assert_eq!(data["changeStage"]["stage"], stage);
-}
-
 async fn group_ids(app: &TestApp, token: &str) -> BTreeMap<String, String> {
     let data = app.gql_ok(Some(token), "{ supportGroups { id abbreviation } }", json!({})).await;
     data["supportGroups"].as_array().expect("groups").iter().map(|g| (s(&g["abbreviation"]), s(&g["id"]))).collect()
@@ -312,17 +285,17 @@ async fn build_caseload(app: &TestApp) -> Caseload {
     let groups = group_ids(app, &a_tok).await;
     let (na, aa, smart) = (&groups["NA"], &groups["AA"], &groups["SMART"]);
 
-    let a1 = register(app, &a_tok, "Alma", "One").await;
-    let a2 = register(app, &a_tok, "Arlo", "Two").await;
-    let a3 = register(app, &a_tok, "Ava", "Three").await;
-    let a4 = register(app, &a_tok, "Axel", "Four").await;
-    let a5 = register(app, &a_tok, "Aida", "Five").await;
-    let b1 = register(app, &b_tok, "Bea", "One").await;
-    let b2 = register(app, &b_tok, "Ben", "Two").await;
-    let b3 = register(app, &b_tok, "Bo", "Three").await;
+    let a1 = client("Alma", "One").register(app, &a_tok).await;
+    let a2 = client("Arlo", "Two").register(app, &a_tok).await;
+    let a3 = client("Ava", "Three").register(app, &a_tok).await;
+    let a4 = client("Axel", "Four").register(app, &a_tok).await;
+    let a5 = client("Aida", "Five").register(app, &a_tok).await;
+    let b1 = client("Bea", "One").register(app, &b_tok).await;
+    let b2 = client("Ben", "Two").register(app, &b_tok).await;
+    let b3 = client("Bo", "Three").register(app, &b_tok).await;
 
     // A1: in aftercare since 40 days ago; the 7- and 30-day contacts were made.
-    admit(app, &a_tok, &a1, "AFTERCARE", None, Some(ago(40))).await;
+    admission(&a1, "AFTERCARE").at(ago(40)).admit(app, &a_tok).await;
     let c = Caseload { d, sue, ann, bob, a: Default::default(), b: Default::default(), groups: BTreeMap::new() };
     assert_eq!(
         due_dates(app, &a_tok, &a1).await,
@@ -333,7 +306,8 @@ async fn build_caseload(app: &TestApp) -> Caseload {
     record(app, &a_tok, &a1, 30, "COMPLETED", Some("RETURN_TO_USE"), Some(false), Some(ago(11))).await;
 
     // A2: in rehab for 20 days with a planned SMART referral, then aftercare today.
-    let (a2_episode, version) = admit(app, &a_tok, &a2, "REHAB", Some("L3_5"), Some(ago(20))).await;
+    let Episode { id: a2_episode, version, .. } =
+        admission(&a2, "REHAB").level("L3_5").at(ago(20)).admit(app, &a_tok).await;
     let (_, _, status) = refer(app, &a_tok, &a2, smart, Some("PLANNED")).await;
     assert_eq!(status, "PLANNED");
     change_stage(app, &a_tok, &a2_episode, version, "AFTERCARE", None).await;
@@ -341,30 +315,30 @@ async fn build_caseload(app: &TestApp) -> Caseload {
     record(app, &a_tok, &a2, 7, "UNREACHABLE", None, None, None).await;
 
     // A3: in aftercare since 10 days ago; the 7-day contact is overdue, the 30-day cancelled.
-    admit(app, &a_tok, &a3, "AFTERCARE", None, Some(ago(10))).await;
+    admission(&a3, "AFTERCARE").at(ago(10)).admit(app, &a_tok).await;
     assert_eq!(due_dates(app, &a_tok, &a3).await, [c.day(-3), c.day(20), c.day(80), c.day(170), c.day(355)]);
     record(app, &a_tok, &a3, 30, "CANCELLED", None, None, None).await;
 
     // A4: admitted and discharged; A5: never admitted.
-    let (a4_episode, version) = admit(app, &a_tok, &a4, "REHAB", Some("L3_5"), None).await;
+    let Episode { id: a4_episode, version, .. } = admission(&a4, "REHAB").level("L3_5").admit(app, &a_tok).await;
     let input = json!({ "episodeId": a4_episode, "expectedVersion": version, "reason": "COMPLETED" });
     assert_eq!(app.gql_ok(Some(&a_tok), DISCHARGE, json!({ "i": input })).await["dischargeClient"]["open"], false);
 
     // B1: in aftercare since 35 days ago; the 7-day contact was made late (day 10), the
     // 30-day one unreachable.
-    admit(app, &b_tok, &b1, "AFTERCARE", None, Some(ago(35))).await;
+    admission(&b1, "AFTERCARE").at(ago(35)).admit(app, &b_tok).await;
     assert_eq!(due_dates(app, &b_tok, &b1).await, [c.day(-28), c.day(-5), c.day(55), c.day(145), c.day(330)]);
     record(app, &b_tok, &b1, 7, "COMPLETED", Some("ABSTINENT"), Some(true), Some(ago(25))).await;
     record(app, &b_tok, &b1, 30, "UNREACHABLE", None, None, None).await;
 
     // B2: in detox, with one follow-up scheduled by hand; B3: in rehab.
-    admit(app, &b_tok, &b2, "DETOX", Some("WM_3_2"), None).await;
+    admission(&b2, "DETOX").level("WM_3_2").admit(app, &b_tok).await;
     let input = json!({ "clientId": b2, "dueOn": c.day(3) });
     assert_eq!(
         app.gql_ok(Some(&b_tok), SCHEDULE_FOLLOW_UP, json!({ "i": input })).await["scheduleFollowUp"]["dueOn"],
         c.day(3)
     );
-    admit(app, &b_tok, &b3, "REHAB", Some("L3_5"), None).await;
+    admission(&b3, "REHAB").level("L3_5").admit(app, &b_tok).await;
 
     // Referrals.
     let (id, v, _) = refer(app, &b_tok, &b2, na, None).await;
@@ -1074,8 +1048,8 @@ async fn the_follow_up_report_runs_as_many_statements_over_ten_thousand_follow_u
     let bob_id = app.create_staff(BOB, "Bob Counselor", Role::Counselor, Some(&sue_id)).await;
     let ann = app.session(ANN, PASSWORD).await;
     let bob = app.session(BOB, PASSWORD).await;
-    let ann_client = register(&app, &ann.access, "Ada", "Bulk").await;
-    let bob_client = register(&app, &bob.access, "Bram", "Bulk").await;
+    let ann_client = client("Ada", "Bulk").register(&app, &ann.access).await;
+    let bob_client = client("Bram", "Bulk").register(&app, &bob.access).await;
     let uuid = |s: &str| Uuid::parse_str(s).expect("uuid");
     let owners = [(uuid(&ann_client), uuid(&ann_id)), (uuid(&bob_client), uuid(&bob_id))];
     let today = app.state.today();
@@ -1189,8 +1163,8 @@ async fn days_are_the_programs_local_days() {
     };
 
     // Entered aftercare eight days ago at 22:30 local time (04:30 or 03:30 UTC the next day).
-    let client = register(&app, &me.access, "Lena", "Local").await;
-    admit(&app, &me.access, &client, "AFTERCARE", None, Some(app.state.now() - Duration::days(8))).await;
+    let client = client("Lena", "Local").register(&app, &me.access).await;
+    admission(&client, "AFTERCARE").at(app.state.now() - Duration::days(8)).admit(&app, &me.access).await;
     assert_eq!(due_dates(&app, &me.access, &client).await[0], day(-1), "7 local days after the local entry day");
     // The entry counts on its local day, not on the UTC one.
     let entry_day = follow_up_report(&app, &me.access, &day(-8), &day(-8), None).await;

@@ -4,7 +4,7 @@
 //! valid token is refused, a subscription ends with its session, and on PostgreSQL a change
 //! made through one node reaches a subscriber on another.
 
-use std::{collections::HashSet, time::Duration};
+use std::{collections::HashSet, future::Future, time::Duration};
 
 use continuum::startup::Application;
 use futures_util::{SinkExt, StreamExt};
@@ -20,7 +20,8 @@ use tokio_tungstenite::{
     tungstenite::{Message, client::IntoClientRequest, http::HeaderValue},
 };
 
-use crate::documents::{ADMIT, CHANGE_STAGE, REFER, REFERRAL_STATUS, REGISTER};
+use crate::documents::{REFER, REFERRAL_STATUS, REGISTER};
+use crate::fixtures::*;
 use crate::helpers::*;
 
 const SUBSCRIPTION: &str = "subscription { caseloadEvents { clientId kind actorId subjectId at } }";
@@ -121,6 +122,20 @@ async fn gql_ok(port: u16, token: Option<&str>, query: &str, variables: Value) -
     response["data"].clone()
 }
 
+/// A server listening on a port, answering GraphQL like the in-process router.
+struct Served(u16);
+
+impl Api for Served {
+    fn gql_ok(&self, token: Option<&str>, query: &str, variables: Value) -> impl Future<Output = Value> {
+        gql_ok(self.0, token, query, variables)
+    }
+}
+
+/// A client of these tests: born 1979-11-23, using opioids.
+fn events_client(first: &str) -> NewClient {
+    client(first, "Events").born("1979-11-23").using(&["OPIOIDS"])
+}
+
 /// Signs in; returns (access token, staff id).
 async fn login(port: u16, email: &str, password: &str) -> (String, String) {
     let (access, _, id) = login_with_refresh(port, email, password).await;
@@ -154,33 +169,6 @@ async fn create_staff(port: u16, admin: &str, email: &str, name: &str, role: &st
 
 async fn create_counselor(port: u16, admin: &str, email: &str, name: &str) -> String {
     create_staff(port, admin, email, name, "COUNSELOR", None).await
-}
-
-async fn register(port: u16, token: &str, first: &str) -> String {
-    let input =
-        json!({ "firstName": first, "lastName": "Events", "dateOfBirth": "1979-11-23", "substances": ["OPIOIDS"] });
-    s(&gql_ok(port, Some(token), REGISTER, json!({ "i": input })).await["registerClient"]["id"])
-}
-
-/// Admits to REHAB; returns the episode id (at version 1).
-async fn admit(port: u16, token: &str, client: &str) -> String {
-    let input = json!({ "clientId": client, "stage": "REHAB", "levelOfCare": "L3_5" });
-    s(&gql_ok(port, Some(token), ADMIT, json!({ "i": input })).await["admitClient"]["id"])
-}
-
-async fn to_aftercare(port: u16, token: &str, episode: &str) {
-    let input = json!({ "episodeId": episode, "expectedVersion": 1, "stage": "AFTERCARE" });
-    let data = gql_ok(port, Some(token), CHANGE_STAGE, json!({ "i": input })).await;
-    assert_eq!(data["changeStage"]["stage"], "AFTERCARE");
-}
-
-async fn na_group(port: u16, token: &str) -> String {
-    let data = gql_ok(port, Some(token), "{ supportGroups { id abbreviation } }", json!({})).await;
-    data["supportGroups"]
-        .as_array()
-        .and_then(|g| g.iter().find(|g| g["abbreviation"] == "NA"))
-        .map(|g| s(&g["id"]))
-        .expect("NA is seeded")
 }
 
 /// Refers the client to NA; returns the referral id (at version 1).
@@ -296,7 +284,7 @@ impl Subscription {
     /// published before can still arrive.
     async fn wait_until_listening(&mut self, port: u16, token: &str) {
         for attempt in 0..40 {
-            let id = register(port, token, &format!("Warmup{attempt}")).await;
+            let id = events_client(&format!("Warmup{attempt}")).register(&Served(port), token).await;
             self.ignore.insert(id.clone());
             let heard = async {
                 loop {
@@ -357,19 +345,19 @@ async fn a_counselor_hears_about_their_own_clients_and_nothing_about_others() {
     create_counselor(port, &admin, "bob@events.test", "Bob Counselor").await;
     let (ann, ann_id) = login(port, "ann@events.test", PASSWORD).await;
     let (bob, _) = login(port, "bob@events.test", PASSWORD).await;
-    let ann_client = register(port, &ann, "Ada").await;
-    let bob_client = register(port, &bob, "Bert").await;
-    let ann_episode = admit(port, &ann, &ann_client).await;
-    let bob_episode = admit(port, &bob, &bob_client).await;
-    let na = na_group(port, &ann).await;
+    let ann_client = events_client("Ada").register(&Served(port), &ann).await;
+    let bob_client = events_client("Bert").register(&Served(port), &bob).await;
+    let ann_episode = admission(&ann_client, "REHAB").level("L3_5").admit(&Served(port), &ann).await.id;
+    let bob_episode = admission(&bob_client, "REHAB").level("L3_5").admit(&Served(port), &bob).await.id;
+    let na = group_id(&Served(port), &ann, "NA").await;
 
     let mut events = Subscription::open(port, &ann).await;
     events.wait_until_listening(port, &ann).await;
 
     // Bob's client changes first, then Ann's: the first event Ann hears is her own.
-    to_aftercare(port, &bob, &bob_episode).await;
+    change_stage(&Served(port), &bob, &bob_episode, 1, "AFTERCARE", None).await;
     let bob_referral = refer(port, &bob, &bob_client, &na).await;
-    to_aftercare(port, &ann, &ann_episode).await;
+    change_stage(&Served(port), &ann, &ann_episode, 1, "AFTERCARE", None).await;
     let first = events.next(WAIT).await.expect("Ann's stage change is heard");
     assert_event(&first, "STAGE_CHANGED", &ann_client, &ann_id, Some(&ann_episode));
 
@@ -468,14 +456,14 @@ async fn a_change_made_through_one_node_reaches_a_subscriber_on_another() {
     let (admin, _) = login(node2.port, ADMIN_EMAIL, ADMIN_PASSWORD).await;
     create_counselor(node2.port, &admin, "ann@nodes.test", "Ann Counselor").await;
     let (ann, ann_id) = login(node2.port, "ann@nodes.test", PASSWORD).await;
-    let client = register(node2.port, &ann, "Nina").await;
-    let episode = admit(node2.port, &ann, &client).await;
+    let client = events_client("Nina").register(&Served(node2.port), &ann).await;
+    let episode = admission(&client, "REHAB").level("L3_5").admit(&Served(node2.port), &ann).await.id;
 
     // Ann's portal is connected to node 1 with the token node 2 issued.
     let mut events = Subscription::open(node1.port, &ann).await;
     events.wait_until_listening(node2.port, &ann).await;
 
-    to_aftercare(node2.port, &ann, &episode).await;
+    change_stage(&Served(node2.port), &ann, &episode, 1, "AFTERCARE", None).await;
     let event = events.next(Duration::from_secs(2)).await.expect("node 1 hears node 2's change within 2 s");
     assert_event(&event, "STAGE_CHANGED", &client, &ann_id, Some(&episode));
 
@@ -497,10 +485,10 @@ async fn a_supervisor_hears_the_team_and_a_reassigned_client_leaves_the_old_coun
     let (sue, _) = login(port, "sue@events.test", PASSWORD).await;
     let (ann, ann_id) = login(port, "ann@events.test", PASSWORD).await;
     let (bob, _) = login(port, "bob@events.test", PASSWORD).await;
-    let ann_client = register(port, &ann, "Ada").await;
-    let bob_client = register(port, &bob, "Bert").await;
-    let ann_episode = admit(port, &ann, &ann_client).await;
-    let bob_episode = admit(port, &bob, &bob_client).await;
+    let ann_client = events_client("Ada").register(&Served(port), &ann).await;
+    let bob_client = events_client("Bert").register(&Served(port), &bob).await;
+    let ann_episode = admission(&ann_client, "REHAB").level("L3_5").admit(&Served(port), &ann).await.id;
+    let bob_episode = admission(&bob_client, "REHAB").level("L3_5").admit(&Served(port), &bob).await.id;
 
     let mut team = Subscription::open(port, &sue).await;
     team.wait_until_listening(port, &sue).await;
@@ -511,11 +499,11 @@ async fn a_supervisor_hears_the_team_and_a_reassigned_client_leaves_the_old_coun
     while team.next(Duration::from_millis(300)).await.is_some() {}
 
     // Sue hears both counselors' clients.
-    to_aftercare(port, &ann, &ann_episode).await;
+    change_stage(&Served(port), &ann, &ann_episode, 1, "AFTERCARE", None).await;
     let heard = team.next(WAIT).await.expect("Ann's change reaches her supervisor");
     assert_event(&heard, "STAGE_CHANGED", &ann_client, &ann_id, Some(&ann_episode));
     assert_event(&own.next(WAIT).await.expect("and Ann"), "STAGE_CHANGED", &ann_client, &ann_id, Some(&ann_episode));
-    to_aftercare(port, &bob, &bob_episode).await;
+    change_stage(&Served(port), &bob, &bob_episode, 1, "AFTERCARE", None).await;
     let heard = team.next(WAIT).await.expect("Bob's change reaches his supervisor");
     assert_event(&heard, "STAGE_CHANGED", &bob_client, &bob_id, Some(&bob_episode));
 
@@ -530,7 +518,7 @@ async fn a_supervisor_hears_the_team_and_a_reassigned_client_leaves_the_old_coun
     assert_eq!(moved["reassignClient"]["primaryCounselor"]["id"], bob_id.as_str());
     let heard = team.next(WAIT).await.expect("the reassignment reaches the supervisor");
     assert_eq!(heard["kind"], "CLIENT_REASSIGNED", "{heard}");
-    let na = na_group(port, &bob).await;
+    let na = group_id(&Served(port), &bob, "NA").await;
     let referral = refer(port, &bob, &ann_client, &na).await;
     let heard = team.next(WAIT).await.expect("Bob's referral of the moved client");
     assert_event(&heard, "REFERRAL_CREATED", &ann_client, &bob_id, Some(&referral));
@@ -552,8 +540,8 @@ async fn a_subscription_ends_when_its_session_ends() {
     // Two sessions of Ann's: the portal's subscription on one, her changes through the other.
     let (portal, portal_refresh, _) = login_with_refresh(port, "ann@events.test", PASSWORD).await;
     let (desk, _) = login(port, "ann@events.test", PASSWORD).await;
-    let client = register(port, &desk, "Ada").await;
-    let episode = admit(port, &desk, &client).await;
+    let client = events_client("Ada").register(&Served(port), &desk).await;
+    let episode = admission(&client, "REHAB").level("L3_5").admit(&Served(port), &desk).await.id;
 
     let mut events = Subscription::open(port, &portal).await;
     events.wait_until_listening(port, &desk).await;
@@ -562,7 +550,7 @@ async fn a_subscription_ends_when_its_session_ends() {
     let out =
         gql_ok(port, None, "mutation($r: String!) { logout(refreshToken: $r) }", json!({ "r": portal_refresh })).await;
     assert_eq!(out["logout"], true);
-    to_aftercare(port, &desk, &episode).await;
+    change_stage(&Served(port), &desk, &episode, 1, "AFTERCARE", None).await;
     loop {
         match ws_read(&mut events.ws, WAIT).await {
             Received::Json(m) if m["type"] == "complete" => {
@@ -752,7 +740,7 @@ async fn each_event_delivered_leaves_a_read_in_the_audit_trail() {
     let (ann, _) = login(port, "ann@socket.test", PASSWORD).await;
     let mut events = Subscription::open(port, &ann).await;
     events.wait_until_listening(port, &ann).await;
-    let client = register(port, &ann, "Ada").await;
+    let client = events_client("Ada").register(&Served(port), &ann).await;
     let event = events.next(WAIT).await.expect("the registration is heard");
     assert_eq!(event["clientId"], client.as_str());
 
@@ -787,8 +775,8 @@ async fn events_under_an_emergency_grant_stop_when_the_grant_expires_on_the_serv
     create_counselor(port, &admin, "bob@grant.test", "Bob Counselor").await;
     let (ann, _) = login(port, "ann@grant.test", PASSWORD).await;
     let (bob, _) = login(port, "bob@grant.test", PASSWORD).await;
-    let client = register(port, &ann, "Ada").await;
-    let episode = admit(port, &ann, &client).await;
+    let client = events_client("Ada").register(&Served(port), &ann).await;
+    let episode = admission(&client, "REHAB").level("L3_5").admit(&Served(port), &ann).await.id;
     gql_ok(
         port,
         Some(&bob),
@@ -800,14 +788,14 @@ async fn events_under_an_emergency_grant_stop_when_the_grant_expires_on_the_serv
     // Bob's subscription hears about Ada while his grant (one minute here) lasts...
     let mut events = Subscription::open(port, &bob).await;
     events.wait_until_listening(port, &bob).await;
-    to_aftercare(port, &ann, &episode).await;
+    change_stage(&Served(port), &ann, &episode, 1, "AFTERCARE", None).await;
     let heard = events.next(WAIT).await.expect("heard under the grant");
     assert_eq!(heard["clientId"], client.as_str());
 
     // ...and not once it has expired, though the subscription began inside it. Tokens and
     // sessions last longer: the socket stays open, only Ada's events stop.
     node.clock.advance(chrono::Duration::minutes(2));
-    let group = na_group(port, &ann).await;
+    let group = group_id(&Served(port), &ann, "NA").await;
     refer(port, &ann, &client, &group).await;
     loop {
         match ws_read(&mut events.ws, Duration::from_secs(2)).await {

@@ -6,7 +6,8 @@ use chrono::{Days, Duration, NaiveDate};
 use continuum::domain::Role;
 use serde_json::{Value, json};
 
-use crate::documents::{ADMIT, ATTEND, DISCHARGE, REFER, REGISTER, SCHEDULE_FOLLOW_UP};
+use crate::documents::{ATTEND, REFER, SCHEDULE_FOLLOW_UP};
+use crate::fixtures::*;
 use crate::helpers::*;
 
 const FOLLOW_UPS: &str = "query($id: ID!) { client(id: $id) { followUps { id dueOn scheduleDays status } } }";
@@ -29,30 +30,10 @@ fn s(v: &Value) -> String {
     v.as_str().unwrap_or_else(|| panic!("a string: {v}")).to_owned()
 }
 
-async fn register(app: &TestApp, token: &str, first: &str) -> String {
-    let input = json!({ "firstName": first, "lastName": "Worklist", "dateOfBirth": "1990-01-15",
-        "substances": ["OPIOIDS"], "language": "en" });
-    s(&app.gql_ok(Some(token), REGISTER, json!({ "i": input })).await["registerClient"]["id"])
-}
-
-/// Admits the client, `days_ago` days back (0: now); returns the episode id.
-async fn admit(app: &TestApp, token: &str, client: &str, stage: &str, days_ago: i64) -> String {
-    let level = (stage == "REHAB").then_some("L3_5");
-    let at = (app.state.now() - Duration::days(days_ago)).to_rfc3339();
-    let input = json!({ "clientId": client, "stage": stage, "levelOfCare": level, "admittedAt": at });
-    s(&app.gql_ok(Some(token), ADMIT, json!({ "i": input })).await["admitClient"]["id"])
-}
-
-async fn discharge(app: &TestApp, token: &str, episode: &str, reason: &str) {
-    let input = json!({ "episodeId": episode, "expectedVersion": 1, "reason": reason });
-    let data = app.gql_ok(Some(token), DISCHARGE, json!({ "i": input })).await;
-    assert_eq!(data["dischargeClient"]["open"], false);
-}
-
-async fn group_id(app: &TestApp, token: &str, abbreviation: &str) -> String {
-    let data = app.gql_ok(Some(token), "{ supportGroups { id abbreviation } }", json!({})).await;
-    let groups = data["supportGroups"].as_array().expect("groups");
-    s(&groups.iter().find(|g| g["abbreviation"] == abbreviation).expect("seeded group")["id"])
+/// An admission `days_ago` days back (0: now), at L3.5 for REHAB.
+fn admitted(app: &TestApp, client: &str, stage: &str, days_ago: i64) -> Admission {
+    let admission = admission(client, stage).at(app.state.now() - Duration::days(days_ago));
+    if stage == "REHAB" { admission.level("L3_5") } else { admission }
 }
 
 /// Refers the client; returns the referral id.
@@ -145,13 +126,13 @@ async fn the_worklist_holds_one_item_per_thing_to_do_most_urgent_first() {
     // Two weeks and a day before "today": the referrals that will have gone quiet, or fall
     // short of their goal.
     let start = app.state.today();
-    let disengaging = register(&app, a, "Dee").await;
-    admit(&app, a, &disengaging, "REHAB", 0).await;
+    let disengaging = client("Dee", "Worklist").born("1990-01-15").using(&["OPIOIDS"]).register(&app, a).await;
+    admitted(&app, &disengaging, "REHAB", 0).admit(&app, a).await;
     let quiet_na = refer(&app, a, &disengaging, "NA", "REFERRED", None).await;
     attend(&app, a, &quiet_na, start).await;
     let never_aa = refer(&app, a, &disengaging, "AA", "REFERRED", None).await;
-    let low = register(&app, a, "Lou").await;
-    admit(&app, a, &low, "REHAB", 0).await;
+    let low = client("Lou", "Worklist").born("1990-01-15").using(&["OPIOIDS"]).register(&app, a).await;
+    admitted(&app, &low, "REHAB", 0).admit(&app, a).await;
     let low_smart = refer(&app, a, &low, "SMART", "REFERRED", Some(3)).await;
 
     app.clock.advance(Duration::days(15));
@@ -169,51 +150,51 @@ async fn the_worklist_holds_one_item_per_thing_to_do_most_urgent_first() {
     attend(&app, a, &low_smart, today).await;
 
     // In aftercare for 40 days: the 7- and 30-day follow-ups are overdue (33 and 10 days).
-    let long_overdue = register(&app, a, "Oona").await;
-    admit(&app, a, &long_overdue, "AFTERCARE", 40).await;
+    let long_overdue = client("Oona", "Worklist").born("1990-01-15").using(&["OPIOIDS"]).register(&app, a).await;
+    admitted(&app, &long_overdue, "AFTERCARE", 40).admit(&app, a).await;
     refer(&app, a, &long_overdue, "CA", "REFERRED", None).await;
     let long_follow_ups = follow_up_ids(&app, a, &long_overdue).await;
     assert_eq!(long_follow_ups[0].1, ago(33).to_string());
     assert_eq!(long_follow_ups[1].1, ago(10).to_string());
     // In aftercare for 10 days: the 7-day follow-up is 3 days overdue.
-    let overdue = register(&app, a, "Olly").await;
-    admit(&app, a, &overdue, "AFTERCARE", 10).await;
+    let overdue = client("Olly", "Worklist").born("1990-01-15").using(&["OPIOIDS"]).register(&app, a).await;
+    admitted(&app, &overdue, "AFTERCARE", 10).admit(&app, a).await;
     refer(&app, a, &overdue, "NA", "REFERRED", None).await;
     let overdue_follow_ups = follow_up_ids(&app, a, &overdue).await;
     assert_eq!(overdue_follow_ups[0].1, ago(3).to_string());
     // In treatment, a contact due today.
-    let due_today = register(&app, a, "Fay").await;
-    admit(&app, a, &due_today, "REHAB", 0).await;
+    let due_today = client("Fay", "Worklist").born("1990-01-15").using(&["OPIOIDS"]).register(&app, a).await;
+    admitted(&app, &due_today, "REHAB", 0).admit(&app, a).await;
     let due_today_follow_up = schedule(&app, a, &due_today, today).await;
     // In aftercare for 5 days with only a PLANNED referral: no active support.
-    let unsupported = register(&app, a, "Uma").await;
-    let unsupported_episode = admit(&app, a, &unsupported, "AFTERCARE", 5).await;
+    let unsupported = client("Uma", "Worklist").born("1990-01-15").using(&["OPIOIDS"]).register(&app, a).await;
+    let unsupported_episode = admitted(&app, &unsupported, "AFTERCARE", 5).admit(&app, a).await.id;
     refer(&app, a, &unsupported, "CA", "PLANNED", None).await;
     // Left treatment today with nothing scheduled.
-    let discharged = register(&app, a, "Xan").await;
-    let discharged_episode = admit(&app, a, &discharged, "REHAB", 3).await;
-    discharge(&app, a, &discharged_episode, "LEFT_AGAINST_ADVICE").await;
+    let discharged = client("Xan", "Worklist").born("1990-01-15").using(&["OPIOIDS"]).register(&app, a).await;
+    let discharged_episode = admitted(&app, &discharged, "REHAB", 3).admit(&app, a).await.id;
+    discharge(&app, a, &discharged_episode, 1, "LEFT_AGAINST_ADVICE").await;
 
     // Needing nothing: in aftercare since today, referred and attending, follow-ups ahead;
     // discharged with follow-ups still to come; discharged as deceased.
-    let fine = register(&app, a, "Nia").await;
-    admit(&app, a, &fine, "AFTERCARE", 0).await;
+    let fine = client("Nia", "Worklist").born("1990-01-15").using(&["OPIOIDS"]).register(&app, a).await;
+    admitted(&app, &fine, "AFTERCARE", 0).admit(&app, a).await;
     let fine_na = refer(&app, a, &fine, "NA", "REFERRED", Some(2)).await;
     attend(&app, a, &fine_na, today).await;
-    let completed = register(&app, a, "Wes").await;
-    let completed_episode = admit(&app, a, &completed, "AFTERCARE", 0).await;
+    let completed = client("Wes", "Worklist").born("1990-01-15").using(&["OPIOIDS"]).register(&app, a).await;
+    let completed_episode = admitted(&app, &completed, "AFTERCARE", 0).admit(&app, a).await.id;
     refer(&app, a, &completed, "AA", "REFERRED", None).await;
-    discharge(&app, a, &completed_episode, "COMPLETED").await;
-    let deceased = register(&app, a, "Zed").await;
-    let deceased_episode = admit(&app, a, &deceased, "REHAB", 0).await;
-    discharge(&app, a, &deceased_episode, "DECEASED").await;
+    discharge(&app, a, &completed_episode, 1, "COMPLETED").await;
+    let deceased = client("Zed", "Worklist").born("1990-01-15").using(&["OPIOIDS"]).register(&app, a).await;
+    let deceased_episode = admitted(&app, &deceased, "REHAB", 0).admit(&app, a).await.id;
+    discharge(&app, a, &deceased_episode, 1, "DECEASED").await;
 
     // Bob (same team) and Cy (no team) each have a contact due today.
-    let bobs = register(&app, &bob.access, "Bea").await;
-    admit(&app, &bob.access, &bobs, "REHAB", 0).await;
+    let bobs = client("Bea", "Worklist").born("1990-01-15").using(&["OPIOIDS"]).register(&app, &bob.access).await;
+    admitted(&app, &bobs, "REHAB", 0).admit(&app, &bob.access).await;
     let bobs_follow_up = schedule(&app, &bob.access, &bobs, today).await;
-    let cys = register(&app, &cy.access, "Cal").await;
-    admit(&app, &cy.access, &cys, "REHAB", 0).await;
+    let cys = client("Cal", "Worklist").born("1990-01-15").using(&["OPIOIDS"]).register(&app, &cy.access).await;
+    admitted(&app, &cys, "REHAB", 0).admit(&app, &cy.access).await;
     let cys_follow_up = schedule(&app, &cy.access, &cys, today).await;
 
     let w = |items: &[&str]| items.iter().map(|w| (*w).to_owned()).collect::<Vec<String>>();
@@ -365,8 +346,8 @@ async fn referrals_planned_in_treatment_are_not_flagged_on_the_day_they_go_out()
     let email = "planned-wl@continuum.test";
     app.create_staff(email, "Pia Planner", Role::Counselor, None).await;
     let me = app.session(email, PASSWORD).await;
-    let client = register(&app, &me.access, "Pat").await;
-    let episode = admit(&app, &me.access, &client, "REHAB", 0).await;
+    let client = client("Pat", "Worklist").born("1990-01-15").using(&["OPIOIDS"]).register(&app, &me.access).await;
+    let episode = admitted(&app, &client, "REHAB", 0).admit(&app, &me.access).await.id;
     let referral = refer(&app, &me.access, &client, "NA", "PLANNED", Some(3)).await;
 
     // Two weeks of treatment later, the client enters aftercare and the referral goes out.
