@@ -63,7 +63,7 @@ pub fn distinct(ids: impl IntoIterator<Item = Uuid>) -> Arc<[Uuid]> {
 }
 
 pub use crate::service::loaders::{
-    attendance_by_referral, attendance_counts, clients, episodes_by_client, follow_ups_by_client, history_by_episode,
+    attempts_by_follow_up, attendance_by_referral, attendance_counts, clients, episodes, episodes_by_client, follow_ups_by_client, history_by_episode,
     meetings, meetings_by_group, referrals_by_client, required, staff, support_groups,
 };
 

@@ -11,7 +11,7 @@ use axum::{
 };
 use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
 use continuum::{
-    domain::{FollowUpOutcome, FollowUpStatus, Role},
+    domain::{FollowUpKind, FollowUpOutcome, FollowUpStatus, Role},
     entity::follow_up,
 };
 use sea_orm::{EntityTrait, Set};
@@ -1004,6 +1004,7 @@ fn synthetic(
         episode_id: Set(None),
         due_on: Set(due_on),
         schedule_days: Set(six_month.then_some(180)),
+        kind: Set(if six_month { FollowUpKind::Aftercare } else { FollowUpKind::Manual }),
         status: Set(status),
         outcome: Set(outcome),
         attending_support_group: Set(attending),

@@ -32,6 +32,16 @@ pub struct Config {
     pub session_absolute_timeout: Duration,
     /// Days after entering AFTERCARE at which follow-up contacts are scheduled.
     pub follow_up_schedule_days: Vec<u32>,
+    /// Days after a discharge, or a step down out of high-intensity care, at which the
+    /// post-discharge contacts are due (`CONTINUUM_POST_DISCHARGE_DAYS`, default 7,30: the
+    /// two windows of NCQA's FUI measure).
+    pub post_discharge_days: Vec<u32>,
+    /// Outreach attempts, on different days, before a contact may be given up as
+    /// UNREACHABLE (`CONTINUUM_UNREACHABLE_ATTEMPTS`, default 3).
+    pub unreachable_attempts: u32,
+    /// Days after its due date that a contact's window stays open; once it has closed the
+    /// contact may be recorded UNREACHABLE whatever the attempts (`CONTINUUM_FOLLOW_UP_WINDOW_DAYS`, 14).
+    pub follow_up_window_days: u32,
     /// An active referral with no attendance for this many days is "disengaging".
     pub disengaged_after_days: u32,
     /// The program's name, printed on the client's aftercare plan.
@@ -157,6 +167,12 @@ impl Config {
                 .ok_or_else(|| invalid("CONTINUUM_FOLLOW_UP_DAYS", "must be increasing day counts like 7,30,90"))?,
         };
 
+        let post_discharge_days = match get("CONTINUUM_POST_DISCHARGE_DAYS") {
+            None => vec![7, 30],
+            Some(list) => parse_schedule(&list)
+                .ok_or_else(|| invalid("CONTINUUM_POST_DISCHARGE_DAYS", "must be increasing day counts like 7,30"))?,
+        };
+
         let allowed_origins = match get("CONTINUUM_ALLOWED_ORIGINS") {
             None => Vec::new(),
             Some(list) => parse_origins(&list).map_err(|bad| {
@@ -186,6 +202,9 @@ impl Config {
                 3600 * number(&get, "CONTINUUM_SESSION_ABSOLUTE_HOURS", 8, 1, 24 * 7)?,
             ),
             follow_up_schedule_days,
+            post_discharge_days,
+            unreachable_attempts: number(&get, "CONTINUUM_UNREACHABLE_ATTEMPTS", 3, 1, 20)?,
+            follow_up_window_days: number(&get, "CONTINUUM_FOLLOW_UP_WINDOW_DAYS", 14, 1, 365)?,
             disengaged_after_days: number(&get, "CONTINUUM_DISENGAGED_DAYS", 14, 1, 365)?,
             limits: Limits {
                 max_depth: number(&get, "CONTINUUM_MAX_DEPTH", 10, 2, 100)?,

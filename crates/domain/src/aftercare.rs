@@ -9,12 +9,22 @@ use super::RuleViolation;
 /// Adherence is judged over the last four weeks, or since the referral if that is shorter.
 pub const ADHERENCE_WINDOW_DAYS: i64 = 28;
 
-pub fn check_weekly_goal(goal: i32) -> Result<(), RuleViolation> {
-    if (1..=21).contains(&goal) {
-        Ok(())
-    } else {
-        Err(RuleViolation::new("WEEKLY_GOAL", Some("meetingsPerWeek"), "a goal is 1 to 21 meetings a week"))
+/// The most meetings a week a goal may ask for: one a day ("90 meetings in 90 days").
+pub const MAX_WEEKLY_GOAL: i32 = 7;
+
+/// A goal is 1 to 7 meetings a week, and no more than the referral allows: a referral tied to
+/// one weekly meeting allows one a week (attendance is one per referral and day).
+pub fn check_weekly_goal(goal: i32, one_weekly_meeting: bool) -> Result<(), RuleViolation> {
+    let most = if one_weekly_meeting { 1 } else { MAX_WEEKLY_GOAL };
+    if (1..=most).contains(&goal) {
+        return Ok(());
     }
+    let message = if one_weekly_meeting && goal > 1 {
+        format!("this referral is to one weekly meeting, so its goal is 1 a week, not {goal}; refer to the group to aim higher")
+    } else {
+        format!("a goal is 1 to {MAX_WEEKLY_GOAL} meetings a week (one a day at most), not {goal}")
+    };
+    Err(RuleViolation::new("WEEKLY_GOAL", Some("meetingsPerWeek"), message))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

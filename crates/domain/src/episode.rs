@@ -62,6 +62,12 @@ pub enum LevelOfCare {
     #[sea_orm(string_value = "L4")]
     #[graphql(name = "L4")]
     L4,
+    /// Opioid treatment program: medication for opioid use disorder (methadone,
+    /// buprenorphine, naltrexone) with counseling, an outpatient Level 1 service in ASAM's
+    /// 3rd edition; offered in REHAB and, for maintenance, in AFTERCARE.
+    #[sea_orm(string_value = "OTP")]
+    #[graphql(name = "OTP")]
+    Otp,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
@@ -83,6 +89,53 @@ pub enum DischargeReason {
     Other,
 }
 
+/// Where the client went on discharge (TEDS-D "living arrangements" and "referral source"
+/// at discharge, folded into what a counselor records at the door).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum DischargedTo {
+    #[sea_orm(string_value = "HOME")]
+    Home,
+    #[sea_orm(string_value = "OUTPATIENT_PROGRAM")]
+    OutpatientProgram,
+    #[sea_orm(string_value = "RESIDENTIAL_PROGRAM")]
+    ResidentialProgram,
+    #[sea_orm(string_value = "HOSPITAL")]
+    Hospital,
+    #[sea_orm(string_value = "CORRECTIONAL_FACILITY")]
+    CorrectionalFacility,
+    #[sea_orm(string_value = "SHELTER")]
+    Shelter,
+    #[sea_orm(string_value = "OTHER")]
+    Other,
+    #[sea_orm(string_value = "UNKNOWN")]
+    Unknown,
+}
+
+impl DischargeReason {
+    /// Leaving before the plan was finished, by the client's choice or the program's: the
+    /// exits with the highest risk of overdose in the weeks after, first on the worklist.
+    pub fn is_early_exit(self) -> bool {
+        matches!(self, DischargeReason::LeftAgainstAdvice | DischargeReason::TerminatedByFacility)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DischargeReason::Completed => "COMPLETED",
+            DischargeReason::LeftAgainstAdvice => "LEFT_AGAINST_ADVICE",
+            DischargeReason::TerminatedByFacility => "TERMINATED_BY_FACILITY",
+            DischargeReason::Transferred => "TRANSFERRED",
+            DischargeReason::Incarcerated => "INCARCERATED",
+            DischargeReason::Deceased => "DECEASED",
+            DischargeReason::Other => "OTHER",
+        }
+    }
+}
+
+/// Days from the last discharge to this admission, when it is a readmission within the
+/// window reports count (30 days, a common quality signal for SUD programs).
+pub const READMISSION_WINDOW_DAYS: i64 = 30;
+
 impl Stage {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -97,8 +150,10 @@ impl Stage {
         use LevelOfCare::*;
         match self {
             Stage::Detox => (&[Wm1, Wm2, Wm3_2, Wm3_7, Wm4], false),
-            Stage::Rehab => (&[L1, L2_1, L2_5, L3_1, L3_3, L3_5, L3_7, L4], false),
-            Stage::Aftercare => (&[L0_5, L1], true),
+            Stage::Rehab => (&[L1, L2_1, L2_5, L3_1, L3_3, L3_5, L3_7, L4, Otp], false),
+            // Continuing care: no level, outpatient L1, or OTP maintenance. Not L0_5, which is
+            // early intervention for people not (yet) in treatment (ASAM 3rd ed.).
+            Stage::Aftercare => (&[L1, Otp], true),
         }
     }
 }
@@ -121,6 +176,32 @@ impl LevelOfCare {
             L3_5 => "L3_5",
             L3_7 => "L3_7",
             L4 => "L4",
+            Otp => "OTP",
+        }
+    }
+
+    /// Withdrawal management, residential or inpatient care: what NCQA's FUI measure calls
+    /// high-intensity care, whose end opens the riskiest weeks (HEDIS MY 2025, FUI).
+    pub fn is_high_intensity(self) -> bool {
+        use LevelOfCare::*;
+        matches!(self, Wm1 | Wm2 | Wm3_2 | Wm3_7 | Wm4 | L3_1 | L3_3 | L3_5 | L3_7 | L4)
+    }
+
+    /// A rank of intensity of service, to name a move a step up or a step down. Withdrawal
+    /// management ranks with the residential and inpatient levels of its setting.
+    pub fn intensity(self) -> u8 {
+        use LevelOfCare::*;
+        match self {
+            L0_5 => 0,
+            L1 | Otp => 1,
+            Wm1 => 2,
+            L2_1 => 3,
+            Wm2 | L2_5 => 4,
+            L3_1 => 5,
+            L3_3 => 6,
+            Wm3_2 | L3_5 => 7,
+            Wm3_7 | L3_7 => 8,
+            Wm4 | L4 => 9,
         }
     }
 }
@@ -144,28 +225,84 @@ pub fn check_level(stage: Stage, level: Option<LevelOfCare>) -> Result<(), RuleV
     Err(RuleViolation::new("LEVEL_OF_CARE", Some("levelOfCare"), message))
 }
 
-pub const ALLOWED_MOVES: &[(Stage, Stage)] = &[
-    (Stage::Detox, Stage::Rehab),
-    (Stage::Detox, Stage::Aftercare),
-    (Stage::Rehab, Stage::Rehab),
-    (Stage::Rehab, Stage::Aftercare),
-    (Stage::Aftercare, Stage::Detox),
-    (Stage::Aftercare, Stage::Rehab),
-];
+/// Where an episode is: a stage and its level of care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placement {
+    pub stage: Stage,
+    pub level: Option<LevelOfCare>,
+}
 
-/// Moves inside an open episode: forward through care, a step up or down within rehab,
-/// and back to detox or rehab after a return to use.
-pub fn check_move(from: Stage, to: Stage) -> Result<(), RuleViolation> {
-    if ALLOWED_MOVES.contains(&(from, to)) {
-        return Ok(());
+impl Placement {
+    pub fn new(stage: Stage, level: Option<LevelOfCare>) -> Self {
+        Placement { stage, level }
     }
-    let allowed =
-        ALLOWED_MOVES.iter().map(|(a, b)| format!("{} → {}", a.as_str(), b.as_str())).collect::<Vec<_>>().join(", ");
-    Err(RuleViolation::new(
-        "STAGE_MOVE",
-        Some("stage"),
-        format!("{} → {} is not an allowed stage move; allowed: {allowed}", from.as_str(), to.as_str()),
-    ))
+
+    /// DETOX at any level, or residential/inpatient REHAB (L3.x, L4).
+    pub fn is_high_intensity(self) -> bool {
+        self.stage == Stage::Detox || self.level.is_some_and(LevelOfCare::is_high_intensity)
+    }
+
+    fn intensity(self) -> u8 {
+        self.level.map_or(0, LevelOfCare::intensity)
+    }
+
+    fn label(self) -> String {
+        match self.level {
+            Some(level) => format!("{} {}", self.stage.as_str(), level.as_str()),
+            None => self.stage.as_str().to_owned(),
+        }
+    }
+}
+
+/// What a move does to the intensity of care, for the history and the reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Enum)]
+pub enum MoveKind {
+    /// The episode opened here.
+    Admission,
+    /// To a more intensive level (an escalation of withdrawal management, a return to
+    /// residential care, back to detox after a return to use).
+    StepUp,
+    /// To a less intensive level (a step down to outpatient care or to aftercare).
+    StepDown,
+    /// Another setting of the same intensity (e.g. L1 outpatient to OTP).
+    Lateral,
+}
+
+impl MoveKind {
+    pub fn of(from: Option<Placement>, to: Placement) -> MoveKind {
+        let Some(from) = from else { return MoveKind::Admission };
+        // Leaving treatment for continuing care is a step down whatever the levels say.
+        let (a, b) = (rank(from), rank(to));
+        match a.cmp(&b) {
+            std::cmp::Ordering::Less => MoveKind::StepUp,
+            std::cmp::Ordering::Greater => MoveKind::StepDown,
+            std::cmp::Ordering::Equal => MoveKind::Lateral,
+        }
+    }
+}
+
+/// Treatment ranks above continuing care at the same level; within treatment, the level
+/// decides.
+fn rank(p: Placement) -> (u8, u8) {
+    let in_treatment = u8::from(p.stage != Stage::Aftercare);
+    (p.intensity(), in_treatment)
+}
+
+/// Any move the client's needs call for is allowed — between stages and within one, up or
+/// down (ASAM's continuum is not a one-way street: withdrawal management escalates, a return
+/// to use brings a client back to detox from rehab or aftercare) — as long as the new
+/// level belongs to the new stage. A move that changes neither stage nor level is refused:
+/// it would reset the time in stage and write history for nothing.
+pub fn check_move(from: Placement, to: Placement) -> Result<MoveKind, RuleViolation> {
+    if from == to {
+        return Err(RuleViolation::new(
+            "STAGE_MOVE",
+            Some("levelOfCare"),
+            format!("the episode is already in {}: change the stage or the level of care", from.label()),
+        ));
+    }
+    check_level(to.stage, to.level)?;
+    Ok(MoveKind::of(Some(from), to))
 }
 
 #[cfg(test)]
@@ -179,18 +316,41 @@ mod tests {
         assert_eq!(refused.rule, "LEVEL_OF_CARE");
         assert!(check_level(Stage::Detox, None).is_err());
         assert!(check_level(Stage::Aftercare, None).is_ok());
-        assert!(check_level(Stage::Aftercare, Some(LevelOfCare::L0_5)).is_ok());
+        assert!(check_level(Stage::Aftercare, Some(LevelOfCare::L0_5)).is_err(), "early intervention is not continuing care");
+        assert!(check_level(Stage::Aftercare, Some(LevelOfCare::Otp)).is_ok());
+        assert!(check_level(Stage::Rehab, Some(LevelOfCare::Otp)).is_ok());
         assert!(check_level(Stage::Aftercare, Some(LevelOfCare::L3_5)).is_err());
+    }
+
+    fn at(stage: Stage, level: Option<LevelOfCare>) -> Placement {
+        Placement::new(stage, level)
     }
 
     #[test]
     fn stage_moves() {
-        assert!(check_move(Stage::Detox, Stage::Rehab).is_ok());
-        assert!(check_move(Stage::Rehab, Stage::Rehab).is_ok());
-        assert!(check_move(Stage::Aftercare, Stage::Detox).is_ok());
-        let refused = check_move(Stage::Rehab, Stage::Detox).expect_err("no way back to detox from rehab");
-        assert!(refused.message.contains("DETOX → REHAB"), "names the allowed moves");
-        assert!(check_move(Stage::Detox, Stage::Detox).is_err());
-        assert!(check_move(Stage::Aftercare, Stage::Aftercare).is_err());
+        use LevelOfCare::*;
+        let ok = |from, to| check_move(from, to).expect("an allowed move");
+        assert_eq!(ok(at(Stage::Detox, Some(Wm3_2)), at(Stage::Detox, Some(Wm3_7))), MoveKind::StepUp);
+        assert_eq!(ok(at(Stage::Detox, Some(Wm3_7)), at(Stage::Detox, Some(Wm2))), MoveKind::StepDown);
+        assert_eq!(ok(at(Stage::Rehab, Some(L1)), at(Stage::Detox, Some(Wm3_2))), MoveKind::StepUp);
+        assert_eq!(ok(at(Stage::Rehab, Some(L3_5)), at(Stage::Aftercare, None)), MoveKind::StepDown);
+        assert_eq!(ok(at(Stage::Rehab, Some(L1)), at(Stage::Aftercare, Some(L1))), MoveKind::StepDown);
+        assert_eq!(ok(at(Stage::Aftercare, None), at(Stage::Aftercare, Some(Otp))), MoveKind::StepUp);
+        assert_eq!(ok(at(Stage::Rehab, Some(L1)), at(Stage::Rehab, Some(Otp))), MoveKind::Lateral);
+        assert_eq!(ok(at(Stage::Aftercare, Some(L1)), at(Stage::Detox, Some(Wm3_7))), MoveKind::StepUp);
+        let same = check_move(at(Stage::Rehab, Some(L1)), at(Stage::Rehab, Some(L1))).expect_err("a no-op");
+        assert_eq!(same.rule, "STAGE_MOVE");
+        assert!(check_move(at(Stage::Rehab, Some(L1)), at(Stage::Detox, Some(L3_5))).is_err(), "detox needs WM");
+    }
+
+    #[test]
+    fn high_intensity_is_detox_residential_and_inpatient() {
+        use LevelOfCare::*;
+        assert!(at(Stage::Detox, Some(Wm1)).is_high_intensity());
+        assert!(at(Stage::Rehab, Some(L3_1)).is_high_intensity());
+        assert!(at(Stage::Rehab, Some(L4)).is_high_intensity());
+        assert!(!at(Stage::Rehab, Some(L2_5)).is_high_intensity());
+        assert!(!at(Stage::Rehab, Some(Otp)).is_high_intensity());
+        assert!(!at(Stage::Aftercare, None).is_high_intensity());
     }
 }

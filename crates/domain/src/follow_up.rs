@@ -15,8 +15,60 @@ pub enum FollowUpStatus {
     Completed,
     #[sea_orm(string_value = "UNREACHABLE")]
     Unreachable,
+    /// Its due date passed and it was not made before the plan changed (the client went
+    /// back to treatment): it stays in the completion rate as not completed.
+    #[sea_orm(string_value = "MISSED")]
+    Missed,
+    /// Never due: the plan changed before it came due.
     #[sea_orm(string_value = "CANCELLED")]
     Cancelled,
+}
+
+/// Why a contact exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum FollowUpKind {
+    /// The continuing-care schedule that entering AFTERCARE sets (7, 30, 90, 180, 365 days).
+    #[sea_orm(string_value = "AFTERCARE")]
+    Aftercare,
+    /// After a discharge or a step down out of high-intensity care (7 and 30 days: NCQA FUI).
+    #[sea_orm(string_value = "POST_DISCHARGE")]
+    PostDischarge,
+    /// Added by a counselor.
+    #[sea_orm(string_value = "MANUAL")]
+    Manual,
+}
+
+/// How an outreach attempt was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum AttemptMethod {
+    #[sea_orm(string_value = "PHONE")]
+    Phone,
+    #[sea_orm(string_value = "TEXT")]
+    Text,
+    #[sea_orm(string_value = "EMAIL")]
+    Email,
+    #[sea_orm(string_value = "LETTER")]
+    Letter,
+    #[sea_orm(string_value = "IN_PERSON")]
+    InPerson,
+    #[sea_orm(string_value = "VIDEO")]
+    Video,
+}
+
+/// What an outreach attempt came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum AttemptResult {
+    #[sea_orm(string_value = "NO_ANSWER")]
+    NoAnswer,
+    #[sea_orm(string_value = "LEFT_MESSAGE")]
+    LeftMessage,
+    #[sea_orm(string_value = "WRONG_NUMBER")]
+    WrongNumber,
+    #[sea_orm(string_value = "REACHED")]
+    Reached,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
@@ -46,6 +98,43 @@ pub fn is_overdue(status: FollowUpStatus, due_on: NaiveDate, today: NaiveDate) -
     status == FollowUpStatus::Scheduled && due_on < today
 }
 
+/// What happens to a contact of the continuing-care or post-discharge schedule when the
+/// plan changes (the client goes back to a more intensive level): one already overdue was
+/// missed and stays in the figures; one due today can still be made and stays open; one not
+/// yet due never will be and is cancelled.
+pub fn on_plan_change(due_on: NaiveDate, today: NaiveDate) -> Option<FollowUpStatus> {
+    match due_on.cmp(&today) {
+        std::cmp::Ordering::Less => Some(FollowUpStatus::Missed),
+        std::cmp::Ordering::Equal => None,
+        std::cmp::Ordering::Greater => Some(FollowUpStatus::Cancelled),
+    }
+}
+
+/// A contact may be given up as UNREACHABLE only after `needed` outreach attempts on
+/// different days (a single early call proves little), or once its window has closed.
+pub fn check_unreachable(
+    attempt_days: &[NaiveDate],
+    needed: u32,
+    window_closes_on: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), RuleViolation> {
+    let mut days = attempt_days.to_vec();
+    days.sort_unstable();
+    days.dedup();
+    if days.len() >= needed as usize || today > window_closes_on {
+        return Ok(());
+    }
+    Err(RuleViolation::new(
+        "FOLLOW_UP_ATTEMPTS",
+        Some("status"),
+        format!(
+            "a contact is UNREACHABLE after {needed} attempts on different days or once its window closes on \
+             {window_closes_on}; {} day(s) with attempts so far",
+            days.len()
+        ),
+    ))
+}
+
 /// Recording a contact closes a scheduled follow-up; a completed one needs an outcome, and
 /// only a completed one has one.
 pub fn check_record(
@@ -65,6 +154,12 @@ pub fn check_record(
             "FOLLOW_UP_STATUS",
             Some("status"),
             "record a follow-up as COMPLETED, UNREACHABLE or CANCELLED",
+        )),
+        (FollowUpStatus::Missed, _) => Err(RuleViolation::new(
+            "FOLLOW_UP_STATUS",
+            Some("status"),
+            "MISSED is set by Continuum when the plan changes after a contact was due; record COMPLETED, \
+             UNREACHABLE or CANCELLED",
         )),
         (FollowUpStatus::Completed, None) => Err(RuleViolation::new(
             "FOLLOW_UP_OUTCOME_REQUIRED",
@@ -107,5 +202,24 @@ mod tests {
         assert!(check_record(Scheduled, Completed, None).is_err());
         assert!(check_record(Scheduled, Unreachable, None).is_ok());
         assert!(check_record(Completed, Unreachable, None).is_err());
+        assert!(check_record(Scheduled, Missed, None).is_err(), "MISSED is not recorded by hand");
+    }
+
+    #[test]
+    fn a_plan_change_misses_what_was_overdue_and_cancels_what_was_not_due() {
+        let today = d("2026-03-10");
+        assert_eq!(on_plan_change(d("2026-03-09"), today), Some(FollowUpStatus::Missed));
+        assert_eq!(on_plan_change(today, today), None);
+        assert_eq!(on_plan_change(d("2026-03-11"), today), Some(FollowUpStatus::Cancelled));
+    }
+
+    #[test]
+    fn unreachable_needs_attempts_on_different_days_or_a_closed_window() {
+        let (closes, today) = (d("2026-03-20"), d("2026-03-10"));
+        let same_day = [d("2026-03-09"), d("2026-03-09"), d("2026-03-09")];
+        assert_eq!(check_unreachable(&same_day, 3, closes, today).map_err(|v| v.rule), Err("FOLLOW_UP_ATTEMPTS"));
+        let three_days = [d("2026-03-07"), d("2026-03-08"), d("2026-03-09")];
+        assert!(check_unreachable(&three_days, 3, closes, today).is_ok());
+        assert!(check_unreachable(&[], 3, closes, d("2026-03-21")).is_ok(), "the window has closed");
     }
 }

@@ -21,8 +21,8 @@ pub mod staff;
 pub mod worklist;
 
 pub use client::{Gender, Substance};
-pub use episode::{DischargeReason, LevelOfCare, Stage};
-pub use follow_up::{FollowUpOutcome, FollowUpStatus};
+pub use episode::{DischargeReason, DischargedTo, LevelOfCare, MoveKind, Placement, Stage};
+pub use follow_up::{AttemptMethod, AttemptResult, FollowUpKind, FollowUpOutcome, FollowUpStatus};
 pub use referral::{MeetingFormat, ReferralStatus};
 pub use rule::RuleViolation;
 pub use staff::Role;

@@ -18,10 +18,13 @@ pub struct FollowUpFigures {
     pub scheduled: i64,
     pub completed: i64,
     pub unreachable: i64,
+    /// Due, not made, and overtaken by a change of plan (a return to treatment): counted as
+    /// not completed.
+    pub missed: i64,
     pub cancelled: i64,
     /// Still scheduled and due before today.
     pub overdue: i64,
-    /// completed / (due − cancelled); null when nothing was due.
+    /// completed / (due − cancelled), missed contacts included; null when nothing was due.
     pub completion_rate: Option<f64>,
     pub outcomes: Vec<OutcomeCount>,
     /// Completed contacts where the client said they attend a support group.

@@ -5,7 +5,13 @@ use async_graphql::Enum;
 /// In order of urgency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Enum, serde::Serialize, serde::Deserialize)]
 pub enum WorklistKind {
+    /// Left against advice or was discharged by the program in the last 30 days and has not
+    /// been reached since: the weeks after an early exit carry the highest overdose risk.
+    DischargedEarly,
     FollowUpOverdue,
+    /// A follow-up found a return to use or a readmission elsewhere, and the episode has not
+    /// moved since: the plan needs a clinician's review.
+    ClinicalReview,
     FollowUpDueToday,
     ReferralDisengaging,
     AdherenceLow,

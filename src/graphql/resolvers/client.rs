@@ -10,7 +10,7 @@ use crate::{
         types::{
             IdConnection,
             client::{
-                AdmitClientInput, ChangeStageInput, Client, ClientFilter, DischargeClientInput, Episode,
+                AdmitClientInput, ChangeStageInput, Client, ClientFilter, DischargeClientInput, Episode, ReassignCaseloadInput,
                 RegisterClientInput, UpdateClientInput,
             },
             connection,
@@ -167,6 +167,17 @@ impl ClientMutation {
         Ok(Client::one(result?))
     }
 
+    /// SUPERVISOR: moves every client of a counselor of the team to another, in one
+    /// transaction with one audit event per client (the hand-over before a counselor is
+    /// deactivated). Returns the clients moved.
+    async fn reassign_caseload(&self, ctx: &Context<'_>, input: ReassignCaseloadInput) -> Result<Vec<Client>> {
+        let viewer = ctx.viewer()?;
+        let from = require_id(&input.from_counselor_id, "fromCounselorId")?;
+        let to = require_id(&input.to_counselor_id, "toCounselorId")?;
+        let moved = clients::reassign_caseload(ctx.state()?, viewer, from, to).await?;
+        Ok(Client::list(moved))
+    }
+
     /// Opens an episode at a stage. A client has at most one open episode.
     async fn admit_client(&self, ctx: &Context<'_>, input: AdmitClientInput) -> Result<Episode> {
         let viewer = ctx.viewer()?;
@@ -215,6 +226,7 @@ impl ClientMutation {
             episode_id: target_id(&input.episode_id)?,
             expected_version: input.expected_version,
             reason: input.reason,
+            discharged_to: input.discharged_to,
             note: input.note,
         };
         Ok(Episode::one(episodes::discharge(ctx.state()?, viewer, discharge).await?))

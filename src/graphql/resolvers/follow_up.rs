@@ -9,13 +9,15 @@ use crate::{
         cursor::{parse_after, require_id, target_id},
         types::{
             IdConnection, connection,
-            follow_up::{FollowUp, FollowUpFilter, RecordFollowUpInput, ScheduleFollowUpInput},
+            follow_up::{
+                FollowUp, FollowUpFilter, RecordFollowUpAttemptInput, RecordFollowUpInput, ScheduleFollowUpInput,
+            },
         },
     },
     service::audit::Target,
     service::idempotency,
     service::{
-        follow_up::{self as follow_ups, Contact, NewFollowUp},
+        follow_up::{self as follow_ups, Attempt, Contact, NewFollowUp},
         pagination::PageRequest,
     },
 };
@@ -101,5 +103,19 @@ impl FollowUpMutation {
             note: input.note,
         };
         Ok(FollowUp::one(follow_ups::record(ctx.state()?, viewer, contact).await?))
+    }
+
+    /// Logs one outreach attempt (a call, a text, a letter…) on a scheduled contact; returns
+    /// the contact at its next version, with the attempt among its `attempts`.
+    async fn record_follow_up_attempt(&self, ctx: &Context<'_>, input: RecordFollowUpAttemptInput) -> Result<FollowUp> {
+        let viewer = ctx.viewer()?;
+        let attempt = Attempt {
+            follow_up_id: target_id(&input.follow_up_id)?,
+            attempted_at: input.attempted_at,
+            method: input.method,
+            result: input.result,
+            note: input.note,
+        };
+        Ok(FollowUp::one(follow_ups::record_attempt(ctx.state()?, viewer, attempt).await?))
     }
 }

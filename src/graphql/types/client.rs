@@ -17,8 +17,8 @@ use super::{
 };
 use crate::{
     domain::{
-        DischargeReason, FollowUpStatus, Gender, LevelOfCare, ReferralStatus, Stage, Substance,
-        client::decode_substances,
+        DischargeReason, DischargedTo, FollowUpStatus, Gender, LevelOfCare, MoveKind, Placement, ReferralStatus, Stage,
+        Substance, client::decode_substances,
     },
     entity::{client, episode, stage_change},
     graphql::{
@@ -270,6 +270,8 @@ pub struct EpisodeSet {
     client_ids: Arc<[Uuid]>,
     clients: Batch<Client>,
     history: Batch<Vec<StageChange>>,
+    previous_ids: Arc<[Uuid]>,
+    previous: Batch<Episode>,
 }
 
 impl Episode {
@@ -277,6 +279,7 @@ impl Episode {
         let set = Arc::new(EpisodeSet {
             ids: distinct(rows.iter().map(|r| r.id)),
             client_ids: distinct(rows.iter().map(|r| r.client_id)),
+            previous_ids: distinct(rows.iter().filter_map(|r| r.previous_episode_id)),
             ..Default::default()
         });
         rows.into_iter().map(|row| Episode { row, set: set.clone() }).collect()
@@ -286,9 +289,23 @@ impl Episode {
         let set = Arc::new(EpisodeSet {
             ids: Arc::new([row.id]),
             client_ids: Arc::new([row.client_id]),
+            previous_ids: row.previous_episode_id.into_iter().collect(),
             ..Default::default()
         });
         Episode { row, set }
+    }
+
+    fn map(rows: std::collections::HashMap<Uuid, episode::Model>) -> std::collections::HashMap<Uuid, Episode> {
+        let list = Episode::list(rows.into_values().collect());
+        list.into_iter().map(|e| (e.row.id, e)).collect()
+    }
+
+    async fn previous(&self, ctx: &Context<'_>) -> Result<Option<Episode>> {
+        let Some(previous_id) = self.row.previous_episode_id else { return Ok(None) };
+        let db = &ctx.state()?.db;
+        let ids = self.set.previous_ids.clone();
+        let found = self.set.previous.get(|| async { Ok(Episode::map(batch::episodes(db, &ids).await?)) }).await?;
+        Ok(found.get(&previous_id).cloned())
     }
 }
 
@@ -342,6 +359,31 @@ impl Episode {
         self.row.discharge_note.as_deref()
     }
 
+    /// Where the client went on discharge (`UNKNOWN` when it was not recorded).
+    async fn discharged_to(&self) -> Option<DischargedTo> {
+        self.row.discharged_to
+    }
+
+    /// The client's episode before this one, when this one is a readmission.
+    async fn previous_episode(&self, ctx: &Context<'_>) -> Result<Option<Episode>> {
+        self.previous(ctx).await
+    }
+
+    /// Days from the end of the previous episode to this admission, when this one is a
+    /// readmission; `readmittedWithin30Days` says whether it came within 30.
+    async fn readmitted_after_days(&self, ctx: &Context<'_>) -> Result<Option<i64>> {
+        let previous = self.previous(ctx).await?;
+        Ok(previous.and_then(|p| p.row.discharged_at).map(|d| (self.row.admitted_at - d).num_days().max(0)))
+    }
+
+    /// A readmission within 30 days of the last discharge: a quality signal programs track.
+    async fn readmitted_within_30_days(&self, ctx: &Context<'_>) -> Result<bool> {
+        let previous = self.previous(ctx).await?;
+        Ok(previous
+            .and_then(|p| p.row.discharged_at)
+            .is_some_and(|d| (self.row.admitted_at - d).num_days() <= crate::domain::episode::READMISSION_WINDOW_DAYS))
+    }
+
     /// Every stage move, oldest first, from admission on. Never edited.
     async fn stage_history(&self, ctx: &Context<'_>) -> Result<Vec<StageChange>> {
         let db = &ctx.state()?.db;
@@ -361,6 +403,7 @@ impl Episode {
 #[derive(Clone)]
 pub struct StageChange {
     row: stage_change::Model,
+    kind: MoveKind,
     set: Arc<StageChangeSet>,
 }
 
@@ -372,7 +415,19 @@ pub struct StageChangeSet {
 impl StageChange {
     pub fn list(rows: Vec<stage_change::Model>) -> Vec<StageChange> {
         let set = Arc::new(StageChangeSet { staff: StaffRefs::new(rows.iter().map(|r| r.by_staff_id)) });
-        rows.into_iter().map(|row| StageChange { row, set: set.clone() }).collect()
+        // Rows come oldest first; each move is judged against the entry before it in its
+        // own episode (the admission has none).
+        let mut rows = rows;
+        rows.sort_by_key(|r| (r.episode_id, r.at, r.id));
+        let mut last: std::collections::HashMap<Uuid, Placement> = std::collections::HashMap::new();
+        rows.into_iter()
+            .map(|row| {
+                let here = Placement::new(row.to_stage, row.level_of_care);
+                let before = if row.from_stage.is_none() { None } else { last.get(&row.episode_id).copied() };
+                last.insert(row.episode_id, here);
+                StageChange { kind: MoveKind::of(before, here), row, set: set.clone() }
+            })
+            .collect()
     }
 }
 
@@ -401,6 +456,11 @@ impl StageChange {
 
     async fn reason(&self) -> Option<&str> {
         self.row.reason.as_deref()
+    }
+
+    /// What the move did to the intensity of care: ADMISSION, STEP_UP, STEP_DOWN or LATERAL.
+    async fn kind(&self) -> MoveKind {
+        self.kind
     }
 }
 
@@ -468,9 +528,17 @@ pub struct ChangeStageInput {
 }
 
 #[derive(InputObject)]
+pub struct ReassignCaseloadInput {
+    pub from_counselor_id: ID,
+    pub to_counselor_id: ID,
+}
+
+#[derive(InputObject)]
 pub struct DischargeClientInput {
     pub episode_id: ID,
     pub expected_version: i32,
     pub reason: DischargeReason,
+    /// Where the client went; recorded as UNKNOWN when left out.
+    pub discharged_to: Option<DischargedTo>,
     pub note: Option<String>,
 }

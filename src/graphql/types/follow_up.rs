@@ -14,10 +14,10 @@ use super::{
     staff::{Staff, StaffRefs},
 };
 use crate::{
-    domain::{FollowUpOutcome, FollowUpStatus, follow_up::is_overdue},
-    entity::follow_up,
+    domain::{AttemptMethod, AttemptResult, FollowUpKind, FollowUpOutcome, FollowUpStatus, follow_up::is_overdue},
+    entity::{follow_up, follow_up_attempt},
     graphql::{
-        batch::{self, Batch, distinct, required},
+        batch::{self, Batch, distinct, regroup, required},
         context::ContextExt,
     },
 };
@@ -30,14 +30,17 @@ pub struct FollowUp {
 
 #[derive(Default)]
 pub struct FollowUpSet {
+    ids: Arc<[Uuid]>,
     client_ids: Arc<[Uuid]>,
     clients: Batch<Client>,
     staff: StaffRefs,
+    attempts: Batch<Vec<FollowUpAttempt>>,
 }
 
 impl FollowUp {
     pub fn list(rows: Vec<follow_up::Model>) -> Vec<FollowUp> {
         let set = Arc::new(FollowUpSet {
+            ids: distinct(rows.iter().map(|r| r.id)),
             client_ids: distinct(rows.iter().map(|r| r.client_id)),
             staff: StaffRefs::new(rows.iter().filter_map(|r| r.recorded_by)),
             ..Default::default()
@@ -47,6 +50,7 @@ impl FollowUp {
 
     pub fn one(row: follow_up::Model) -> FollowUp {
         let set = Arc::new(FollowUpSet {
+            ids: Arc::new([row.id]),
             client_ids: Arc::new([row.client_id]),
             staff: StaffRefs::new(row.recorded_by),
             ..Default::default()
@@ -89,9 +93,38 @@ impl FollowUp {
         Ok(is_overdue(self.row.status, self.row.due_on, ctx.state()?.today()))
     }
 
-    /// Days after entering aftercare, for contacts from the schedule.
+    /// Days after entering aftercare (AFTERCARE) or after leaving high-intensity care
+    /// (POST_DISCHARGE), for contacts from a schedule.
     async fn schedule_days(&self) -> Option<i32> {
         self.row.schedule_days
+    }
+
+    /// Why the contact exists: the continuing-care schedule, the post-discharge schedule, or
+    /// a counselor's hand.
+    async fn kind(&self) -> FollowUpKind {
+        self.row.kind
+    }
+
+    /// The last day the contact is still in its window. Until then, UNREACHABLE needs
+    /// `CONTINUUM_UNREACHABLE_ATTEMPTS` attempts on different days; after, it may be recorded
+    /// whatever the attempts.
+    async fn window_closes_on(&self, ctx: &Context<'_>) -> Result<Date> {
+        Ok(Date(crate::service::follow_up::window_closes_on(ctx.state()?, &self.row)))
+    }
+
+    /// Outreach attempts made for this contact, oldest first.
+    async fn attempts(&self, ctx: &Context<'_>) -> Result<Vec<FollowUpAttempt>> {
+        let db = &ctx.state()?.db;
+        let ids = self.set.ids.clone();
+        let by_follow_up = self
+            .set
+            .attempts
+            .get(|| async {
+                let rows = batch::attempts_by_follow_up(db, &ids).await?;
+                Ok(regroup(rows, FollowUpAttempt::list, |a| a.row.follow_up_id))
+            })
+            .await?;
+        Ok(by_follow_up.get(&self.row.id).cloned().unwrap_or_default())
     }
 
     async fn outcome(&self) -> Option<FollowUpOutcome> {
@@ -114,6 +147,57 @@ impl FollowUp {
         let Some(by) = self.row.recorded_by else { return Ok(None) };
         self.set.staff.get(ctx, by).await
     }
+}
+
+/// One outreach attempt: when, how, and what came of it.
+#[derive(Clone)]
+pub struct FollowUpAttempt {
+    row: follow_up_attempt::Model,
+    staff: Arc<StaffRefs>,
+}
+
+impl FollowUpAttempt {
+    pub fn list(rows: Vec<follow_up_attempt::Model>) -> Vec<FollowUpAttempt> {
+        let staff = Arc::new(StaffRefs::new(rows.iter().map(|r| r.recorded_by)));
+        rows.into_iter().map(|row| FollowUpAttempt { row, staff: staff.clone() }).collect()
+    }
+}
+
+#[Object]
+impl FollowUpAttempt {
+    async fn id(&self) -> ID {
+        id(self.row.id)
+    }
+
+    async fn attempted_at(&self) -> DateTime<Utc> {
+        self.row.attempted_at
+    }
+
+    async fn method(&self) -> AttemptMethod {
+        self.row.method
+    }
+
+    async fn result(&self) -> AttemptResult {
+        self.row.result
+    }
+
+    async fn note(&self) -> Option<&str> {
+        self.row.note.as_deref()
+    }
+
+    async fn recorded_by(&self, ctx: &Context<'_>) -> Result<Staff> {
+        self.staff.required(ctx, self.row.recorded_by).await
+    }
+}
+
+#[derive(InputObject)]
+pub struct RecordFollowUpAttemptInput {
+    pub follow_up_id: ID,
+    /// Defaults to now; never before the episode began or in the future.
+    pub attempted_at: Option<DateTime<Utc>>,
+    pub method: AttemptMethod,
+    pub result: AttemptResult,
+    pub note: Option<String>,
 }
 
 #[derive(InputObject, Default)]
@@ -139,12 +223,13 @@ pub struct ScheduleFollowUpInput {
 pub struct RecordFollowUpInput {
     pub follow_up_id: ID,
     pub expected_version: i32,
-    /// COMPLETED, UNREACHABLE or CANCELLED.
+    /// COMPLETED; UNREACHABLE (after the attempts, or once the window has closed); or
+    /// CANCELLED (only before it is due). MISSED is Continuum's to set.
     pub status: FollowUpStatus,
     /// Required when COMPLETED.
     pub outcome: Option<FollowUpOutcome>,
     pub attending_support_group: Option<bool>,
-    /// Defaults to now.
+    /// Defaults to now; never before the episode began or in the future.
     pub contacted_at: Option<DateTime<Utc>>,
     pub note: Option<String>,
 }

@@ -41,10 +41,10 @@ use continuum_core::{
     config::Config,
     db,
     domain::{
-        DischargeReason, FollowUpOutcome, FollowUpStatus, Gender, LevelOfCare, MeetingFormat, ReferralStatus, Role,
+        AttemptMethod, AttemptResult, DischargeReason, FollowUpKind, FollowUpOutcome, FollowUpStatus, Gender, LevelOfCare, MeetingFormat, ReferralStatus, Role,
         Stage, Substance,
     },
-    entity::{attendance, follow_up},
+    entity::{attendance, follow_up, follow_up_attempt},
     service::{
         directory,
         fixtures::{self, acting},
@@ -447,7 +447,8 @@ async fn make_client(shared: &Shared, state: &AppState, clock: &SimClock, i: usi
             meeting_id: meeting,
             status,
             note: (r.random::<f64>() < 0.2).then(|| "discussed at intake".to_owned()),
-            weekly_goal: (r.random::<f64>() < 0.6).then(|| r.random_range(1..=7)),
+            // A referral to one weekly meeting allows a goal of one a week.
+            weekly_goal: (r.random::<f64>() < 0.6).then(|| if meeting.is_some() { 1 } else { r.random_range(1..=7) }),
         };
         let model = fixtures::refer(state, &me, c.id, to).await.map_err(err)?;
         call();
@@ -540,6 +541,7 @@ async fn make_client(shared: &Shared, state: &AppState, clock: &SimClock, i: usi
     let spacing = if matches!(place, Place::Aftercare | Place::Discharged) { 21.0 } else { 7.0 };
     let real_today = shared.base.local_date(now);
     let mut fus = Vec::new();
+    let mut attempts = Vec::new();
     for k in 1..=extra {
         let due_at = checkin_start + day(spacing * k as f64);
         let due_on = state.local_date(due_at);
@@ -555,13 +557,34 @@ async fn make_client(shared: &Shared, state: &AppState, clock: &SimClock, i: usi
         };
         let contacted = contacted.map(|t| t.min(now - Duration::minutes(1)));
         let created = checkin_start.min(now);
+        let id = Uuid::now_v7();
+        // UNREACHABLE only after three attempts on different days, as the service requires.
+        if status == FollowUpStatus::Unreachable
+            && let Some(last) = contacted
+        {
+            for back in [2.0, 1.0, 0.0] {
+                let at = (last - day(back)).max(admitted);
+                attempts.push(follow_up_attempt::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    follow_up_id: Set(id),
+                    client_id: Set(c.id),
+                    attempted_at: Set(at),
+                    method: Set(AttemptMethod::Phone),
+                    result: Set(if back > 0.0 { AttemptResult::NoAnswer } else { AttemptResult::LeftMessage }),
+                    note: Set(None),
+                    recorded_by: Set(counselor),
+                    created_at: Set(at),
+                });
+            }
+        }
         fus.push(follow_up::ActiveModel {
-            id: Set(Uuid::now_v7()),
+            id: Set(id),
             version: Set(if status == FollowUpStatus::Scheduled { 1 } else { 2 }),
             client_id: Set(c.id),
             episode_id: Set(Some(ep.id)),
             due_on: Set(due_on),
             schedule_days: Set(None),
+            kind: Set(FollowUpKind::Manual),
             status: Set(status),
             outcome: Set(outcome),
             attending_support_group: Set((status == FollowUpStatus::Completed).then(|| r.random::<f64>() < 0.6)),
@@ -575,6 +598,9 @@ async fn make_client(shared: &Shared, state: &AppState, clock: &SimClock, i: usi
     }
     counts.follow_ups.fetch_add(fus.len() as u64, Ordering::Relaxed);
     follow_up::Entity::insert_many(fus).exec(&state.db).await?;
+    if !attempts.is_empty() {
+        follow_up_attempt::Entity::insert_many(attempts).exec(&state.db).await?;
+    }
 
     // The scheduled aftercare contacts that came due: most recorded (through the service,
     // at their due date), about a quarter left overdue.
@@ -598,12 +624,27 @@ async fn make_client(shared: &Shared, state: &AppState, clock: &SimClock, i: usi
             }
             clock.set(at);
             let reached = r.random::<f64>() < 0.8;
+            let mut version = f.version;
+            if !reached {
+                // Three calls on different days before the contact is given up.
+                for back in [2.0, 1.0, 0.0] {
+                    let attempt = follow_ups::Attempt {
+                        follow_up_id: f.id,
+                        attempted_at: Some((at - day(back)).max(ep.admitted_at)),
+                        method: AttemptMethod::Phone,
+                        result: AttemptResult::NoAnswer,
+                        note: None,
+                    };
+                    version = follow_ups::record_attempt(state, &me, attempt).await.map_err(err)?.version;
+                    call();
+                }
+            }
             follow_ups::record(
                 state,
                 &me,
                 follow_ups::Contact {
                     follow_up_id: f.id,
-                    expected_version: f.version,
+                    expected_version: version,
                     status: if reached { FollowUpStatus::Completed } else { FollowUpStatus::Unreachable },
                     outcome: reached.then(|| outcome(&mut r)),
                     attending_support_group: reached.then(|| r.random::<f64>() < 0.6),

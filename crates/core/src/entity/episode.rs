@@ -18,6 +18,10 @@ pub struct Model {
     pub discharged_at: Option<DateTimeUtc>,
     pub discharge_reason: Option<DischargeReason>,
     pub discharge_note: Option<String>,
+    /// Where the client went, recorded at discharge.
+    pub discharged_to: Option<DischargedTo>,
+    /// The client's episode before this one, when this one is a readmission.
+    pub previous_episode_id: Option<Uuid>,
     pub created_by: Uuid,
     pub updated_at: DateTimeUtc,
 }

@@ -3,7 +3,8 @@ use sea_orm::entity::prelude::*;
 #[allow(unused_imports)]
 use crate::domain::*;
 
-/// A follow-up contact. `schedule_days` is set when it came from the aftercare schedule.
+/// A follow-up contact. `schedule_days` is set when it came from a schedule (aftercare or
+/// post-discharge): days after the entry or exit it counts from.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "follow_ups")]
 pub struct Model {
@@ -14,6 +15,7 @@ pub struct Model {
     pub episode_id: Option<Uuid>,
     pub due_on: Date,
     pub schedule_days: Option<i32>,
+    pub kind: FollowUpKind,
     pub status: FollowUpStatus,
     pub outcome: Option<FollowUpOutcome>,
     pub attending_support_group: Option<bool>,

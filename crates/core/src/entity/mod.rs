@@ -11,6 +11,7 @@ pub mod disclosure;
 pub mod emergency_grant;
 pub mod episode;
 pub mod follow_up;
+pub mod follow_up_attempt;
 pub mod idempotency_key;
 pub mod meeting;
 pub mod referral;

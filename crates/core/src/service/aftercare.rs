@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, SqlErr, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -194,11 +194,6 @@ async fn update_in(mut tx: Tx, input: PlanUpdate) -> AppResult<(Tx, PlanView)> {
     if let Some(notes) = &input.notes {
         check_text("notes", notes, MAX_NOTE_CHARS)?;
     }
-    for (_, goal) in &input.goals {
-        if let Some(goal) = goal {
-            check_weekly_goal(*goal)?;
-        }
-    }
     let now = state.now();
     let client = find_visible(tx.conn(), viewer, input.client_id).await?;
     let Some(episode) = open_episode(tx.conn(), client.id).await? else {
@@ -254,7 +249,20 @@ async fn update_in(mut tx: Tx, input: PlanUpdate) -> AppResult<(Tx, PlanView)> {
         }
         _ => return Err(stale("aftercare plan")),
     }
+    let tied: std::collections::HashSet<Uuid> = referral::Entity::find()
+        .select_only()
+        .column(referral::Column::Id)
+        .filter(referral::Column::Id.is_in(input.goals.iter().map(|(id, _)| *id)))
+        .filter(referral::Column::MeetingId.is_not_null())
+        .into_tuple::<Uuid>()
+        .all(tx.conn())
+        .await?
+        .into_iter()
+        .collect();
     for (referral_id, goal) in &input.goals {
+        if let Some(goal) = goal {
+            check_weekly_goal(*goal, tied.contains(referral_id))?;
+        }
         let updated = referral::Entity::update_many()
             .col_expr(referral::Column::WeeklyGoal, Expr::value(*goal))
             .col_expr(referral::Column::UpdatedAt, Expr::value(now))

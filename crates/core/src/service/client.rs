@@ -259,6 +259,80 @@ async fn reassign_in(mut tx: Tx, client_id: Uuid, counselor_id: Uuid) -> AppResu
     Ok((tx, updated))
 }
 
+/// Moves every client of one counselor to another, in one transaction, one audit event per
+/// client: the hand-over when a counselor leaves or goes on leave. Only the counselor's
+/// supervisor can do it, within their own team.
+pub async fn reassign_caseload(
+    state: &AppState,
+    viewer: &Viewer,
+    from_counselor_id: Uuid,
+    to_counselor_id: Uuid,
+) -> AppResult<Vec<client::Model>> {
+    let spec = Write::new("reassignCaseload", Who::Clinical, Target::Nothing);
+    write(state, viewer, spec, |tx| reassign_caseload_in(tx, from_counselor_id, to_counselor_id)).await
+}
+
+async fn reassign_caseload_in(mut tx: Tx, from: Uuid, to: Uuid) -> AppResult<(Tx, Vec<client::Model>)> {
+    let state = &tx.state().clone();
+    let viewer = &tx.viewer()?.clone();
+    if viewer.role != crate::domain::Role::Supervisor {
+        return Err(AppError::Forbidden("only a supervisor reassigns clients"));
+    }
+    if from == to {
+        return Err(AppError::bad_field("toCounselorId", "the caseload is already this counselor's"));
+    }
+    // The counselor handing over must be on the caller's team; the same answer otherwise.
+    let giver = staff::Entity::find_by_id(from).one(tx.conn()).await?;
+    if !giver.is_some_and(|g| g.supervisor_id == Some(viewer.staff_id) || g.id == viewer.staff_id) {
+        return Err(AppError::bad_field("fromCounselorId", "the counselor must be a member of your team"));
+    }
+    check_counselor(tx.conn(), viewer, to).await.map_err(|_| {
+        AppError::bad_field("toCounselorId", "the counselor must be an active member of your team (or yourself)")
+    })?;
+    let now = state.now();
+    let clients = client::Entity::find()
+        .filter(scope::visible_clients(viewer)?)
+        .filter(client::Column::PrimaryCounselorId.eq(from))
+        .order_by_asc(client::Column::Id)
+        .all(tx.conn())
+        .await?;
+    let mut moved = Vec::with_capacity(clients.len());
+    for current in clients {
+        let (id, version) = (current.id, current.version);
+        let mut model: client::ActiveModel = current.into();
+        model.primary_counselor_id = Set(to);
+        let updated = save_versioned(tx.conn(), id, model, version, now).await?;
+        tx.changed(Some(updated.id))?;
+        tx.publish(CaseloadEventKind::ClientReassigned, updated.id, None)?;
+        moved.push(updated);
+    }
+    Ok((tx, moved))
+}
+
+/// Clients of the counselor still in care: an open episode or a contact still to make.
+/// A counselor cannot be deactivated while any remain (they would be left with nobody).
+pub async fn active_caseload(conn: &impl ConnectionTrait, counselor_id: Uuid) -> AppResult<u64> {
+    let open_episode = sea_orm::sea_query::Query::select()
+        .column(episode::Column::ClientId)
+        .from(episode::Entity)
+        .and_where(episode::Column::DischargedAt.is_null())
+        .to_owned();
+    let pending_contact = sea_orm::sea_query::Query::select()
+        .column(crate::entity::follow_up::Column::ClientId)
+        .from(crate::entity::follow_up::Entity)
+        .and_where(crate::entity::follow_up::Column::Status.eq(crate::domain::FollowUpStatus::Scheduled))
+        .to_owned();
+    Ok(client::Entity::find()
+        .filter(client::Column::PrimaryCounselorId.eq(counselor_id))
+        .filter(
+            Condition::any()
+                .add(client::Column::Id.in_subquery(open_episode))
+                .add(client::Column::Id.in_subquery(pending_contact)),
+        )
+        .count(conn)
+        .await?)
+}
+
 /// Escapes LIKE wildcards so a search for `50%` finds "50%" and not everything.
 fn like_pattern(search: &str) -> String {
     let mut pattern = String::from("%");

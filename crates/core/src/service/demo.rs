@@ -204,7 +204,8 @@ pub async fn load(state: &AppState) -> AppResult<Vec<(String, &'static str)>> {
             support_group_id: group(abbr).unwrap_or_default(),
             meeting_id: meeting(abbr),
             status,
-            weekly_goal: Some(3),
+            // One weekly meeting allows one a week; the group as a whole, three.
+            weekly_goal: Some(if meeting(abbr).is_some() { 1 } else { 3 }),
             note: None,
         };
         match place {

@@ -1,11 +1,17 @@
 //! Treatment episodes: admission, stage moves (appended to the history) and discharge.
-//! Entering AFTERCARE schedules the follow-ups and puts the plan into effect; leaving it
-//! for a return to treatment cancels the follow-ups still pending; discharge as DECEASED
-//! closes every open follow-up and referral.
+//!
+//! What a move or a discharge does to the follow-up contacts:
+//! - entering AFTERCARE schedules the continuing-care contacts and puts the plan into effect;
+//! - leaving high-intensity care — by discharge (except DECEASED) or by a step down — schedules
+//!   the post-discharge contacts (7 and 30 days), skipping a day already covered;
+//! - going back from AFTERCARE to treatment, or back into high-intensity care, settles the
+//!   contacts of the schedule that no longer applies: those overdue become MISSED (they
+//!   stay in the figures), those not yet due are CANCELLED, those due today stay open;
+//! - discharge as DECEASED closes every open contact and referral.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
     sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
@@ -13,7 +19,8 @@ use uuid::Uuid;
 use crate::{
     auth::Viewer,
     domain::{
-        DischargeReason, FollowUpStatus, LevelOfCare, ReferralStatus, RuleViolation, Stage,
+        DischargeReason, DischargedTo, FollowUpKind, FollowUpStatus, LevelOfCare, Placement, ReferralStatus,
+        RuleViolation, Stage,
         client::{MAX_NOTE_CHARS, MAX_REASON_CHARS, check_text},
         episode::{check_level, check_move},
         follow_up::schedule,
@@ -53,6 +60,7 @@ pub struct Discharge {
     pub episode_id: Uuid,
     pub expected_version: i32,
     pub reason: DischargeReason,
+    pub discharged_to: Option<DischargedTo>,
     pub note: Option<String>,
 }
 
@@ -82,13 +90,24 @@ async fn admit_in(mut tx: Tx, input: Admission) -> AppResult<(Tx, episode::Model
     }
     let viewer = tx.viewer()?.clone();
     let client = crate::service::client::find_visible(tx.conn(), &viewer, input.client_id).await?;
-    let open = episode::Entity::find()
+    // The client's latest episode: still open means no second one; closed, this one is a
+    // readmission and links to it.
+    let previous = episode::Entity::find()
         .filter(episode::Column::ClientId.eq(client.id))
-        .filter(episode::Column::DischargedAt.is_null())
+        .order_by_desc(episode::Column::AdmittedAt)
+        .order_by_desc(episode::Column::Id)
         .one(tx.conn())
         .await?;
-    if open.is_some() {
+    if previous.as_ref().is_some_and(|p| p.discharged_at.is_none()) {
         return Err(one_open_episode());
+    }
+    if let Some(discharged_at) = previous.as_ref().and_then(|p| p.discharged_at)
+        && admitted_at < discharged_at
+    {
+        return Err(AppError::bad_field(
+            "admittedAt",
+            format!("the client's last episode ended at {discharged_at}: a new admission comes after it"),
+        ));
     }
     let inserted = episode::ActiveModel {
         id: Set(input.id.unwrap_or_else(Uuid::now_v7)),
@@ -101,6 +120,8 @@ async fn admit_in(mut tx: Tx, input: Admission) -> AppResult<(Tx, episode::Model
         discharged_at: Set(None),
         discharge_reason: Set(None),
         discharge_note: Set(None),
+        discharged_to: Set(None),
+        previous_episode_id: Set(previous.map(|p| p.id)),
         created_by: Set(viewer.staff_id),
         updated_at: Set(now),
     }
@@ -157,19 +178,31 @@ async fn append_history(
     Ok(())
 }
 
-/// Schedules the follow-up contacts and turns the plan's PLANNED referrals into REFERRED.
-async fn enter_aftercare(
-    state: &AppState,
+/// Schedules contacts of one kind at `days` after `from`, skipping any day on which the
+/// episode already has a contact scheduled (a step down into aftercare would otherwise get
+/// two contacts at 7 and at 30 days).
+#[allow(clippy::too_many_arguments)]
+async fn schedule_contacts(
     conn: &impl ConnectionTrait,
     episode: &episode::Model,
+    kind: FollowUpKind,
+    from: chrono::NaiveDate,
+    days: &[u32],
     by: Uuid,
     at: DateTime<Utc>,
 ) -> AppResult<()> {
-    let start = state.local_date(at);
-    let days = &state.config.follow_up_schedule_days;
-    let rows: Vec<follow_up::ActiveModel> = schedule(start, days)
+    let taken: Vec<chrono::NaiveDate> = follow_up::Entity::find()
+        .select_only()
+        .column(follow_up::Column::DueOn)
+        .filter(follow_up::Column::EpisodeId.eq(episode.id))
+        .filter(follow_up::Column::Status.eq(FollowUpStatus::Scheduled))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let rows: Vec<follow_up::ActiveModel> = schedule(from, days)
         .into_iter()
         .zip(days)
+        .filter(|(due_on, _)| !taken.contains(due_on))
         .map(|(due_on, d)| follow_up::ActiveModel {
             id: Set(Uuid::now_v7()),
             version: Set(1),
@@ -177,6 +210,7 @@ async fn enter_aftercare(
             episode_id: Set(Some(episode.id)),
             due_on: Set(due_on),
             schedule_days: Set(Some(*d as i32)),
+            kind: Set(kind),
             status: Set(FollowUpStatus::Scheduled),
             outcome: Set(None),
             attending_support_group: Set(None),
@@ -191,6 +225,20 @@ async fn enter_aftercare(
     if !rows.is_empty() {
         follow_up::Entity::insert_many(rows).exec(conn).await?;
     }
+    Ok(())
+}
+
+/// Schedules the continuing-care contacts and turns the plan's PLANNED referrals into REFERRED.
+async fn enter_aftercare(
+    state: &AppState,
+    conn: &impl ConnectionTrait,
+    episode: &episode::Model,
+    by: Uuid,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    let start = state.local_date(at);
+    let days = &state.config.follow_up_schedule_days;
+    schedule_contacts(conn, episode, FollowUpKind::Aftercare, start, days, by, at).await?;
     referral::Entity::update_many()
         .col_expr(referral::Column::Status, Expr::value(ReferralStatus::Referred))
         .col_expr(referral::Column::ReferredAt, Expr::value(Some(at)))
@@ -203,23 +251,49 @@ async fn enter_aftercare(
     crate::service::aftercare::put_into_effect(conn, episode.id, at).await
 }
 
-/// A return to treatment from aftercare: the pending scheduled contacts no longer apply.
-async fn leave_aftercare(
+/// The post-discharge contacts after leaving high-intensity care on `at`'s local date.
+async fn after_exit(
+    state: &AppState,
     conn: &impl ConnectionTrait,
     episode: &episode::Model,
-    to: Stage,
+    by: Uuid,
     at: DateTime<Utc>,
 ) -> AppResult<()> {
-    follow_up::Entity::update_many()
-        .col_expr(follow_up::Column::Status, Expr::value(FollowUpStatus::Cancelled))
-        .col_expr(follow_up::Column::Note, Expr::value(format!("cancelled: returned to {}", to.as_str())))
-        .col_expr(follow_up::Column::Version, Expr::col(follow_up::Column::Version).add(1))
-        .col_expr(follow_up::Column::UpdatedAt, Expr::value(at))
-        .filter(follow_up::Column::EpisodeId.eq(episode.id))
-        .filter(follow_up::Column::Status.eq(FollowUpStatus::Scheduled))
-        .filter(follow_up::Column::ScheduleDays.is_not_null())
-        .exec(conn)
-        .await?;
+    let exit = state.local_date(at);
+    let days = &state.config.post_discharge_days;
+    schedule_contacts(conn, episode, FollowUpKind::PostDischarge, exit, days, by, at).await
+}
+
+/// The schedule of `kind` no longer applies: what was overdue was missed and stays so; what
+/// was not yet due is cancelled; what is due today stays open (it can still be made).
+async fn settle(
+    conn: &impl ConnectionTrait,
+    episode: &episode::Model,
+    kind: FollowUpKind,
+    today: chrono::NaiveDate,
+    why: &str,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    for (status, due) in [
+        (FollowUpStatus::Missed, follow_up::Column::DueOn.lt(today)),
+        (FollowUpStatus::Cancelled, follow_up::Column::DueOn.gt(today)),
+    ] {
+        let note = match status {
+            FollowUpStatus::Missed => format!("missed: not made before the client {why}"),
+            _ => format!("cancelled: the client {why} before it was due"),
+        };
+        follow_up::Entity::update_many()
+            .col_expr(follow_up::Column::Status, Expr::value(status))
+            .col_expr(follow_up::Column::Note, Expr::value(note))
+            .col_expr(follow_up::Column::Version, Expr::col(follow_up::Column::Version).add(1))
+            .col_expr(follow_up::Column::UpdatedAt, Expr::value(at))
+            .filter(follow_up::Column::EpisodeId.eq(episode.id))
+            .filter(follow_up::Column::Status.eq(FollowUpStatus::Scheduled))
+            .filter(follow_up::Column::Kind.eq(kind))
+            .filter(due)
+            .exec(conn)
+            .await?;
+    }
     Ok(())
 }
 
@@ -273,8 +347,9 @@ async fn change_stage_in(mut tx: Tx, input: StageMove) -> AppResult<(Tx, episode
     let now = tx.now();
     let viewer = tx.viewer()?.clone();
     let current = open_at_version(tx.conn(), &viewer, input.episode_id, input.expected_version).await?;
-    check_move(current.stage, input.stage)?;
-    check_level(input.stage, input.level_of_care)?;
+    let from = Placement::new(current.stage, current.level_of_care);
+    let to = Placement::new(input.stage, input.level_of_care);
+    check_move(from, to)?;
 
     let changes = episode::Entity::update_many()
         .col_expr(episode::Column::Stage, Expr::value(input.stage))
@@ -282,11 +357,20 @@ async fn change_stage_in(mut tx: Tx, input: StageMove) -> AppResult<(Tx, episode
         .col_expr(episode::Column::StageEnteredAt, Expr::value(now));
     let episode = save_next_version(tx.conn(), &current, changes, now).await?;
     append_history(tx.conn(), &episode, Some(current.stage), viewer.staff_id, now, input.reason).await?;
-    if current.stage == Stage::Aftercare {
-        leave_aftercare(tx.conn(), &episode, input.stage, now).await?;
+    let state = tx.state().clone();
+    let today = state.local_date(now);
+    let back_to = format!("went back to {}", to.stage.as_str());
+    if from.stage == Stage::Aftercare && to.stage != Stage::Aftercare {
+        settle(tx.conn(), &episode, FollowUpKind::Aftercare, today, &back_to, now).await?;
     }
-    if input.stage == Stage::Aftercare {
-        enter_aftercare(tx.state(), tx.conn(), &episode, viewer.staff_id, now).await?;
+    if to.is_high_intensity() && !from.is_high_intensity() {
+        settle(tx.conn(), &episode, FollowUpKind::PostDischarge, today, &back_to, now).await?;
+    }
+    if to.stage == Stage::Aftercare && from.stage != Stage::Aftercare {
+        enter_aftercare(&state, tx.conn(), &episode, viewer.staff_id, now).await?;
+    }
+    if from.is_high_intensity() && !to.is_high_intensity() {
+        after_exit(&state, tx.conn(), &episode, viewer.staff_id, now).await?;
     }
     tx.changed(Some(episode.client_id))?;
     tx.publish(CaseloadEventKind::StageChanged, episode.client_id, Some(episode.id))?;
@@ -303,21 +387,44 @@ async fn discharge_in(mut tx: Tx, input: Discharge) -> AppResult<(Tx, episode::M
         check_text("note", note, MAX_NOTE_CHARS)?;
     }
     let now = tx.now();
+    let by = tx.viewer()?.staff_id;
     let current = open_at_version(tx.conn(), tx.viewer()?, input.episode_id, input.expected_version).await?;
-    let changes = episode::Entity::update_many()
-        .col_expr(episode::Column::DischargedAt, Expr::value(now))
-        .col_expr(episode::Column::DischargeReason, Expr::value(input.reason))
-        .col_expr(episode::Column::DischargeNote, Expr::value(input.note));
-    let episode = save_next_version(tx.conn(), &current, changes, now).await?;
-    if input.reason == DischargeReason::Deceased {
-        close_everything_open(tx.conn(), current.client_id, now).await?;
-    }
+    let state = tx.state().clone();
+    let episode = close(&state, tx.conn(), &current, input.reason, input.discharged_to, input.note, by, now).await?;
     tx.changed(Some(episode.client_id))?;
     tx.publish(CaseloadEventKind::Discharged, episode.client_id, Some(episode.id))?;
     Ok((tx, episode))
 }
 
-async fn close_everything_open(conn: &impl ConnectionTrait, client_id: Uuid, at: DateTime<Utc>) -> AppResult<()> {
+/// Closes the open episode for the reason. Every discharge but DECEASED is followed up:
+/// the post-discharge contacts are scheduled whatever the stage (a client who leaves detox
+/// on day 3 is the one most at risk); DECEASED closes every open contact and referral.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn close(
+    state: &AppState,
+    conn: &impl ConnectionTrait,
+    current: &episode::Model,
+    reason: DischargeReason,
+    discharged_to: Option<DischargedTo>,
+    note: Option<String>,
+    by: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<episode::Model> {
+    let changes = episode::Entity::update_many()
+        .col_expr(episode::Column::DischargedAt, Expr::value(now))
+        .col_expr(episode::Column::DischargeReason, Expr::value(reason))
+        .col_expr(episode::Column::DischargedTo, Expr::value(Some(discharged_to.unwrap_or(DischargedTo::Unknown))))
+        .col_expr(episode::Column::DischargeNote, Expr::value(note));
+    let episode = save_next_version(conn, current, changes, now).await?;
+    if reason == DischargeReason::Deceased {
+        close_everything_open(conn, current.client_id, now).await?;
+    } else {
+        after_exit(state, conn, &episode, by, now).await?;
+    }
+    Ok(episode)
+}
+
+pub(crate) async fn close_everything_open(conn: &impl ConnectionTrait, client_id: Uuid, at: DateTime<Utc>) -> AppResult<()> {
     follow_up::Entity::update_many()
         .col_expr(follow_up::Column::Status, Expr::value(FollowUpStatus::Cancelled))
         .col_expr(follow_up::Column::Note, Expr::value("cancelled: client deceased"))

@@ -122,7 +122,13 @@ pub async fn discharge(
     reason: DischargeReason,
 ) -> AppResult<episode::Model> {
     let discharge =
-        episodes::Discharge { episode_id: episode.id, expected_version: episode.version, reason, note: None };
+        episodes::Discharge {
+            episode_id: episode.id,
+            expected_version: episode.version,
+            reason,
+            discharged_to: None,
+            note: None,
+        };
     episodes::discharge(state, by, discharge).await
 }
 

@@ -1,4 +1,5 @@
-//! Follow-up contacts: scheduled by hand or on entering aftercare, recorded once.
+//! Follow-up contacts: scheduled by hand, on entering aftercare or after leaving
+//! high-intensity care; outreach attempts logged against them; recorded once.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
@@ -14,11 +15,12 @@ use crate::service::{
 use crate::{
     auth::Viewer,
     domain::{
-        FollowUpOutcome, FollowUpStatus,
+        AttemptMethod, AttemptResult, DischargeReason, DischargedTo, FollowUpKind, FollowUpOutcome, FollowUpStatus,
+        RuleViolation,
         client::{MAX_NOTE_CHARS, check_text},
-        follow_up::check_record,
+        follow_up::{check_record, check_unreachable},
     },
-    entity::{client, episode, follow_up},
+    entity::{client, episode, follow_up, follow_up_attempt},
     error::{AppError, AppResult},
     events::CaseloadEventKind,
     service::{
@@ -45,6 +47,15 @@ pub struct Contact {
     pub outcome: Option<FollowUpOutcome>,
     pub attending_support_group: Option<bool>,
     pub contacted_at: Option<DateTime<Utc>>,
+    pub note: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct Attempt {
+    pub follow_up_id: Uuid,
+    pub attempted_at: Option<DateTime<Utc>>,
+    pub method: AttemptMethod,
+    pub result: AttemptResult,
     pub note: Option<String>,
 }
 
@@ -96,6 +107,7 @@ async fn schedule_in(mut tx: Tx, input: NewFollowUp) -> AppResult<(Tx, follow_up
         episode_id: Set(episode.map(|e| e.id)),
         due_on: Set(input.due_on),
         schedule_days: Set(None),
+        kind: Set(FollowUpKind::Manual),
         status: Set(FollowUpStatus::Scheduled),
         outcome: Set(None),
         attending_support_group: Set(None),
@@ -125,15 +137,34 @@ async fn record_in(mut tx: Tx, input: Contact) -> AppResult<(Tx, follow_up::Mode
         check_text("note", note, MAX_NOTE_CHARS)?;
     }
     let now = state.now();
-    let contacted_at = input.contacted_at.unwrap_or(now);
-    if contacted_at > now + chrono::Duration::minutes(5) {
-        return Err(AppError::bad_field("contactedAt", "the contact time cannot be in the future"));
-    }
     let current = find_visible(tx.conn(), viewer, input.follow_up_id).await?;
     if current.version != input.expected_version {
         return Err(stale("follow-up"));
     }
     check_record(current.status, input.status, input.outcome)?;
+    let episode = episode_of(tx.conn(), &current).await?;
+    let contacted_at = input.contacted_at.unwrap_or(now);
+    check_when(&episode, &current, contacted_at, now, "contactedAt")?;
+    let today = state.today();
+    match input.status {
+        FollowUpStatus::Cancelled if current.due_on < today => {
+            return Err(RuleViolation::new(
+                "FOLLOW_UP_OVERDUE",
+                Some("status"),
+                format!(
+                    "this contact was due on {} and is overdue: record it COMPLETED or UNREACHABLE, not CANCELLED",
+                    current.due_on
+                ),
+            )
+            .into());
+        }
+        FollowUpStatus::Unreachable => {
+            let days = attempt_days(state, tx.conn(), current.id).await?;
+            let closes = window_closes_on(state, &current);
+            check_unreachable(&days, state.config.unreachable_attempts, closes, today)?;
+        }
+        _ => {}
+    }
     let contacted = input.status != FollowUpStatus::Cancelled;
     let updated = follow_up::Entity::update_many()
         .col_expr(follow_up::Column::Status, Expr::value(input.status))
@@ -142,6 +173,132 @@ async fn record_in(mut tx: Tx, input: Contact) -> AppResult<(Tx, follow_up::Mode
         .col_expr(follow_up::Column::ContactedAt, Expr::value(contacted.then_some(contacted_at)))
         .col_expr(follow_up::Column::Note, Expr::value(input.note.or(current.note.clone())))
         .col_expr(follow_up::Column::RecordedBy, Expr::value(Some(viewer.staff_id)))
+        .col_expr(follow_up::Column::Version, Expr::value(current.version + 1))
+        .col_expr(follow_up::Column::UpdatedAt, Expr::value(now))
+        .filter(follow_up::Column::Id.eq(current.id))
+        .filter(follow_up::Column::Version.eq(current.version))
+        .exec(tx.conn())
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(stale("follow-up"));
+    }
+    // A death learned at follow-up closes the open episode in the same transaction, as a
+    // discharge DECEASED would: nobody is left scheduled to call.
+    if input.outcome == Some(FollowUpOutcome::Deceased) {
+        let open = episode::Entity::find()
+            .filter(episode::Column::ClientId.eq(current.client_id))
+            .filter(episode::Column::DischargedAt.is_null())
+            .one(tx.conn())
+            .await?;
+        if let Some(open) = open {
+            let note = Some("deceased: learned at follow-up".to_owned());
+            let closed = crate::service::episode::close(
+                state,
+                tx.conn(),
+                &open,
+                DischargeReason::Deceased,
+                Some(DischargedTo::Other),
+                note,
+                viewer.staff_id,
+                now,
+            )
+            .await?;
+            tx.publish(CaseloadEventKind::Discharged, closed.client_id, Some(closed.id))?;
+        } else {
+            crate::service::episode::close_everything_open(tx.conn(), current.client_id, now).await?;
+        }
+    }
+    let follow_up = follow_up::Entity::find_by_id(current.id).one(tx.conn()).await?.ok_or(AppError::NotFound)?;
+    tx.changed(Some(follow_up.client_id))?;
+    tx.publish(CaseloadEventKind::FollowUpRecorded, follow_up.client_id, Some(follow_up.id))?;
+    Ok((tx, follow_up))
+}
+
+/// The episode a contact follows, if it has one.
+async fn episode_of(conn: &impl ConnectionTrait, f: &follow_up::Model) -> AppResult<Option<episode::Model>> {
+    match f.episode_id {
+        Some(id) => Ok(episode::Entity::find_by_id(id).one(conn).await?),
+        None => Ok(None),
+    }
+}
+
+/// A contact or an attempt happens after the episode began (or the contact was made, for
+/// one outside any episode) and not in the future.
+fn check_when(
+    episode: &Option<episode::Model>,
+    f: &follow_up::Model,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    field: &'static str,
+) -> AppResult<()> {
+    if at > now + chrono::Duration::minutes(5) {
+        return Err(AppError::bad_field(field, "the time cannot be in the future"));
+    }
+    let began = episode.as_ref().map_or(f.created_at, |e| e.admitted_at);
+    if at < began {
+        return Err(AppError::bad_field(field, format!("the time cannot be before the episode began ({began})")));
+    }
+    Ok(())
+}
+
+/// The last day a contact may still be made before it can be given up whatever the attempts.
+pub fn window_closes_on(state: &AppState, f: &follow_up::Model) -> NaiveDate {
+    f.due_on + chrono::Days::new(u64::from(state.config.follow_up_window_days))
+}
+
+/// The local days on which outreach for the contact was tried and did not reach the client.
+async fn attempt_days(state: &AppState, conn: &impl ConnectionTrait, id: Uuid) -> AppResult<Vec<NaiveDate>> {
+    let times: Vec<DateTime<Utc>> = follow_up_attempt::Entity::find()
+        .select_only()
+        .column(follow_up_attempt::Column::AttemptedAt)
+        .filter(follow_up_attempt::Column::FollowUpId.eq(id))
+        .filter(follow_up_attempt::Column::Result.ne(AttemptResult::Reached))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(times.into_iter().map(|t| state.local_date(t)).collect())
+}
+
+pub async fn record_attempt(state: &AppState, viewer: &Viewer, input: Attempt) -> AppResult<follow_up::Model> {
+    let spec = Write::new("recordFollowUpAttempt", Who::Clinical, Target::FollowUp(input.follow_up_id));
+    write(state, viewer, spec, |tx| record_attempt_in(tx, input.clone())).await
+}
+
+/// Logs one outreach attempt on a scheduled contact and moves the contact to its next
+/// version (so a decision taken on the old attempt count is a `CONFLICT`).
+async fn record_attempt_in(mut tx: Tx, input: Attempt) -> AppResult<(Tx, follow_up::Model)> {
+    let state = &tx.state().clone();
+    let viewer = &tx.viewer()?.clone();
+    if let Some(note) = &input.note {
+        check_text("note", note, MAX_NOTE_CHARS)?;
+    }
+    let now = state.now();
+    let current = find_visible(tx.conn(), viewer, input.follow_up_id).await?;
+    if current.status != FollowUpStatus::Scheduled {
+        return Err(RuleViolation::new(
+            "FOLLOW_UP_CLOSED",
+            Some("followUpId"),
+            "attempts are logged on a scheduled contact; this one has been recorded, missed or cancelled",
+        )
+        .into());
+    }
+    let attempted_at = input.attempted_at.unwrap_or(now);
+    let episode = episode_of(tx.conn(), &current).await?;
+    check_when(&episode, &current, attempted_at, now, "attemptedAt")?;
+    follow_up_attempt::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        follow_up_id: Set(current.id),
+        client_id: Set(current.client_id),
+        attempted_at: Set(attempted_at),
+        method: Set(input.method),
+        result: Set(input.result),
+        note: Set(input.note),
+        recorded_by: Set(viewer.staff_id),
+        created_at: Set(now),
+    }
+    .insert(tx.conn())
+    .await?;
+    let updated = follow_up::Entity::update_many()
         .col_expr(follow_up::Column::Version, Expr::value(current.version + 1))
         .col_expr(follow_up::Column::UpdatedAt, Expr::value(now))
         .filter(follow_up::Column::Id.eq(current.id))

@@ -12,7 +12,10 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    entity::{attendance, client, episode, follow_up, meeting, referral, staff, stage_change, support_group},
+    entity::{
+        attendance, client, episode, follow_up, follow_up_attempt, meeting, referral, staff, stage_change,
+        support_group,
+    },
     error::{AppError, AppResult},
 };
 
@@ -34,6 +37,24 @@ pub async fn staff(db: &DatabaseConnection, ids: &[Uuid]) -> AppResult<HashMap<U
 
 pub async fn clients(db: &DatabaseConnection, ids: &[Uuid]) -> AppResult<HashMap<Uuid, client::Model>> {
     Ok(by_id(client::Entity::find().filter(client::Column::Id.is_in(ids.iter().copied())).all(db).await?, |r| r.id))
+}
+
+pub async fn episodes(db: &DatabaseConnection, ids: &[Uuid]) -> AppResult<HashMap<Uuid, episode::Model>> {
+    Ok(by_id(episode::Entity::find().filter(episode::Column::Id.is_in(ids.iter().copied())).all(db).await?, |r| r.id))
+}
+
+/// Outreach attempts per follow-up, oldest first.
+pub async fn attempts_by_follow_up(
+    db: &DatabaseConnection,
+    follow_up_ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, Vec<follow_up_attempt::Model>>> {
+    let rows = follow_up_attempt::Entity::find()
+        .filter(follow_up_attempt::Column::FollowUpId.is_in(follow_up_ids.iter().copied()))
+        .order_by_asc(follow_up_attempt::Column::AttemptedAt)
+        .order_by_asc(follow_up_attempt::Column::Id)
+        .all(db)
+        .await?;
+    Ok(grouped(rows, |r| r.follow_up_id))
 }
 
 /// Episodes per client, newest first.

@@ -96,7 +96,8 @@ async fn refer_in(mut tx: Tx, input: NewReferral) -> AppResult<(Tx, referral::Mo
         check_text("note", note, MAX_NOTE_CHARS)?;
     }
     if let Some(goal) = input.weekly_goal {
-        crate::domain::aftercare::check_weekly_goal(goal)?;
+        crate::domain::aftercare::check_weekly_goal(goal, input.meeting_id.is_some())
+            .map_err(|v| RuleViolation { field: Some("weeklyGoal"), ..v })?;
     }
     let now = state.now();
     let client = crate::service::client::find_visible(tx.conn(), viewer, input.client_id).await?;
@@ -240,7 +241,7 @@ async fn record_attendance_in(mut tx: Tx, input: NewAttendance) -> AppResult<(Tx
     if input.attended_on > today || input.attended_on < state.local_date(current.created_at) {
         return Err(AppError::bad_field("attendedOn", "the meeting date must be between the referral and today"));
     }
-    attendance::ActiveModel {
+    let inserted = attendance::ActiveModel {
         id: Set(input.id.unwrap_or_else(Uuid::now_v7)),
         referral_id: Set(current.id),
         attended_on: Set(input.attended_on),
@@ -250,7 +251,21 @@ async fn record_attendance_in(mut tx: Tx, input: NewAttendance) -> AppResult<(Tx
         created_at: Set(now),
     }
     .insert(tx.conn())
-    .await?;
+    .await;
+    match inserted {
+        Ok(_) => {}
+        // One attendance per referral and day: a second would inflate adherence. (A retry
+        // of the same request is answered by its idempotency key before it gets here.)
+        Err(e) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
+            return Err(RuleViolation::new(
+                "ATTENDANCE_DUPLICATE",
+                Some("attendedOn"),
+                format!("attendance on {} is already recorded for this referral", input.attended_on),
+            )
+            .into());
+        }
+        Err(e) => return Err(e.into()),
+    }
     let referral = if current.status == ReferralStatus::Referred {
         set_status(tx.conn(), &current, ReferralStatus::Engaged, None, now).await?
     } else {

@@ -3,7 +3,8 @@
 //!
 //! Definitions (the portal's dashboards and the funders' CSV share them):
 //! - Follow-ups "in range" are those due between `from` and `to` inclusive.
-//! - completion rate = completed / (due − cancelled).
+//! - completion rate = completed / (due − cancelled). A MISSED contact (due, not made,
+//!   then overtaken by a change of plan) stays in the denominator: it was due and not made.
 //! - 7- and 30-day rates (NCQA FUI): of the entries into AFTERCARE in range whose window has
 //!   closed, the share with a COMPLETED contact of the same episode within 7 / 30 days.
 //! - 6-month rate (GPRA): of the 180-day scheduled contacts in range not cancelled, the
@@ -119,6 +120,7 @@ pub async fn follow_up_report(
         .expr_as(count_if(fcol(follow_up::Column::Status).eq("SCHEDULED")), Alias::new("scheduled"))
         .expr_as(count_if(fcol(follow_up::Column::Status).eq("COMPLETED")), Alias::new("completed"))
         .expr_as(count_if(fcol(follow_up::Column::Status).eq("UNREACHABLE")), Alias::new("unreachable"))
+        .expr_as(count_if(fcol(follow_up::Column::Status).eq("MISSED")), Alias::new("missed"))
         .expr_as(count_if(fcol(follow_up::Column::Status).eq("CANCELLED")), Alias::new("cancelled"))
         .expr_as(
             count_if(fcol(follow_up::Column::Status).eq("SCHEDULED").and(fcol(follow_up::Column::DueOn).lt(today))),
@@ -202,6 +204,7 @@ pub async fn follow_up_report(
         figures.scheduled = get(&row, "scheduled")?;
         figures.completed = get(&row, "completed")?;
         figures.unreachable = get(&row, "unreachable")?;
+        figures.missed = get(&row, "missed")?;
         figures.cancelled = get(&row, "cancelled")?;
         figures.overdue = get(&row, "overdue")?;
         figures.attending_support_group = get(&row, "attending")?;
@@ -269,6 +272,7 @@ fn add_into(total: &mut FollowUpFigures, row: &FollowUpFigures) {
     total.scheduled += row.scheduled;
     total.completed += row.completed;
     total.unreachable += row.unreachable;
+    total.missed += row.missed;
     total.cancelled += row.cancelled;
     total.overdue += row.overdue;
     total.attending_support_group += row.attending_support_group;

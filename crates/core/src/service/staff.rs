@@ -201,6 +201,21 @@ async fn update_in(mut tx: Tx, id: Uuid, changes: StaffChanges) -> AppResult<(Tx
             )));
         }
     }
+    let leaves_caseload = current.role == Role::Counselor && current.active && (role != Role::Counselor || !active);
+    if leaves_caseload {
+        let clients = crate::service::client::active_caseload(tx.conn(), id).await?;
+        if clients > 0 {
+            return Err(crate::domain::RuleViolation::new(
+                "CASELOAD_NOT_EMPTY",
+                Some("active"),
+                format!(
+                    "this counselor still has {clients} client(s) in care: their supervisor moves them first \
+                     (reassignCaseload)"
+                ),
+            )
+            .into());
+        }
+    }
     let leaves_admin = current.role == Role::Admin && current.active && (role != Role::Admin || !active);
     if leaves_admin {
         let admins = staff::Entity::find()

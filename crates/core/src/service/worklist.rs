@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::{
     auth::Viewer,
-    domain::{DischargeReason, FollowUpStatus, ReferralStatus, Stage, aftercare},
+    domain::{DischargeReason, FollowUpOutcome, FollowUpStatus, ReferralStatus, Stage, aftercare},
     entity::{attendance, client, episode, follow_up, referral},
     error::AppResult,
     service::{aftercare::adherence_of, scope},
@@ -54,6 +54,10 @@ impl Item {
         (self.kind, self.since, self.subject_id())
     }
 }
+
+/// A return to use or a readmission found at follow-up stays on the worklist this long
+/// unless the episode moves first.
+const REVIEW_DAYS: i64 = 14;
 
 /// An active referral and the day of its last attendance, read in one statement.
 struct ActiveReferral(referral::Model, Option<NaiveDate>);
@@ -228,6 +232,103 @@ pub async fn items(state: &AppState, viewer: &Viewer, counselor_id: Option<Uuid>
             referral: None,
             episode: Some(e),
         });
+    }
+
+    // Left early (against advice, or discharged by the program) in the last 30 days, not
+    // back in treatment and not reached since.
+    let reached_since = Query::select()
+        .expr(Expr::cust("1"))
+        .from(follow_up::Entity)
+        .and_where(
+            Expr::col((follow_up::Entity, follow_up::Column::ClientId))
+                .equals((episode::Entity, episode::Column::ClientId)),
+        )
+        .and_where(follow_up::Column::Status.eq(FollowUpStatus::Completed))
+        .and_where(
+            Expr::col((follow_up::Entity, follow_up::Column::ContactedAt))
+                .gte(Expr::col((episode::Entity, episode::Column::DischargedAt))),
+        )
+        .to_owned();
+    let reopened = Alias::new("reopened");
+    let back_in_treatment = Query::select()
+        .expr(Expr::cust("1"))
+        .from_as(episode::Entity, reopened.clone())
+        .and_where(
+            Expr::col((reopened.clone(), episode::Column::ClientId)).equals((episode::Entity, episode::Column::ClientId)),
+        )
+        .and_where(Expr::col((reopened, episode::Column::DischargedAt)).is_null())
+        .to_owned();
+    let early = episode::Entity::find()
+        .filter(episode::Column::ClientId.is_in(client_ids.iter().copied()))
+        .filter(episode::Column::DischargedAt.gte(state.now() - chrono::Duration::days(30)))
+        .filter(
+            episode::Column::DischargeReason
+                .is_in([DischargeReason::LeftAgainstAdvice, DischargeReason::TerminatedByFacility]),
+        )
+        .filter(Expr::exists(reached_since).not())
+        .filter(Expr::exists(back_in_treatment).not())
+        .all(db)
+        .await?;
+    for e in early {
+        let since = e.discharged_at.map(|t| state.local_date(t)).unwrap_or(today);
+        let how = match e.discharge_reason {
+            Some(DischargeReason::TerminatedByFacility) => "was discharged by the program",
+            _ => "left against advice",
+        };
+        let from = match e.level_of_care {
+            Some(level) => format!("{} {}", e.stage.as_str(), level.as_str()),
+            None => e.stage.as_str().to_owned(),
+        };
+        out.push(Item {
+            kind: WorklistKind::DischargedEarly,
+            reason: format!("{how} from {from} on {since} and has not been reached since"),
+            since,
+            client_id: e.client_id,
+            follow_up: None,
+            referral: None,
+            episode: Some(e),
+        });
+    }
+
+    // A recent follow-up found a return to use or a readmission elsewhere, and nothing has
+    // changed in the client's treatment since.
+    let flagged = follow_up::Entity::find()
+        .filter(follow_up::Column::ClientId.is_in(client_ids.iter().copied()))
+        .filter(follow_up::Column::Status.eq(FollowUpStatus::Completed))
+        .filter(follow_up::Column::Outcome.is_in([FollowUpOutcome::ReturnToUse, FollowUpOutcome::Readmitted]))
+        .filter(follow_up::Column::ContactedAt.gte(state.now() - chrono::Duration::days(REVIEW_DAYS)))
+        .all(db)
+        .await?;
+    if !flagged.is_empty() {
+        let flagged_clients: Vec<Uuid> = flagged.iter().map(|f| f.client_id).collect();
+        let mut last_change: HashMap<Uuid, chrono::DateTime<chrono::Utc>> = HashMap::new();
+        for e in episode::Entity::find().filter(episode::Column::ClientId.is_in(flagged_clients)).all(db).await? {
+            let latest = [Some(e.stage_entered_at), Some(e.admitted_at), e.discharged_at].into_iter().flatten().max();
+            if let Some(t) = latest {
+                let entry = last_change.entry(e.client_id).or_insert(t);
+                *entry = std::cmp::max(*entry, t);
+            }
+        }
+        for f in flagged {
+            let Some(at) = f.contacted_at else { continue };
+            if last_change.get(&f.client_id).is_some_and(|t| *t > at) {
+                continue;
+            }
+            let since = state.local_date(at);
+            let found = match f.outcome {
+                Some(FollowUpOutcome::Readmitted) => "a readmission elsewhere",
+                _ => "a return to use",
+            };
+            out.push(Item {
+                kind: WorklistKind::ClinicalReview,
+                reason: format!("the follow-up on {since} found {found}: review the plan and level of care"),
+                since,
+                client_id: f.client_id,
+                follow_up: Some(f),
+                referral: None,
+                episode: None,
+            });
+        }
     }
 
     // Discharged in the last 30 days with nothing scheduled (and no open episode since).
