@@ -95,7 +95,11 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                Index::create().name(EPISODES_PREVIOUS).table(Episodes::Table).col(Episodes::PreviousEpisodeId).to_owned(),
+                Index::create()
+                    .name(EPISODES_PREVIOUS)
+                    .table(Episodes::Table)
+                    .col(Episodes::PreviousEpisodeId)
+                    .to_owned(),
             )
             .await?;
 
@@ -175,7 +179,9 @@ impl MigrationTrait for Migration {
                                 Expr::col((earlier.clone(), Attendance::AttendedOn))
                                     .equals((Attendance::Table, Attendance::AttendedOn)),
                             )
-                            .and_where(Expr::col((earlier, Attendance::Id)).lt(Expr::col((Attendance::Table, Attendance::Id))))
+                            .and_where(
+                                Expr::col((earlier, Attendance::Id)).lt(Expr::col((Attendance::Table, Attendance::Id))),
+                            )
                             .to_owned(),
                     ))
                     .to_owned(),

@@ -63,8 +63,9 @@ pub fn distinct(ids: impl IntoIterator<Item = Uuid>) -> Arc<[Uuid]> {
 }
 
 pub use crate::service::loaders::{
-    attempts_by_follow_up, attendance_by_referral, attendance_counts, clients, episodes, episodes_by_client, follow_ups_by_client, history_by_episode,
-    meetings, meetings_by_group, referrals_by_client, required, staff, support_groups,
+    attempts_by_follow_up, attendance_by_referral, attendance_counts, clients, episodes, episodes_by_client,
+    follow_ups_by_client, history_by_episode, meetings, meetings_by_group, referrals_by_client, required, staff,
+    support_groups,
 };
 
 /// Wraps grouped rows so that all of them, across every parent, share one sibling set.

@@ -180,6 +180,8 @@ const EXPECTED: &[(&str, [&str; 4])] = &[
     ("Mutation.updateClient",          [UNAUTH, FORBIDDEN, NOT_FOUND, NOT_FOUND]),
     // Visibility is checked before the role: a client the counselor cannot see is NOT_FOUND.
     ("Mutation.reassignClient",        [UNAUTH, FORBIDDEN, NOT_FOUND, NOT_FOUND]),
+    // A supervisor's team has no such counselor; a counselor may not move caseloads at all.
+    ("Mutation.reassignCaseload",      [UNAUTH, FORBIDDEN, BAD_INPUT, FORBIDDEN]),
     // DETOX without a withdrawal-management level of care: refused before the lookup.
     ("Mutation.admitClient",           [UNAUTH, FORBIDDEN, BAD_INPUT, BAD_INPUT]),
     ("Mutation.changeStage",           [UNAUTH, FORBIDDEN, NOT_FOUND, NOT_FOUND]),
@@ -193,6 +195,7 @@ const EXPECTED: &[(&str, [&str; 4])] = &[
     // Due on 2026-01-01, in the past.
     ("Mutation.scheduleFollowUp",      [UNAUTH, FORBIDDEN, BAD_INPUT, BAD_INPUT]),
     ("Mutation.recordFollowUp",        [UNAUTH, FORBIDDEN, NOT_FOUND, NOT_FOUND]),
+    ("Mutation.recordFollowUpAttempt", [UNAUTH, FORBIDDEN, NOT_FOUND, NOT_FOUND]),
     ("Mutation.updateAftercarePlan",   [UNAUTH, FORBIDDEN, NOT_FOUND, NOT_FOUND]),
     // Expires on 2026-01-01, in the past.
     ("Mutation.recordConsent",         [UNAUTH, FORBIDDEN, BAD_INPUT, BAD_INPUT]),

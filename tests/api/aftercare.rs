@@ -97,6 +97,20 @@ async fn refer(
     app.gql_ok(Some(token), REFER, json!({ "i": input })).await["referToSupportGroup"].clone()
 }
 
+/// Refers the client to the group as a whole (any of its meetings); returns the referral.
+async fn refer_to_group(
+    app: &TestApp,
+    token: &str,
+    client_id: &str,
+    group_id: &str,
+    status: &str,
+    weekly_goal: Option<i32>,
+) -> Value {
+    let input =
+        json!({ "clientId": client_id, "supportGroupId": group_id, "status": status, "weeklyGoal": weekly_goal });
+    app.gql_ok(Some(token), REFER, json!({ "i": input })).await["referToSupportGroup"].clone()
+}
+
 async fn plan(app: &TestApp, token: &str, client_id: &str) -> Value {
     let data = app.gql_ok(Some(token), PLAN, json!({ "id": client_id })).await;
     assert!(data["client"]["aftercarePlan"].is_object(), "a plan for the open episode: {data}");
@@ -177,7 +191,7 @@ async fn a_plan_drafted_in_rehab_takes_effect_on_entering_aftercare() {
     // The first save: version 1, the notes and the goals.
     let notes = "Two groups to start: NA on Tuesdays in person, SMART online on Thursdays.";
     let saved = app
-        .gql_ok(token, UPDATE_PLAN, update_input(&client, 0, Some(notes), &[(&na_id, Some(3)), (&smart_id, Some(1))]))
+        .gql_ok(token, UPDATE_PLAN, update_input(&client, 0, Some(notes), &[(&na_id, Some(1)), (&smart_id, Some(1))]))
         .await;
     let saved = &saved["updateAftercarePlan"];
     assert_eq!(saved["version"], 1);
@@ -194,7 +208,7 @@ async fn a_plan_drafted_in_rehab_takes_effect_on_entering_aftercare() {
     assert_eq!(
         plan_referrals(&before),
         vec![
-            row("NA", "PLANNED", json!(3), "Tuesday Night NA"),
+            row("NA", "PLANNED", json!(1), "Tuesday Night NA"),
             row("SMART", "PLANNED", json!(1), "SMART Online Thursday")
         ]
     );
@@ -214,8 +228,9 @@ async fn a_plan_drafted_in_rehab_takes_effect_on_entering_aftercare() {
     }
     assert_eq!(plan(&app, &me.access, &client).await, before, "a conflict changes nothing");
 
-    // A goal is 1 to 21 meetings a week.
-    for goal in [0, 22] {
+    // A goal is at least 1 a week, and a referral to one weekly meeting allows no more than 1
+    // (attendance is one per referral and day).
+    for goal in [0, 2] {
         let refused =
             app.gql(token, UPDATE_PLAN, update_input(&client, 1, Some("bad goal"), &[(&na_id, Some(goal))])).await;
         assert_code(&refused, "BAD_USER_INPUT");
@@ -229,7 +244,7 @@ async fn a_plan_drafted_in_rehab_takes_effect_on_entering_aftercare() {
         .gql(
             token,
             UPDATE_PLAN,
-            update_input(&client, 1, Some("half a change"), &[(&na_id, Some(7)), (&stranger, Some(2))]),
+            update_input(&client, 1, Some("half a change"), &[(&na_id, Some(1)), (&stranger, Some(1))]),
         )
         .await;
     assert_code(&refused, "BAD_USER_INPUT");
@@ -270,7 +285,7 @@ async fn a_plan_drafted_in_rehab_takes_effect_on_entering_aftercare() {
     assert_eq!(
         plan_referrals(&after),
         vec![
-            row("NA", "REFERRED", json!(3), "Tuesday Night NA"),
+            row("NA", "REFERRED", json!(1), "Tuesday Night NA"),
             row("SMART", "REFERRED", json!(1), "SMART Online Thursday")
         ]
     );
@@ -294,7 +309,7 @@ async fn a_plan_drafted_in_rehab_takes_effect_on_entering_aftercare() {
     // The plan can still be revised in aftercare, from the version it shows.
     let version = after["version"].as_i64().expect("version");
     let revised = app
-        .gql_ok(token, UPDATE_PLAN, update_input(&client, version, None, &[(&smart_id, None), (&na_id, Some(4))]))
+        .gql_ok(token, UPDATE_PLAN, update_input(&client, version, None, &[(&na_id, None), (&smart_id, Some(1))]))
         .await;
     let revised = &revised["updateAftercarePlan"];
     assert_eq!(revised["version"], version + 1);
@@ -302,7 +317,7 @@ async fn a_plan_drafted_in_rehab_takes_effect_on_entering_aftercare() {
     assert_eq!(revised["inEffect"], true);
     let goals: Vec<Value> =
         revised["referrals"].as_array().expect("referrals").iter().map(|r| r["meetingsPerWeek"].clone()).collect();
-    assert_eq!(goals, vec![json!(4), Value::Null], "null clears a goal");
+    assert_eq!(goals, vec![Value::Null, json!(1)], "null clears a goal");
 }
 
 #[tokio::test]
@@ -383,7 +398,7 @@ async fn the_week_lists_meetings_in_two_time_zones_in_order_with_overlaps_flagge
     let touching = meeting(&app, "DRA", "Dual Recovery Lunch", "IN_PERSON", 6, "14:00", 60, "Europe/London").await;
     refer(&app, &me.access, &client, &brooklyn, "REFERRED", None).await;
     refer(&app, &me.access, &client, &online, "PLANNED", None).await;
-    refer(&app, &me.access, &client, &camden, "PLANNED", Some(2)).await;
+    refer(&app, &me.access, &client, &camden, "PLANNED", Some(1)).await;
     refer(&app, &me.access, &client, &queens, "REFERRED", None).await;
     refer(&app, &me.access, &client, &touching, "PLANNED", None).await;
     // A referral without a meeting has nothing to put in the week.
@@ -619,10 +634,11 @@ async fn adherence_is_attended_over_expected_since_a_two_week_old_referral() {
 
     let client = client("Kai", "Moreno").register(&app, &me.access).await;
     admission(&client, "REHAB").level("L1").admit(&app, &me.access).await;
-    let goal = refer(&app, &me.access, &client, &na, "REFERRED", Some(3)).await;
+    // Goals above one a week go with referrals to a group, not to one weekly meeting.
+    let goal = refer_to_group(&app, &me.access, &client, &na.0, "REFERRED", Some(3)).await;
     assert_eq!(goal["weeklyGoal"], 3, "the goal set with the referral");
     let no_goal = refer(&app, &me.access, &client, &aa, "REFERRED", None).await;
-    let planned = refer(&app, &me.access, &client, &smart, "PLANNED", Some(2)).await;
+    let planned = refer_to_group(&app, &me.access, &client, &smart.0, "PLANNED", Some(2)).await;
     let referred_on = app.state.today();
 
     // Two weeks on: five meetings attended within the fortnight, at a goal of three a week.
@@ -747,7 +763,7 @@ async fn the_printed_plan_holds_the_meetings_the_follow_up_dates_and_the_counsel
     app.gql_ok(
         Some(&me.access),
         UPDATE_PLAN,
-        update_input(&client, 0, Some(notes), &[(s(&na_referral["id"]).as_str(), Some(3))]),
+        update_input(&client, 0, Some(notes), &[(s(&na_referral["id"]).as_str(), Some(1))]),
     )
     .await;
     app.gql_ok(
@@ -764,7 +780,7 @@ async fn the_printed_plan_holds_the_meetings_the_follow_up_dates_and_the_counsel
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(!html.to_lowercase().contains("<script"), "no scripts, and notes are escaped: {html}");
     assert!(html.contains("&lt;script&gt;") || html.contains("&#60;script&#62;"), "the notes, escaped: {html}");
-    for expected in ["Harbor Group NA", "SMART Online Lunch", "Morgan Lee", "Jamie Rivera", "Your goal: 3"] {
+    for expected in ["Harbor Group NA", "SMART Online Lunch", "Morgan Lee", "Jamie Rivera", "Your goal: 1"] {
         assert!(html.contains(expected), "the page holds {expected}");
     }
     for date in &due {

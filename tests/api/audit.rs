@@ -277,12 +277,12 @@ async fn a_failed_write_leaves_neither_the_change_nor_its_event() {
         )
         .await;
     assert_code(&stale, "CONFLICT");
-    // A stage move the rules refuse (REHAB back to DETOX).
+    // A stage move the rules refuse (one that changes nothing).
     let refused = app
         .gql(
             Some(&me.access),
             CHANGE_STAGE,
-            json!({ "i": { "episodeId": episode.id, "expectedVersion": episode.version, "stage": "DETOX", "levelOfCare": "WM_3_2" } }),
+            json!({ "i": { "episodeId": episode.id, "expectedVersion": episode.version, "stage": "REHAB", "levelOfCare": "L3_5" } }),
         )
         .await;
     assert_code(&refused, "BAD_USER_INPUT");

@@ -138,6 +138,28 @@ pub async fn discharge(api: &impl Api, token: &str, episode: &str, version: i64,
     assert_eq!(data["dischargeClient"]["open"], false, "the episode closed: {data}");
 }
 
+const ATTEMPT: &str = "mutation($i: RecordFollowUpAttemptInput!) { recordFollowUpAttempt(input: $i) { id version } }";
+
+/// Logs an unanswered call on each of the days `days_ago` before `now` (the service clock);
+/// returns the contact's version after the last one.
+pub async fn unanswered_calls(
+    api: &impl Api,
+    token: &str,
+    follow_up: &str,
+    now: DateTime<Utc>,
+    days_ago: &[i64],
+) -> i64 {
+    let mut version = 0;
+    for days in days_ago {
+        let at = now - chrono::Duration::days(*days);
+        let input = json!({ "followUpId": follow_up, "attemptedAt": at.to_rfc3339(), "method": "PHONE",
+            "result": "NO_ANSWER" });
+        let data = api.gql_ok(Some(token), ATTEMPT, json!({ "i": input })).await;
+        version = data["recordFollowUpAttempt"]["version"].as_i64().expect("a version");
+    }
+    version
+}
+
 /// The id of a seeded support group, by abbreviation ("AA", "NA", "SMART", …).
 pub async fn group_id(api: &impl Api, token: &str, abbreviation: &str) -> String {
     let data = api.gql_ok(Some(token), "{ supportGroups { id abbreviation } }", json!({})).await;

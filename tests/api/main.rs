@@ -15,6 +15,7 @@ mod clinical_visibility;
 mod demo;
 mod documents;
 mod emergency;
+mod episode_of_care;
 mod fixtures;
 mod fuzz;
 mod guards;

@@ -142,21 +142,28 @@ async fn replayed_attendance_follow_ups_admissions_and_referrals_are_recorded_on
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_concurrent_writers_lose_nothing() {
     let app = TestApp::spawn_with(&[("CONTINUUM_DB_MAX_CONNECTIONS", "10")]).await;
-    let me = app.login_as(Role::Counselor).await;
+    let email = "writer@reliability.test";
+    app.create_staff(email, "Writer", Role::Counselor, None).await;
+    let me = app.session(email, PASSWORD).await;
     let mut clients = Vec::new();
     for n in 0..5 {
         clients.push(client_with_referral(&app, &me.access, n).await);
     }
-    let today = app.state.today().to_string();
+    // Ten days on, each referral gets one attendance on each of the last ten days (one per
+    // referral and day is the rule), all written at once.
+    app.clock.advance(chrono::Duration::days(10));
+    let me = app.session(email, PASSWORD).await;
+    let today = app.state.today();
     let writes = (0..50).map(|w| {
         let (client_id, referral_id) = clients[w % clients.len()].clone();
-        let (token, today, app) = (me.access.clone(), today.clone(), &app);
+        let attended_on = (today - chrono::Days::new((w / clients.len()) as u64)).to_string();
+        let (token, today, app) = (me.access.clone(), today.to_string(), &app);
         async move {
             let attended = app
                 .gql(
                     Some(&token),
                     "mutation($i: RecordAttendanceInput!) { recordAttendance(input: $i) { id } }",
-                    json!({ "i": { "referralId": referral_id, "attendedOn": today } }),
+                    json!({ "i": { "referralId": referral_id, "attendedOn": attended_on } }),
                 )
                 .await;
             let scheduled = app

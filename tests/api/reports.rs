@@ -32,7 +32,7 @@ const FOLLOW_UP_REPORT: &str = "query($from: Date!, $to: Date!, $c: ID) {
     }
 }
 fragment F on FollowUpFigures {
-    due scheduled completed unreachable cancelled overdue completionRate
+    due scheduled completed unreachable missed cancelled overdue completionRate
     outcomes { outcome count }
     attendingSupportGroup
     sevenDayEligible sevenDayCompleted sevenDayRate
@@ -69,6 +69,8 @@ struct Figures {
     scheduled: i64,
     completed: i64,
     unreachable: i64,
+    /// Due, not made, then overtaken by a return to treatment (none in this caseload).
+    missed: i64,
     cancelled: i64,
     overdue: i64,
     completion_rate: Option<f64>,
@@ -104,6 +106,7 @@ fn assert_figures(actual: &Value, expected: &Figures, label: &str) {
         ("scheduled", expected.scheduled),
         ("completed", expected.completed),
         ("unreachable", expected.unreachable),
+        ("missed", expected.missed),
         ("cancelled", expected.cancelled),
         ("overdue", expected.overdue),
         ("attendingSupportGroup", expected.attending),
@@ -219,7 +222,13 @@ async fn record(
     contacted_at: Option<DateTime<Utc>>,
 ) {
     let f = scheduled(app, token, client, days).await;
-    let input = json!({ "followUpId": f["id"], "expectedVersion": f["version"], "status": status, "outcome": outcome,
+    let mut version = f["version"].as_i64().expect("version");
+    if status == "UNREACHABLE" {
+        // Given up only after three calls on different days.
+        let id = f["id"].as_str().expect("id");
+        version = unanswered_calls(app, token, id, app.state.now(), &[2, 1, 0]).await;
+    }
+    let input = json!({ "followUpId": f["id"], "expectedVersion": version, "status": status, "outcome": outcome,
         "attendingSupportGroup": attending, "contactedAt": contacted_at.map(|t| t.to_rfc3339()) });
     let data = app.gql_ok(Some(token), RECORD_FOLLOW_UP, json!({ "i": input })).await;
     assert_eq!(data["recordFollowUp"]["status"], status);
@@ -241,7 +250,7 @@ const BOB: &str = "bob@reports.test";
 /// |        |           |                                            | 90d d+50, 180d d+140, 365d d+325 SCHEDULED                  |
 /// | A2     | Ann       | REHAB since t0−20d, AFTERCARE at t0        | 7d d+7 UNREACHABLE; 30d d+30, 90d d+90, 180d d+180, 365d d+365 SCHEDULED |
 /// | A3     | Ann       | AFTERCARE since t0−10d                     | 7d d−3 SCHEDULED (overdue); 30d d+20 CANCELLED; 90d d+80, 180d d+170, 365d d+355 SCHEDULED |
-/// | A4     | Ann       | REHAB, discharged                          | —                                                          |
+/// | A4     | Ann       | REHAB L3_5, discharged COMPLETED at t0     | post-discharge 7d d+7, 30d d+30 SCHEDULED                  |
 /// | A5     | Ann       | never admitted                             | —                                                          |
 /// | B1     | Bob       | AFTERCARE since t0−35d                     | 7d d−28 COMPLETED ABSTINENT attending, contact t0−25d (+10d) |
 /// |        |           |                                            | 30d d−5 UNREACHABLE; 90d d+55, 180d d+145, 365d d+330 SCHEDULED |
@@ -379,10 +388,11 @@ fn row<'a>(report: &'a Value, counselor_id: &str) -> &'a Value {
 /// Outcomes are in the order ABSTINENT, RETURN_TO_USE, READMITTED, DECLINED_TO_ANSWER,
 /// INCARCERATED, DECEASED.
 fn wide_range_today() -> (Figures, Figures, Figures) {
-    // Ann: A1, A2, A3 have five follow-ups each = 15 due.
+    // Ann: A1, A2, A3 have five follow-ups each, A4 its two post-discharge contacts = 17 due.
+    //   (A2's step down from L3_5 into aftercare adds none: its 7 and 30 days are aftercare's.)
     //   completed 2 (A1 7d, A1 30d); unreachable 1 (A2 7d); cancelled 1 (A3 30d);
-    //   scheduled 15 − 2 − 1 − 1 = 11; overdue 1 (A3 7d, due d−3; the rest are due later).
-    //   completion 2 / (15 − 1) = 2/14.
+    //   scheduled 17 − 2 − 1 − 1 = 13; overdue 1 (A3 7d, due d−3; the rest are due later).
+    //   completion 2 / (17 − 1) = 2/16.
     //   attending 1 (A1 7d).
     //   FUI entries in range: A1 (t0−40d), A2 (t0), A3 (t0−10d).
     //     7-day window closed for A1 and A3 (A2 entered today): eligible 2; A1's contact at
@@ -391,13 +401,14 @@ fn wide_range_today() -> (Figures, Figures, Figures) {
     //   6-month: the 180-day contacts of A1, A2, A3, none cancelled: due 3, completed 0 → 0/3,
     //   below the 80 % target.
     let ann = Figures {
-        due: 15,
-        scheduled: 11,
+        due: 17,
+        scheduled: 13,
         completed: 2,
         unreachable: 1,
+        missed: 0,
         cancelled: 1,
         overdue: 1,
-        completion_rate: Some(2.0 / 14.0),
+        completion_rate: Some(2.0 / 16.0),
         outcomes: [1, 1, 0, 0, 0, 0],
         attending: 1,
         seven: (2, 1, Some(1.0 / 2.0)),
@@ -417,6 +428,7 @@ fn wide_range_today() -> (Figures, Figures, Figures) {
         scheduled: 4,
         completed: 1,
         unreachable: 1,
+        missed: 0,
         cancelled: 0,
         overdue: 0,
         completion_rate: Some(1.0 / 6.0),
@@ -427,17 +439,18 @@ fn wide_range_today() -> (Figures, Figures, Figures) {
         six: (1, 0, Some(0.0)),
         meets_gpra: Some(false),
     };
-    // Total = Ann + Bob: due 21, scheduled 15, completed 3, unreachable 2, cancelled 1,
-    //   overdue 1; completion 3 / (21 − 1) = 3/20; attending 2.
+    // Total = Ann + Bob: due 23, scheduled 17, completed 3, unreachable 2, cancelled 1,
+    //   overdue 1; completion 3 / (23 − 1) = 3/22; attending 2.
     //   7-day 1 of 3; 30-day 2 of 2; 6-month 0 of 4.
     let total = Figures {
-        due: 21,
-        scheduled: 15,
+        due: 23,
+        scheduled: 17,
         completed: 3,
         unreachable: 2,
+        missed: 0,
         cancelled: 1,
         overdue: 1,
-        completion_rate: Some(3.0 / 20.0),
+        completion_rate: Some(3.0 / 22.0),
         outcomes: [2, 1, 0, 0, 0, 0],
         attending: 2,
         seven: (3, 1, Some(1.0 / 3.0)),
@@ -601,17 +614,18 @@ async fn the_reports_match_a_caseload_built_by_hand() {
         json!([{ "stage": "DETOX", "clients": 1 }, { "stage": "REHAB", "clients": 1 }, { "stage": "AFTERCARE", "clients": 1 }])
     );
 
-    // --- 200 days on: the 180-day contacts are due and get recorded.
+    // --- A3's 180-day contact is called off while it is still months away (an overdue one
+    // could not be: it would hide a miss). Then, 200 days on, the others are due and recorded.
+    record(&app, &c.ann.access, &c.a[2], 180, "CANCELLED", None, None, None).await;
     app.clock.advance(Duration::days(200));
     let sue = app.session(SUE, PASSWORD).await.access;
     let ann_tok = app.session(ANN, PASSWORD).await.access;
     let bob_tok = app.session(BOB, PASSWORD).await.access;
     assert_eq!(app.state.today().to_string(), c.day(200));
-    let [a1, a2, a3, ..] = &c.a;
+    let [a1, a2, ..] = &c.a;
     let [b1, ..] = &c.b;
     record(&app, &ann_tok, a1, 180, "COMPLETED", Some("ABSTINENT"), Some(true), None).await;
     record(&app, &ann_tok, a2, 180, "COMPLETED", Some("DECLINED_TO_ANSWER"), None, None).await;
-    record(&app, &ann_tok, a3, 180, "CANCELLED", None, None, None).await;
     record(&app, &bob_tok, b1, 180, "UNREACHABLE", None, None, None).await;
 
     // Only the 180-day contacts are due in [d+140, d+180]: A1 (d+140), B1 (d+145),
@@ -644,6 +658,7 @@ async fn the_reports_match_a_caseload_built_by_hand() {
         due: 4,
         completed: 2,
         unreachable: 1,
+        missed: 0,
         cancelled: 1,
         completion_rate: Some(2.0 / 3.0),
         outcomes: [1, 0, 0, 1, 0, 0],
@@ -657,22 +672,24 @@ async fn the_reports_match_a_caseload_built_by_hand() {
     assert_figures(&gpra["total"], &total_gpra, "gpra/total");
 
     // The wide range again, 200 days on (today is d+200).
-    // Ann (15 due): completed 4 (A1 7d, 30d, 180d; A2 180d); unreachable 1 (A2 7d);
-    //   cancelled 2 (A3 30d, 180d); scheduled 15 − 4 − 1 − 2 = 8: A1 90d (d+50), 365d (d+325);
+    // Ann (17 due): completed 4 (A1 7d, 30d, 180d; A2 180d); unreachable 1 (A2 7d);
+    //   cancelled 2 (A3 30d, 180d); scheduled 17 − 4 − 1 − 2 = 10: A1 90d (d+50), 365d (d+325);
     //   A2 30d (d+30), 90d (d+90), 365d (d+365); A3 7d (d−3), 90d (d+80), 365d (d+355);
-    //   overdue = those due before d+200: A1 90d, A2 30d, A2 90d, A3 7d, A3 90d = 5.
-    //   completion 4 / (15 − 2) = 4/13; attending 2 (A1 7d, A1 180d).
+    //   A4's post-discharge d+7 and d+30.
+    //   overdue = those due before d+200: A1 90d, A2 30d, A2 90d, A3 7d, A3 90d, A4's two = 7.
+    //   completion 4 / (17 − 2) = 4/15; attending 2 (A1 7d, A1 180d).
     //   FUI: every entry is now 200+ days old: 7-day 1 of 3 (A1 only), 30-day 1 of 3 (A1;
     //   A2's contact came on day 200).
     //   6-month: A1 and A2 (A3's cancelled): 2 of 2 → meets.
     let ann_later = Figures {
-        due: 15,
-        scheduled: 8,
+        due: 17,
+        scheduled: 10,
         completed: 4,
         unreachable: 1,
+        missed: 0,
         cancelled: 2,
-        overdue: 5,
-        completion_rate: Some(4.0 / 13.0),
+        overdue: 7,
+        completion_rate: Some(4.0 / 15.0),
         outcomes: [2, 1, 0, 1, 0, 0],
         attending: 2,
         seven: (3, 1, Some(1.0 / 3.0)),
@@ -688,6 +705,7 @@ async fn the_reports_match_a_caseload_built_by_hand() {
         scheduled: 3,
         completed: 1,
         unreachable: 2,
+        missed: 0,
         cancelled: 0,
         overdue: 2,
         completion_rate: Some(1.0 / 6.0),
@@ -698,16 +716,17 @@ async fn the_reports_match_a_caseload_built_by_hand() {
         six: (1, 0, Some(0.0)),
         meets_gpra: Some(false),
     };
-    // Total: due 21, scheduled 11, completed 5, unreachable 3, cancelled 2, overdue 7;
-    //   completion 5 / 19; attending 3; 7-day 1 of 4; 30-day 2 of 4; 6-month 2 of 3 → misses.
+    // Total: due 23, scheduled 13, completed 5, unreachable 3, cancelled 2, overdue 9;
+    //   completion 5 / 21; attending 3; 7-day 1 of 4; 30-day 2 of 4; 6-month 2 of 3 → misses.
     let total_later = Figures {
-        due: 21,
-        scheduled: 11,
+        due: 23,
+        scheduled: 13,
         completed: 5,
         unreachable: 3,
+        missed: 0,
         cancelled: 2,
-        overdue: 7,
-        completion_rate: Some(5.0 / 19.0),
+        overdue: 9,
+        completion_rate: Some(5.0 / 21.0),
         outcomes: [3, 1, 0, 1, 0, 0],
         attending: 3,
         seven: (4, 1, Some(1.0 / 4.0)),
@@ -807,6 +826,7 @@ fn csv_cells(f: &Value) -> Vec<String> {
         int("scheduled"),
         int("completed"),
         int("unreachable"),
+        int("missed"),
         int("cancelled"),
         int("overdue"),
         csv_rate(&f["completionRate"]),
@@ -848,6 +868,7 @@ async fn the_follow_up_csv_matches_the_graphql_report() {
         "scheduled",
         "completed",
         "unreachable",
+        "missed",
         "cancelled",
         "overdue",
         "completion_rate",
@@ -881,11 +902,11 @@ async fn the_follow_up_csv_matches_the_graphql_report() {
     assert_eq!(total[0], "TOTAL");
     assert_eq!(total[2..], csv_cells(&report["total"]), "the TOTAL row");
     // Spot checks against the worked-out figures (with A2's 30-day contact now completed:
-    // due 21, completed 4, scheduled 14, completion 4/20; one outcome in "other").
-    assert_eq!((total[2].as_str(), total[4].as_str(), total[3].as_str()), ("21", "4", "14"));
-    assert_eq!(total[8], "0.2000");
-    assert_eq!(total[19], "false");
-    assert_eq!(total[23], "1", "INCARCERATED is among the other outcomes");
+    // due 23, completed 4, scheduled 16, completion 4/22; one outcome in "other").
+    assert_eq!((total[2].as_str(), total[4].as_str(), total[3].as_str()), ("23", "4", "16"));
+    assert_eq!(total[9], "0.1818");
+    assert_eq!(total[20], "false");
+    assert_eq!(total[24], "1", "INCARCERATED is among the other outcomes");
 
     // A spreadsheet-friendly download.
     let request = Request::get(&path)
@@ -982,6 +1003,7 @@ fn synthetic(
         FollowUpStatus::Completed => t.completed += 1,
         FollowUpStatus::Unreachable => t.unreachable += 1,
         FollowUpStatus::Cancelled => t.cancelled += 1,
+        FollowUpStatus::Missed => panic!("the synthetic pattern makes no MISSED contacts"),
     }
     match outcome {
         Some(FollowUpOutcome::Abstinent) => t.abstinent += 1,
@@ -1074,6 +1096,7 @@ async fn the_follow_up_report_runs_as_many_statements_over_ten_thousand_follow_u
         scheduled: tally.scheduled,
         completed: tally.completed,
         unreachable: tally.unreachable,
+        missed: 0,
         cancelled: tally.cancelled,
         overdue: tally.overdue,
         completion_rate: Some(tally.completed as f64 / (tally.due - tally.cancelled) as f64),

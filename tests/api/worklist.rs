@@ -6,7 +6,7 @@ use chrono::{Days, Duration, NaiveDate};
 use continuum::domain::Role;
 use serde_json::{Value, json};
 
-use crate::documents::{ATTEND, REFER, SCHEDULE_FOLLOW_UP};
+use crate::documents::{ATTEND, RECORD_FOLLOW_UP, REFER, SCHEDULE_FOLLOW_UP};
 use crate::fixtures::*;
 use crate::helpers::*;
 
@@ -170,10 +170,31 @@ async fn the_worklist_holds_one_item_per_thing_to_do_most_urgent_first() {
     let unsupported = client("Uma", "Worklist").born("1990-01-15").using(&["OPIOIDS"]).register(&app, a).await;
     let unsupported_episode = admitted(&app, &unsupported, "AFTERCARE", 5).admit(&app, a).await.id;
     refer(&app, a, &unsupported, "CA", "PLANNED", None).await;
-    // Left treatment today with nothing scheduled.
-    let discharged = client("Xan", "Worklist").born("1990-01-15").using(&["OPIOIDS"]).register(&app, a).await;
+    // Left residential treatment against advice today: first on the list, with the
+    // post-discharge contacts scheduled.
+    let left = client("Xan", "Worklist").born("1990-01-15").using(&["OPIOIDS"]).register(&app, a).await;
+    let left_episode = admitted(&app, &left, "REHAB", 3).admit(&app, a).await.id;
+    discharge(&app, a, &left_episode, 1, "LEFT_AGAINST_ADVICE").await;
+    let left_follow_ups = follow_up_ids(&app, a, &left).await;
+    let due: Vec<&str> = left_follow_ups.iter().map(|(_, d)| d.as_str()).collect();
+    assert_eq!(due, [today + Days::new(7), today + Days::new(30)].map(|d| d.to_string()), "7 and 30 days on");
+    // Transferred today, and both post-discharge contacts then cancelled by hand: nothing
+    // scheduled any more.
+    let discharged = client("Tia", "Worklist").born("1990-01-15").using(&["OPIOIDS"]).register(&app, a).await;
     let discharged_episode = admitted(&app, &discharged, "REHAB", 3).admit(&app, a).await.id;
-    discharge(&app, a, &discharged_episode, 1, "LEFT_AGAINST_ADVICE").await;
+    discharge(&app, a, &discharged_episode, 1, "TRANSFERRED").await;
+    for (id, _) in follow_up_ids(&app, a, &discharged).await {
+        let input = json!({ "followUpId": id, "expectedVersion": 1, "status": "CANCELLED" });
+        app.gql_ok(Some(a), RECORD_FOLLOW_UP, json!({ "i": input })).await;
+    }
+    // In aftercare for 10 days; the 7-day contact, made today, found a return to use.
+    let relapsed = client("Rue", "Worklist").born("1990-01-15").using(&["OPIOIDS"]).register(&app, a).await;
+    admitted(&app, &relapsed, "AFTERCARE", 10).admit(&app, a).await;
+    refer(&app, a, &relapsed, "NA", "REFERRED", None).await;
+    let relapse_contact = follow_up_ids(&app, a, &relapsed).await[0].0.clone();
+    let input = json!({ "followUpId": relapse_contact, "expectedVersion": 1, "status": "COMPLETED",
+        "outcome": "RETURN_TO_USE" });
+    app.gql_ok(Some(a), RECORD_FOLLOW_UP, json!({ "i": input })).await;
 
     // Needing nothing: in aftercare since today, referred and attending, follow-ups ahead;
     // discharged with follow-ups still to come; discharged as deceased.
@@ -200,6 +221,13 @@ async fn the_worklist_holds_one_item_per_thing_to_do_most_urgent_first() {
     let w = |items: &[&str]| items.iter().map(|w| (*w).to_owned()).collect::<Vec<String>>();
     let expected = vec![
         Expect {
+            kind: "DISCHARGED_EARLY",
+            since: today,
+            client: left.clone(),
+            subject: ("episode", left_episode.clone()),
+            words: w(&["left against advice", "REHAB L3_5", &format!("on {today}"), "not been reached"]),
+        },
+        Expect {
             kind: "FOLLOW_UP_OVERDUE",
             since: ago(33),
             client: long_overdue.clone(),
@@ -219,6 +247,13 @@ async fn the_worklist_holds_one_item_per_thing_to_do_most_urgent_first() {
             client: overdue.clone(),
             subject: ("followUp", overdue_follow_ups[0].0.clone()),
             words: w(&["follow-up", &format!("due {}", ago(3)), "3 day"]),
+        },
+        Expect {
+            kind: "CLINICAL_REVIEW",
+            since: today,
+            client: relapsed.clone(),
+            subject: ("followUp", relapse_contact.clone()),
+            words: w(&[&format!("follow-up on {today}"), "return to use", "review the plan"]),
         },
         Expect {
             kind: "FOLLOW_UP_DUE_TODAY",
@@ -264,16 +299,17 @@ async fn the_worklist_holds_one_item_per_thing_to_do_most_urgent_first() {
         },
     ];
 
-    // Ann's worklist: exactly her nine items, none for the clients needing nothing.
+    // Ann's worklist: exactly her eleven items, none for the clients needing nothing.
     let anns = worklist(&app, a, None).await;
     assert_items(&anns, &expected);
     assert!(anns.iter().all(|n| n["client"]["primaryCounselor"]["id"] == ann_id.as_str()), "only Ann's clients");
     for quiet in [&fine, &completed, &deceased] {
         assert!(anns.iter().all(|n| n["client"]["id"] != quiet.as_str()), "{quiet} needs nothing");
     }
-    assert_eq!(anns[6]["referral"]["supportGroup"]["abbreviation"], "SMART");
-    assert_eq!(anns[7]["episode"]["stage"], "AFTERCARE");
-    assert_eq!(anns[8]["episode"]["open"], false);
+    assert_eq!(anns[0]["episode"]["open"], false);
+    assert_eq!(anns[8]["referral"]["supportGroup"]["abbreviation"], "SMART");
+    assert_eq!(anns[9]["episode"]["stage"], "AFTERCARE");
+    assert_eq!(anns[10]["episode"]["open"], false);
     // Narrowing to someone else's caseload leaves a counselor nothing.
     assert_eq!(worklist(&app, a, Some(&bob_id)).await, Vec::<Value>::new());
 
@@ -295,7 +331,7 @@ async fn the_worklist_holds_one_item_per_thing_to_do_most_urgent_first() {
     // comes after Ann's, made earlier), not Cy's; and may narrow it to one counselor.
     let team = worklist(&app, &sue.access, None).await;
     let mut team_expected = expected.clone();
-    team_expected.insert(4, bob_item.clone());
+    team_expected.insert(6, bob_item.clone());
     assert_items(&team, &team_expected);
     assert!(team.iter().all(|n| n["client"]["id"] != cys.as_str()), "not outside the team");
     assert_eq!(worklist(&app, &sue.access, Some(&ann_id)).await, anns, "narrowed to Ann: exactly Ann's list");

@@ -20,7 +20,9 @@ pub fn check_weekly_goal(goal: i32, one_weekly_meeting: bool) -> Result<(), Rule
         return Ok(());
     }
     let message = if one_weekly_meeting && goal > 1 {
-        format!("this referral is to one weekly meeting, so its goal is 1 a week, not {goal}; refer to the group to aim higher")
+        format!(
+            "this referral is to one weekly meeting, so its goal is 1 a week, not {goal}; refer to the group to aim higher"
+        )
     } else {
         format!("a goal is 1 to {MAX_WEEKLY_GOAL} meetings a week (one a day at most), not {goal}")
     };

@@ -316,7 +316,10 @@ mod tests {
         assert_eq!(refused.rule, "LEVEL_OF_CARE");
         assert!(check_level(Stage::Detox, None).is_err());
         assert!(check_level(Stage::Aftercare, None).is_ok());
-        assert!(check_level(Stage::Aftercare, Some(LevelOfCare::L0_5)).is_err(), "early intervention is not continuing care");
+        assert!(
+            check_level(Stage::Aftercare, Some(LevelOfCare::L0_5)).is_err(),
+            "early intervention is not continuing care"
+        );
         assert!(check_level(Stage::Aftercare, Some(LevelOfCare::Otp)).is_ok());
         assert!(check_level(Stage::Rehab, Some(LevelOfCare::Otp)).is_ok());
         assert!(check_level(Stage::Aftercare, Some(LevelOfCare::L3_5)).is_err());

@@ -10,8 +10,8 @@ use crate::{
         types::{
             IdConnection,
             client::{
-                AdmitClientInput, ChangeStageInput, Client, ClientFilter, DischargeClientInput, Episode, ReassignCaseloadInput,
-                RegisterClientInput, UpdateClientInput,
+                AdmitClientInput, ChangeStageInput, Client, ClientFilter, DischargeClientInput, Episode,
+                ReassignCaseloadInput, RegisterClientInput, UpdateClientInput,
             },
             connection,
         },

@@ -41,8 +41,8 @@ use continuum_core::{
     config::Config,
     db,
     domain::{
-        AttemptMethod, AttemptResult, DischargeReason, FollowUpKind, FollowUpOutcome, FollowUpStatus, Gender, LevelOfCare, MeetingFormat, ReferralStatus, Role,
-        Stage, Substance,
+        AttemptMethod, AttemptResult, DischargeReason, FollowUpKind, FollowUpOutcome, FollowUpStatus, Gender,
+        LevelOfCare, MeetingFormat, ReferralStatus, Role, Stage, Substance,
     },
     entity::{attendance, follow_up, follow_up_attempt},
     service::{

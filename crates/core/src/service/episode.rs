@@ -179,8 +179,8 @@ async fn append_history(
 }
 
 /// Schedules contacts of one kind at `days` after `from`, skipping any day on which the
-/// episode already has a contact scheduled (a step down into aftercare would otherwise get
-/// two contacts at 7 and at 30 days).
+/// episode already has a contact scheduled or made (a step down into aftercare would
+/// otherwise get two contacts at 7 and at 30 days).
 #[allow(clippy::too_many_arguments)]
 async fn schedule_contacts(
     conn: &impl ConnectionTrait,
@@ -195,7 +195,7 @@ async fn schedule_contacts(
         .select_only()
         .column(follow_up::Column::DueOn)
         .filter(follow_up::Column::EpisodeId.eq(episode.id))
-        .filter(follow_up::Column::Status.eq(FollowUpStatus::Scheduled))
+        .filter(follow_up::Column::Status.is_in([FollowUpStatus::Scheduled, FollowUpStatus::Completed]))
         .into_tuple()
         .all(conn)
         .await?;
@@ -424,7 +424,11 @@ pub(crate) async fn close(
     Ok(episode)
 }
 
-pub(crate) async fn close_everything_open(conn: &impl ConnectionTrait, client_id: Uuid, at: DateTime<Utc>) -> AppResult<()> {
+pub(crate) async fn close_everything_open(
+    conn: &impl ConnectionTrait,
+    client_id: Uuid,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
     follow_up::Entity::update_many()
         .col_expr(follow_up::Column::Status, Expr::value(FollowUpStatus::Cancelled))
         .col_expr(follow_up::Column::Note, Expr::value("cancelled: client deceased"))

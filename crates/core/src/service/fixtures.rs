@@ -121,14 +121,13 @@ pub async fn discharge(
     episode: &episode::Model,
     reason: DischargeReason,
 ) -> AppResult<episode::Model> {
-    let discharge =
-        episodes::Discharge {
-            episode_id: episode.id,
-            expected_version: episode.version,
-            reason,
-            discharged_to: None,
-            note: None,
-        };
+    let discharge = episodes::Discharge {
+        episode_id: episode.id,
+        expected_version: episode.version,
+        reason,
+        discharged_to: None,
+        note: None,
+    };
     episodes::discharge(state, by, discharge).await
 }
 

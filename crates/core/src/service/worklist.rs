@@ -254,7 +254,8 @@ pub async fn items(state: &AppState, viewer: &Viewer, counselor_id: Option<Uuid>
         .expr(Expr::cust("1"))
         .from_as(episode::Entity, reopened.clone())
         .and_where(
-            Expr::col((reopened.clone(), episode::Column::ClientId)).equals((episode::Entity, episode::Column::ClientId)),
+            Expr::col((reopened.clone(), episode::Column::ClientId))
+                .equals((episode::Entity, episode::Column::ClientId)),
         )
         .and_where(Expr::col((reopened, episode::Column::DischargedAt)).is_null())
         .to_owned();
