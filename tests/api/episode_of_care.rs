@@ -420,6 +420,17 @@ async fn a_readmission_links_to_the_last_episode() {
     assert_eq!(newest["readmittedAfterDays"], 12);
     assert_eq!(newest["readmittedWithin30Days"], true);
     assert_eq!(episodes[1]["readmittedWithin30Days"], false, "the first episode is no readmission");
+
+    // The census counts it.
+    let census = app.gql_ok(Some(t), "{ stageCensus { stage clients readmittedWithin30Days } }", json!({})).await;
+    assert_eq!(
+        census["stageCensus"],
+        json!([
+            { "stage": "DETOX", "clients": 1, "readmittedWithin30Days": 1 },
+            { "stage": "REHAB", "clients": 0, "readmittedWithin30Days": 0 },
+            { "stage": "AFTERCARE", "clients": 0, "readmittedWithin30Days": 0 },
+        ])
+    );
 }
 
 #[tokio::test]
@@ -469,4 +480,72 @@ async fn a_counselor_with_clients_in_care_cannot_leave_until_the_caseload_is_mov
 
     let done = app.gql_ok(Some(&admin.access), deactivate, json!({ "id": ann })).await;
     assert_eq!(done["updateStaff"]["active"], false, "an empty caseload lets the counselor go");
+}
+
+/// The episode-of-care migration carries rows written under the old rules forward: an
+/// AFTERCARE episode at L0_5 loses the level with a line in its history, duplicate
+/// attendance on one day is folded into one, and contacts from the aftercare schedule are
+/// AFTERCARE contacts.
+#[tokio::test]
+async fn the_migration_carries_old_rows_forward() {
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::{
+        ConnectionTrait,
+        sea_query::{Alias, Expr, ExprTrait, Query},
+    };
+
+    let app = TestApp::spawn().await;
+    let me = app.login_as(Role::Counselor).await;
+    let t = me.access.as_str();
+    let client = client("Old", "Rows").register(&app, t).await;
+    admission(&client, "AFTERCARE").level("L1").admit(&app, t).await;
+    let na = group_id(&app, t, "NA").await;
+    let referral = app.gql_ok(Some(t), REFER, json!({ "i": { "clientId": client, "supportGroupId": na } })).await
+        ["referToSupportGroup"]["id"]
+        .clone();
+    let attend = json!({ "i": { "referralId": referral, "attendedOn": app.state.today().to_string() } });
+    app.gql_ok(Some(t), ATTEND, attend).await;
+
+    // Back to the schema before the migration, with what the old rules allowed.
+    let db = &app.state.db;
+    Migrator::down(db, Some(1)).await.expect("one migration down");
+    db.execute(
+        &Query::update()
+            .table(Alias::new("episodes"))
+            .value(Alias::new("level_of_care"), "L0_5")
+            .and_where(Expr::col(Alias::new("stage")).eq("AFTERCARE"))
+            .to_owned(),
+    )
+    .await
+    .expect("an L0_5 aftercare episode");
+    let columns = ["referral_id", "attended_on", "verified", "note", "recorded_by", "created_at"];
+    let mut copy = Query::select();
+    copy.expr(Expr::val(uuid::Uuid::now_v7())).from(Alias::new("attendance"));
+    for c in columns {
+        copy.column(Alias::new(c));
+    }
+    let mut insert = Query::insert();
+    insert
+        .into_table(Alias::new("attendance"))
+        .columns(std::iter::once("id").chain(columns).map(Alias::new))
+        .select_from(copy)
+        .expect("an insert from a select");
+    db.execute(&insert).await.expect("a second attendance on the same day");
+
+    Migrator::up(db, None).await.expect("migrate forward again");
+    let read = "query($id: ID!) { client(id: $id) {
+        currentEpisode { stage levelOfCare stageHistory { to levelOfCare reason } }
+        referrals { attendanceCount }
+        followUps { kind scheduleDays }
+    } }";
+    let data = app.gql_ok(Some(t), read, json!({ "id": client })).await;
+    let episode = &data["client"]["currentEpisode"];
+    assert_eq!((episode["stage"].as_str(), episode["levelOfCare"].as_str()), (Some("AFTERCARE"), None));
+    let last = episode["stageHistory"].as_array().and_then(|h| h.last()).cloned().unwrap_or_default();
+    assert_eq!(last["levelOfCare"], Value::Null);
+    assert!(last["reason"].as_str().is_some_and(|r| r.contains("L0_5")), "the history says why: {last}");
+    assert_eq!(data["client"]["referrals"][0]["attendanceCount"], 1, "one attendance a day");
+    let kinds: Vec<&str> =
+        data["client"]["followUps"].as_array().expect("list").iter().filter_map(|f| f["kind"].as_str()).collect();
+    assert_eq!(kinds, ["AFTERCARE"; 5]);
 }

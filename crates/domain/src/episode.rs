@@ -8,10 +8,14 @@ use super::RuleViolation;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum Stage {
+    /// Medically supervised withdrawal management: a WM level.
     #[sea_orm(string_value = "DETOX")]
     Detox,
+    /// Treatment: outpatient (L1), intensive outpatient (L2_1), partial hospitalization
+    /// (L2_5), residential (L3_x), inpatient (L4) or an opioid treatment program (OTP).
     #[sea_orm(string_value = "REHAB")]
     Rehab,
+    /// Continuing care, support groups and follow-up: no level, L1 or OTP.
     #[sea_orm(string_value = "AFTERCARE")]
     Aftercare,
 }
@@ -20,45 +24,59 @@ pub enum Stage {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
 pub enum LevelOfCare {
+    /// 1-WM: ambulatory withdrawal management without extended on-site monitoring.
     #[sea_orm(string_value = "WM_1")]
     #[graphql(name = "WM_1")]
     Wm1,
+    /// 2-WM: ambulatory withdrawal management with extended on-site monitoring.
     #[sea_orm(string_value = "WM_2")]
     #[graphql(name = "WM_2")]
     Wm2,
+    /// 3.2-WM: clinically managed residential withdrawal management.
     #[sea_orm(string_value = "WM_3_2")]
     #[graphql(name = "WM_3_2")]
     Wm3_2,
+    /// 3.7-WM: medically monitored inpatient withdrawal management.
     #[sea_orm(string_value = "WM_3_7")]
     #[graphql(name = "WM_3_7")]
     Wm3_7,
+    /// 4-WM: medically managed intensive inpatient withdrawal management.
     #[sea_orm(string_value = "WM_4")]
     #[graphql(name = "WM_4")]
     Wm4,
+    /// 0.5: early intervention. Kept for old rows; never a treatment or aftercare level.
     #[sea_orm(string_value = "L0_5")]
     #[graphql(name = "L0_5")]
     L0_5,
+    /// 1: outpatient services.
     #[sea_orm(string_value = "L1")]
     #[graphql(name = "L1")]
     L1,
+    /// 2.1: intensive outpatient services.
     #[sea_orm(string_value = "L2_1")]
     #[graphql(name = "L2_1")]
     L2_1,
+    /// 2.5: partial hospitalization services.
     #[sea_orm(string_value = "L2_5")]
     #[graphql(name = "L2_5")]
     L2_5,
+    /// 3.1: clinically managed low-intensity residential services.
     #[sea_orm(string_value = "L3_1")]
     #[graphql(name = "L3_1")]
     L3_1,
+    /// 3.3: clinically managed population-specific high-intensity residential services.
     #[sea_orm(string_value = "L3_3")]
     #[graphql(name = "L3_3")]
     L3_3,
+    /// 3.5: clinically managed high-intensity residential services.
     #[sea_orm(string_value = "L3_5")]
     #[graphql(name = "L3_5")]
     L3_5,
+    /// 3.7: medically monitored intensive inpatient services.
     #[sea_orm(string_value = "L3_7")]
     #[graphql(name = "L3_7")]
     L3_7,
+    /// 4: medically managed intensive inpatient services.
     #[sea_orm(string_value = "L4")]
     #[graphql(name = "L4")]
     L4,

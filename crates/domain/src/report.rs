@@ -68,4 +68,6 @@ pub struct StageReferrals {
 pub struct StageCount {
     pub stage: Stage,
     pub clients: i64,
+    /// Of those, readmissions within 30 days of the client's last discharge.
+    pub readmitted_within_30_days: i64,
 }

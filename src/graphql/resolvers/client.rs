@@ -206,7 +206,12 @@ impl ClientMutation {
         Ok(Episode::one(admitted?))
     }
 
-    /// Moves an open episode to another stage (or level of care within REHAB).
+    /// Moves an open episode to another stage or level of care: any move that changes one of
+    /// them (escalating or stepping down withdrawal management, rehab up or down, back to
+    /// detox after a return to use, a level change within aftercare); a move that changes
+    /// nothing is refused (`STAGE_MOVE`). Leaving high-intensity care schedules the
+    /// post-discharge contacts; entering AFTERCARE its schedule; going back to treatment
+    /// marks overdue contacts MISSED and cancels those not yet due.
     async fn change_stage(&self, ctx: &Context<'_>, input: ChangeStageInput) -> Result<Episode> {
         let viewer = ctx.viewer()?;
         let change = StageMove {
@@ -219,7 +224,9 @@ impl ClientMutation {
         Ok(Episode::one(episodes::change_stage(ctx.state()?, viewer, change).await?))
     }
 
-    /// Closes the episode with a TEDS discharge reason.
+    /// Closes the episode with a TEDS discharge reason and where the client went. Every
+    /// discharge but DECEASED schedules the post-discharge contacts (7 and 30 days); DECEASED
+    /// closes every open contact and referral.
     async fn discharge_client(&self, ctx: &Context<'_>, input: DischargeClientInput) -> Result<Episode> {
         let viewer = ctx.viewer()?;
         let discharge = Discharge {

@@ -433,9 +433,43 @@ pub async fn stage_census(state: &AppState, viewer: &Viewer) -> AppResult<Vec<St
         };
         counts[index] = get(&row, "clients")?;
     }
+    // Readmissions among them: open episodes whose previous episode ended at most 30 days
+    // before this admission. The window is judged here rather than in SQL, where date
+    // arithmetic differs between SQLite and PostgreSQL; only readmissions are read.
+    let previous = Alias::new("previous");
+    let mut q = Query::select();
+    q.expr_as(Expr::col((episode::Entity, episode::Column::Stage)), Alias::new("stage"))
+        .expr_as(Expr::col((episode::Entity, episode::Column::AdmittedAt)), Alias::new("admitted_at"))
+        .expr_as(Expr::col((previous.clone(), episode::Column::DischargedAt)), Alias::new("previous_end"))
+        .from(episode::Entity)
+        .join_as(
+            JoinType::InnerJoin,
+            episode::Entity,
+            previous.clone(),
+            Expr::col((previous.clone(), episode::Column::Id))
+                .equals((episode::Entity, episode::Column::PreviousEpisodeId)),
+        )
+        .and_where(Expr::col((episode::Entity, episode::Column::DischargedAt)).is_null())
+        .and_where(
+            Expr::col((episode::Entity, episode::Column::ClientId)).in_subquery(scope::visible_client_ids(viewer)?),
+        );
+    let mut readmitted = [0i64; 3];
+    for row in state.db.query_all(&q).await? {
+        let stage: String = row.try_get("", "stage")?;
+        let admitted: DateTime<Utc> = row.try_get("", "admitted_at")?;
+        let ended: Option<DateTime<Utc>> = row.try_get("", "previous_end")?;
+        let within =
+            ended.is_some_and(|e| (admitted - e).num_days() <= crate::domain::episode::READMISSION_WINDOW_DAYS);
+        let index = match stage.as_str() {
+            "DETOX" => 0,
+            "REHAB" => 1,
+            _ => 2,
+        };
+        readmitted[index] += i64::from(within);
+    }
     Ok([Stage::Detox, Stage::Rehab, Stage::Aftercare]
         .into_iter()
-        .zip(counts)
-        .map(|(stage, clients)| StageCount { stage, clients })
+        .zip(counts.into_iter().zip(readmitted))
+        .map(|(stage, (clients, readmitted_within_30_days))| StageCount { stage, clients, readmitted_within_30_days })
         .collect())
 }
