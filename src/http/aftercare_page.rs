@@ -105,7 +105,7 @@ async fn render(state: &HttpState, scope: &RequestScope, id: &str) -> AppResult<
         }
     };
     scope.audit(audit::Event::by(&viewer, "aftercarePlanPage", Some(client.id), audit::AuditOutcome::Allowed));
-    let counselor = loaders::staff(&app.db, &[client.primary_counselor_id]).await?.remove(&client.primary_counselor_id);
+    let counselor = loaders::staff(&app.db, &[client.counselor_key()]).await?.remove(&client.counselor_key());
     let plan = aftercare::plan_for_client(app, &viewer, client.id).await?;
     let today = app.today();
 
@@ -116,7 +116,7 @@ async fn render(state: &HttpState, scope: &RequestScope, id: &str) -> AppResult<
     ] {
         let meetings = aftercare::week_of_client(app, client.id, monday).await?;
         let groups =
-            loaders::support_groups(&app.db, &meetings.iter().map(|m| m.meeting.support_group_id).collect::<Vec<_>>())
+            loaders::support_groups(&app.db, &meetings.iter().map(|m| m.meeting.group_key()).collect::<Vec<_>>())
                 .await?;
         weeks.push(WeekView {
             monday: monday.to_string(),
@@ -130,10 +130,7 @@ async fn render(state: &HttpState, scope: &RequestScope, id: &str) -> AppResult<
                         start: m.slot.starts_at.with_timezone(&m.meeting_tz).format("%H:%M").to_string(),
                         end: m.slot.ends_at.with_timezone(&m.meeting_tz).format("%H:%M").to_string(),
                         time_zone: m.meeting_tz.name().to_owned(),
-                        group: groups
-                            .get(&m.meeting.support_group_id)
-                            .map(|g| g.abbreviation.clone())
-                            .unwrap_or_default(),
+                        group: groups.get(&m.meeting.group_key()).map(|g| g.abbreviation.clone()).unwrap_or_default(),
                         name: m.meeting.name.clone(),
                         address: m.meeting.address.clone(),
                         url: m.meeting.url.clone(),
@@ -146,11 +143,11 @@ async fn render(state: &HttpState, scope: &RequestScope, id: &str) -> AppResult<
 
     let referrals = plan.as_ref().map(|p| p.referrals.clone()).unwrap_or_default();
     let directory =
-        loaders::support_groups(&app.db, &referrals.iter().map(|r| r.support_group_id).collect::<Vec<_>>()).await?;
+        loaders::support_groups(&app.db, &referrals.iter().map(|r| r.group_key()).collect::<Vec<_>>()).await?;
     let groups = referrals
         .iter()
         .filter_map(|r| {
-            let g = directory.get(&r.support_group_id)?;
+            let g = directory.get(&r.group_key())?;
             Some(GroupView {
                 name: g.name.clone(),
                 abbreviation: g.abbreviation.clone(),
@@ -159,9 +156,9 @@ async fn render(state: &HttpState, scope: &RequestScope, id: &str) -> AppResult<
             })
         })
         .collect();
-    let follow_ups = loaders::follow_ups_by_client(&app.db, &[client.id])
+    let follow_ups = loaders::follow_ups_by_client(&app.db, &[client.key()])
         .await?
-        .remove(&client.id)
+        .remove(&client.key())
         .unwrap_or_default()
         .into_iter()
         .filter(|f| f.status == FollowUpStatus::Scheduled && f.due_on >= today)

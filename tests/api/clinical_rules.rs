@@ -23,16 +23,6 @@ const SNAPSHOT: &str = "query($id: ID!) { client(id: $id) {
     followUps { id version status dueOn scheduleDays outcome overdue }
 } }";
 
-fn rule(response: &Value) -> Option<&str> {
-    response["errors"][0]["extensions"]["rule"].as_str()
-}
-
-#[track_caller]
-fn assert_rule(response: &Value, expected: &str) {
-    assert_code(response, "BAD_USER_INPUT");
-    assert_eq!(rule(response), Some(expected), "expected rule {expected}: {response}");
-}
-
 fn today(app: &TestApp) -> chrono::NaiveDate {
     app.state.today()
 }

@@ -32,16 +32,6 @@ const ATTEMPT: &str = "mutation($i: RecordFollowUpAttemptInput!) { recordFollowU
 
 const WORKLIST: &str = "{ worklist(first: 100) { edges { node { kind reason client { id } } } } }";
 
-fn rule(response: &Value) -> Option<&str> {
-    response["errors"][0]["extensions"]["rule"].as_str()
-}
-
-#[track_caller]
-fn assert_rule(response: &Value, expected: &str) {
-    assert_code(response, "BAD_USER_INPUT");
-    assert_eq!(rule(response), Some(expected), "expected rule {expected}: {response}");
-}
-
 async fn record(app: &TestApp, token: &str, client: &str) -> Value {
     let data = app.gql_ok(Some(token), RECORD, json!({ "id": client })).await;
     assert!(data["client"].is_object(), "the client is visible: {data}");

@@ -237,3 +237,15 @@ pub fn error_field(response: &Value) -> Option<&str> {
 pub fn assert_code(response: &Value, code: &str) {
     assert_eq!(error_code(response), Some(code), "expected {code}: {response}");
 }
+
+/// The `extensions.rule` of the first error: the domain rule that refused a change.
+pub fn rule(response: &Value) -> Option<&str> {
+    response["errors"][0]["extensions"]["rule"].as_str()
+}
+
+/// A change refused by the named domain rule (`BAD_USER_INPUT` with `extensions.rule`).
+#[track_caller]
+pub fn assert_rule(response: &Value, expected: &str) {
+    assert_code(response, "BAD_USER_INPUT");
+    assert_eq!(rule(response), Some(expected), "expected rule {expected}: {response}");
+}

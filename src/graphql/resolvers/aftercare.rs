@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::guard::audited;
 use crate::graphql::error::Result;
 use crate::{
+    entity::{Id, client},
     error::AppError,
     graphql::{
         batch,
@@ -81,8 +82,9 @@ impl AftercareQuery {
         let has_next = rest.len() as u64 > page.first;
         rest.truncate(page.first as usize);
 
-        let client_ids: Vec<Uuid> = batch::distinct(rest.iter().map(|i| i.client_id)).to_vec();
-        ctx.audit_reads("worklist", client_ids.iter().copied());
+        let client_ids: Vec<Id<client::Entity>> =
+            batch::distinct(rest.iter().map(|i| Id::from_input(i.client_id))).to_vec();
+        ctx.audit_reads("worklist", client_ids.iter().map(|id| id.uuid()));
         let clients = Client::map(batch::clients(&state.db, &client_ids).await?);
         let follow_ups = FollowUp::list(rest.iter().filter_map(|i| i.follow_up.clone()).collect());
         let referrals = Referral::list(rest.iter().filter_map(|i| i.referral.clone()).collect());
@@ -93,7 +95,7 @@ impl AftercareQuery {
         let mut connection =
             Connection::with_additional_fields(false, has_next, ConnectionFields { total_count: Some(total) });
         for item in rest {
-            let client = batch::required(&clients, item.client_id, "client")?;
+            let client = batch::required(&clients, Id::from_input(item.client_id), "client")?;
             let (kind, since, subject) = item.sort_key();
             let node = WorklistItem {
                 follow_up: item.follow_up.as_ref().and_then(|_| follow_ups.next()),

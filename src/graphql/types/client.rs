@@ -20,12 +20,15 @@ use crate::{
         DischargeReason, DischargedTo, FollowUpStatus, Gender, LevelOfCare, MoveKind, Placement, ReferralStatus, Stage,
         Substance, client::decode_substances,
     },
-    entity::{client, episode, stage_change},
+    entity::{Id, client, episode, stage_change},
     graphql::{
         batch::{self, Batch, BatchBy, distinct, regroup, required},
         context::ContextExt,
     },
 };
+
+type ClientKey = Id<client::Entity>;
+type EpisodeKey = Id<episode::Entity>;
 
 #[derive(Clone)]
 pub struct Client {
@@ -35,21 +38,21 @@ pub struct Client {
 
 #[derive(Default)]
 pub struct ClientSet {
-    ids: Arc<[Uuid]>,
+    ids: Arc<[ClientKey]>,
     counselors: StaffRefs,
-    episodes: Batch<Vec<Episode>>,
-    referrals: Batch<Vec<Referral>>,
-    follow_ups: Batch<Vec<FollowUp>>,
-    consents: Batch<Vec<super::privacy::Consent>>,
-    plans: Batch<AftercarePlan>,
-    weeks: BatchBy<chrono::NaiveDate, Vec<ScheduledMeeting>>,
+    episodes: Batch<ClientKey, Vec<Episode>>,
+    referrals: Batch<ClientKey, Vec<Referral>>,
+    follow_ups: Batch<ClientKey, Vec<FollowUp>>,
+    consents: Batch<ClientKey, Vec<super::privacy::Consent>>,
+    plans: Batch<ClientKey, AftercarePlan>,
+    weeks: BatchBy<chrono::NaiveDate, ClientKey, Vec<ScheduledMeeting>>,
 }
 
 impl Client {
     pub fn list(rows: Vec<client::Model>) -> Vec<Client> {
         let set = Arc::new(ClientSet {
-            ids: distinct(rows.iter().map(|r| r.id)),
-            counselors: StaffRefs::new(rows.iter().map(|r| r.primary_counselor_id)),
+            ids: distinct(rows.iter().map(client::Model::key)),
+            counselors: StaffRefs::new(rows.iter().map(client::Model::counselor_key)),
             ..Default::default()
         });
         rows.into_iter().map(|row| Client { row, set: set.clone() }).collect()
@@ -57,15 +60,15 @@ impl Client {
 
     pub fn one(row: client::Model) -> Client {
         let set = Arc::new(ClientSet {
-            ids: Arc::new([row.id]),
-            counselors: StaffRefs::new([row.primary_counselor_id]),
+            ids: Arc::new([row.key()]),
+            counselors: StaffRefs::new([row.counselor_key()]),
             ..Default::default()
         });
         Client { row, set }
     }
 
-    pub fn map(rows: HashMap<Uuid, client::Model>) -> HashMap<Uuid, Client> {
-        Client::list(rows.into_values().collect()).into_iter().map(|c| (c.row.id, c)).collect()
+    pub fn map(rows: HashMap<ClientKey, client::Model>) -> HashMap<ClientKey, Client> {
+        Client::list(rows.into_values().collect()).into_iter().map(|c| (c.row.key(), c)).collect()
     }
 
     pub fn model(&self) -> &client::Model {
@@ -80,10 +83,10 @@ impl Client {
             .episodes
             .get(|| async {
                 let rows = batch::episodes_by_client(db, &ids).await?;
-                Ok(regroup(rows, Episode::list, |e| e.row.client_id))
+                Ok(regroup(rows, Episode::list, |e| e.row.client_key()))
             })
             .await?;
-        Ok(by_client.get(&self.row.id).cloned().unwrap_or_default())
+        Ok(by_client.get(&self.row.key()).cloned().unwrap_or_default())
     }
 
     async fn all_follow_ups(&self, ctx: &Context<'_>) -> Result<Vec<FollowUp>> {
@@ -94,10 +97,10 @@ impl Client {
             .follow_ups
             .get(|| async {
                 let rows = batch::follow_ups_by_client(db, &ids).await?;
-                Ok(regroup(rows, FollowUp::list, |f| f.model().client_id))
+                Ok(regroup(rows, FollowUp::list, |f| f.model().client_key()))
             })
             .await?;
-        Ok(by_client.get(&self.row.id).cloned().unwrap_or_default())
+        Ok(by_client.get(&self.row.key()).cloned().unwrap_or_default())
     }
 }
 
@@ -150,7 +153,7 @@ impl Client {
     }
 
     async fn primary_counselor(&self, ctx: &Context<'_>) -> Result<Staff> {
-        self.set.counselors.required(ctx, self.row.primary_counselor_id).await
+        self.set.counselors.required(ctx, self.row.counselor_key()).await
     }
 
     /// The open episode, if any.
@@ -173,11 +176,15 @@ impl Client {
             .referrals
             .get(|| async {
                 let rows = batch::referrals_by_client(db, &ids).await?;
-                Ok(regroup(rows, |rows| Referral::list_selecting(rows, attendance_selected), |r| r.model().client_id))
+                Ok(regroup(
+                    rows,
+                    |rows| Referral::list_selecting(rows, attendance_selected),
+                    |r| r.model().client_key(),
+                ))
             })
             .await?;
         Ok(by_client
-            .get(&self.row.id)
+            .get(&self.row.key())
             .into_iter()
             .flatten()
             .filter(|r| status.as_ref().is_none_or(|s| s.contains(&r.model().status)))
@@ -208,7 +215,7 @@ impl Client {
                 Ok(views.into_iter().map(|(client, view)| (client, AftercarePlan(view))).collect())
             })
             .await?;
-        Ok(plans.get(&self.row.id).cloned())
+        Ok(plans.get(&self.row.key()).cloned())
     }
 
     /// The concrete meetings of the week holding `weekOf` (Monday to Sunday) from the
@@ -231,7 +238,7 @@ impl Client {
                     .collect())
             })
             .await?;
-        Ok(weeks.get(&self.row.id).cloned().unwrap_or_default())
+        Ok(weeks.get(&self.row.key()).cloned().unwrap_or_default())
     }
 
     /// The client's Part 2 consents, newest first.
@@ -249,7 +256,7 @@ impl Client {
                     .collect())
             })
             .await?;
-        Ok(consents.get(&self.row.id).cloned().unwrap_or_default())
+        Ok(consents.get(&self.row.key()).cloned().unwrap_or_default())
     }
 
     /// The earliest follow-up still scheduled (overdue ones included).
@@ -266,20 +273,20 @@ pub struct Episode {
 
 #[derive(Default)]
 pub struct EpisodeSet {
-    ids: Arc<[Uuid]>,
-    client_ids: Arc<[Uuid]>,
-    clients: Batch<Client>,
-    history: Batch<Vec<StageChange>>,
-    previous_ids: Arc<[Uuid]>,
-    previous: Batch<Episode>,
+    ids: Arc<[EpisodeKey]>,
+    client_ids: Arc<[ClientKey]>,
+    clients: Batch<ClientKey, Client>,
+    history: Batch<EpisodeKey, Vec<StageChange>>,
+    previous_ids: Arc<[EpisodeKey]>,
+    previous: Batch<EpisodeKey, Episode>,
 }
 
 impl Episode {
     pub fn list(rows: Vec<episode::Model>) -> Vec<Episode> {
         let set = Arc::new(EpisodeSet {
-            ids: distinct(rows.iter().map(|r| r.id)),
-            client_ids: distinct(rows.iter().map(|r| r.client_id)),
-            previous_ids: distinct(rows.iter().filter_map(|r| r.previous_episode_id)),
+            ids: distinct(rows.iter().map(episode::Model::key)),
+            client_ids: distinct(rows.iter().map(episode::Model::client_key)),
+            previous_ids: distinct(rows.iter().filter_map(episode::Model::previous_key)),
             ..Default::default()
         });
         rows.into_iter().map(|row| Episode { row, set: set.clone() }).collect()
@@ -287,21 +294,21 @@ impl Episode {
 
     pub fn one(row: episode::Model) -> Episode {
         let set = Arc::new(EpisodeSet {
-            ids: Arc::new([row.id]),
-            client_ids: Arc::new([row.client_id]),
-            previous_ids: row.previous_episode_id.into_iter().collect(),
+            ids: Arc::new([row.key()]),
+            client_ids: Arc::new([row.client_key()]),
+            previous_ids: row.previous_key().into_iter().collect(),
             ..Default::default()
         });
         Episode { row, set }
     }
 
-    fn map(rows: std::collections::HashMap<Uuid, episode::Model>) -> std::collections::HashMap<Uuid, Episode> {
+    fn map(rows: HashMap<EpisodeKey, episode::Model>) -> HashMap<EpisodeKey, Episode> {
         let list = Episode::list(rows.into_values().collect());
-        list.into_iter().map(|e| (e.row.id, e)).collect()
+        list.into_iter().map(|e| (e.row.key(), e)).collect()
     }
 
     async fn previous(&self, ctx: &Context<'_>) -> Result<Option<Episode>> {
-        let Some(previous_id) = self.row.previous_episode_id else { return Ok(None) };
+        let Some(previous_id) = self.row.previous_key() else { return Ok(None) };
         let db = &ctx.state()?.db;
         let ids = self.set.previous_ids.clone();
         let found = self.set.previous.get(|| async { Ok(Episode::map(batch::episodes(db, &ids).await?)) }).await?;
@@ -323,7 +330,7 @@ impl Episode {
         let db = &ctx.state()?.db;
         let ids = self.set.client_ids.clone();
         let found = self.set.clients.get(|| async { Ok(Client::map(batch::clients(db, &ids).await?)) }).await?;
-        Ok(required(&found, self.row.client_id, "client")?)
+        Ok(required(&found, self.row.client_key(), "client")?)
     }
 
     async fn stage(&self) -> Stage {
@@ -393,10 +400,10 @@ impl Episode {
             .history
             .get(|| async {
                 let rows = batch::history_by_episode(db, &ids).await?;
-                Ok(regroup(rows, StageChange::list, |h| h.row.episode_id))
+                Ok(regroup(rows, StageChange::list, |h| h.row.episode_key()))
             })
             .await?;
-        Ok(by_episode.get(&self.row.id).cloned().unwrap_or_default())
+        Ok(by_episode.get(&self.row.key()).cloned().unwrap_or_default())
     }
 }
 
@@ -414,7 +421,7 @@ pub struct StageChangeSet {
 
 impl StageChange {
     pub fn list(rows: Vec<stage_change::Model>) -> Vec<StageChange> {
-        let set = Arc::new(StageChangeSet { staff: StaffRefs::new(rows.iter().map(|r| r.by_staff_id)) });
+        let set = Arc::new(StageChangeSet { staff: StaffRefs::new(rows.iter().map(stage_change::Model::by_key)) });
         // Rows come oldest first; each move is judged against the entry before it in its
         // own episode (the admission has none).
         let mut rows = rows;
@@ -451,7 +458,7 @@ impl StageChange {
     }
 
     async fn by(&self, ctx: &Context<'_>) -> Result<Staff> {
-        self.set.staff.required(ctx, self.row.by_staff_id).await
+        self.set.staff.required(ctx, self.row.by_key()).await
     }
 
     async fn reason(&self) -> Option<&str> {

@@ -3,12 +3,11 @@ use std::{collections::HashMap, sync::Arc};
 use async_graphql::{Context, ID, InputObject, Object};
 
 use crate::graphql::error::Result;
-use uuid::Uuid;
 
 use super::id;
 use crate::{
     domain::MeetingFormat,
-    entity::{meeting, support_group},
+    entity::{Id, meeting, support_group},
     graphql::{
         batch::{self, Batch, distinct, regroup, required},
         context::ContextExt,
@@ -23,23 +22,26 @@ pub struct SupportGroup {
 
 #[derive(Default)]
 pub struct GroupSet {
-    ids: Arc<[Uuid]>,
-    meetings: Batch<Vec<Meeting>>,
+    ids: Arc<[Id<support_group::Entity>]>,
+    meetings: Batch<Id<support_group::Entity>, Vec<Meeting>>,
 }
 
 impl SupportGroup {
     pub fn list(rows: Vec<support_group::Model>) -> Vec<SupportGroup> {
-        let set = Arc::new(GroupSet { ids: distinct(rows.iter().map(|r| r.id)), ..Default::default() });
+        let set =
+            Arc::new(GroupSet { ids: distinct(rows.iter().map(support_group::Model::key)), ..Default::default() });
         rows.into_iter().map(|row| SupportGroup { row, set: set.clone() }).collect()
     }
 
     pub fn one(row: support_group::Model) -> SupportGroup {
-        let set = Arc::new(GroupSet { ids: Arc::new([row.id]), ..Default::default() });
+        let set = Arc::new(GroupSet { ids: Arc::new([row.key()]), ..Default::default() });
         SupportGroup { row, set }
     }
 
-    pub fn map(rows: HashMap<Uuid, support_group::Model>) -> HashMap<Uuid, SupportGroup> {
-        SupportGroup::list(rows.into_values().collect()).into_iter().map(|g| (g.row.id, g)).collect()
+    pub fn map(
+        rows: HashMap<Id<support_group::Entity>, support_group::Model>,
+    ) -> HashMap<Id<support_group::Entity>, SupportGroup> {
+        SupportGroup::list(rows.into_values().collect()).into_iter().map(|g| (g.row.key(), g)).collect()
     }
 }
 
@@ -79,10 +81,10 @@ impl SupportGroup {
             .set
             .meetings
             .get(|| async {
-                Ok(regroup(batch::meetings_by_group(db, &ids).await?, Meeting::list, |m| m.row.support_group_id))
+                Ok(regroup(batch::meetings_by_group(db, &ids).await?, Meeting::list, |m| m.row.group_key()))
             })
             .await?;
-        Ok(by_group.get(&self.row.id).cloned().unwrap_or_default())
+        Ok(by_group.get(&self.row.key()).cloned().unwrap_or_default())
     }
 }
 
@@ -94,24 +96,26 @@ pub struct Meeting {
 
 #[derive(Default)]
 pub struct MeetingSet {
-    group_ids: Arc<[Uuid]>,
-    groups: Batch<SupportGroup>,
+    group_ids: Arc<[Id<support_group::Entity>]>,
+    groups: Batch<Id<support_group::Entity>, SupportGroup>,
 }
 
 impl Meeting {
     pub fn list(rows: Vec<meeting::Model>) -> Vec<Meeting> {
-        let set =
-            Arc::new(MeetingSet { group_ids: distinct(rows.iter().map(|r| r.support_group_id)), ..Default::default() });
+        let set = Arc::new(MeetingSet {
+            group_ids: distinct(rows.iter().map(meeting::Model::group_key)),
+            ..Default::default()
+        });
         rows.into_iter().map(|row| Meeting { row, set: set.clone() }).collect()
     }
 
     pub fn one(row: meeting::Model) -> Meeting {
-        let set = Arc::new(MeetingSet { group_ids: Arc::new([row.support_group_id]), ..Default::default() });
+        let set = Arc::new(MeetingSet { group_ids: Arc::new([row.group_key()]), ..Default::default() });
         Meeting { row, set }
     }
 
-    pub fn map(rows: HashMap<Uuid, meeting::Model>) -> HashMap<Uuid, Meeting> {
-        Meeting::list(rows.into_values().collect()).into_iter().map(|m| (m.row.id, m)).collect()
+    pub fn map(rows: HashMap<Id<meeting::Entity>, meeting::Model>) -> HashMap<Id<meeting::Entity>, Meeting> {
+        Meeting::list(rows.into_values().collect()).into_iter().map(|m| (m.row.key(), m)).collect()
     }
 
     pub fn model(&self) -> &meeting::Model {
@@ -130,7 +134,7 @@ impl Meeting {
         let ids = self.set.group_ids.clone();
         let found =
             self.set.groups.get(|| async { Ok(SupportGroup::map(batch::support_groups(db, &ids).await?)) }).await?;
-        Ok(required(&found, self.row.support_group_id, "support group")?)
+        Ok(required(&found, self.row.group_key(), "support group")?)
     }
 
     async fn name(&self) -> &str {

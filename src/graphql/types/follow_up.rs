@@ -4,7 +4,6 @@ use async_graphql::{Context, ID, InputObject, Object};
 
 use crate::graphql::error::Result;
 use chrono::{DateTime, Utc};
-use uuid::Uuid;
 
 use crate::graphql::scalars::Date;
 
@@ -15,7 +14,7 @@ use super::{
 };
 use crate::{
     domain::{AttemptMethod, AttemptResult, FollowUpKind, FollowUpOutcome, FollowUpStatus, follow_up::is_overdue},
-    entity::{follow_up, follow_up_attempt},
+    entity::{Id, client, follow_up, follow_up_attempt},
     graphql::{
         batch::{self, Batch, distinct, regroup, required},
         context::ContextExt,
@@ -30,19 +29,19 @@ pub struct FollowUp {
 
 #[derive(Default)]
 pub struct FollowUpSet {
-    ids: Arc<[Uuid]>,
-    client_ids: Arc<[Uuid]>,
-    clients: Batch<Client>,
+    ids: Arc<[Id<follow_up::Entity>]>,
+    client_ids: Arc<[Id<client::Entity>]>,
+    clients: Batch<Id<client::Entity>, Client>,
     staff: StaffRefs,
-    attempts: Batch<Vec<FollowUpAttempt>>,
+    attempts: Batch<Id<follow_up::Entity>, Vec<FollowUpAttempt>>,
 }
 
 impl FollowUp {
     pub fn list(rows: Vec<follow_up::Model>) -> Vec<FollowUp> {
         let set = Arc::new(FollowUpSet {
-            ids: distinct(rows.iter().map(|r| r.id)),
-            client_ids: distinct(rows.iter().map(|r| r.client_id)),
-            staff: StaffRefs::new(rows.iter().filter_map(|r| r.recorded_by)),
+            ids: distinct(rows.iter().map(follow_up::Model::key)),
+            client_ids: distinct(rows.iter().map(follow_up::Model::client_key)),
+            staff: StaffRefs::new(rows.iter().filter_map(follow_up::Model::recorded_by_key)),
             ..Default::default()
         });
         rows.into_iter().map(|row| FollowUp { row, set: set.clone() }).collect()
@@ -50,9 +49,9 @@ impl FollowUp {
 
     pub fn one(row: follow_up::Model) -> FollowUp {
         let set = Arc::new(FollowUpSet {
-            ids: Arc::new([row.id]),
-            client_ids: Arc::new([row.client_id]),
-            staff: StaffRefs::new(row.recorded_by),
+            ids: Arc::new([row.key()]),
+            client_ids: Arc::new([row.client_key()]),
+            staff: StaffRefs::new(row.recorded_by_key()),
             ..Default::default()
         });
         FollowUp { row, set }
@@ -77,7 +76,7 @@ impl FollowUp {
         let db = &ctx.state()?.db;
         let ids = self.set.client_ids.clone();
         let found = self.set.clients.get(|| async { Ok(Client::map(batch::clients(db, &ids).await?)) }).await?;
-        Ok(required(&found, self.row.client_id, "client")?)
+        Ok(required(&found, self.row.client_key(), "client")?)
     }
 
     async fn due_on(&self) -> Date {
@@ -121,10 +120,10 @@ impl FollowUp {
             .attempts
             .get(|| async {
                 let rows = batch::attempts_by_follow_up(db, &ids).await?;
-                Ok(regroup(rows, FollowUpAttempt::list, |a| a.row.follow_up_id))
+                Ok(regroup(rows, FollowUpAttempt::list, |a| a.row.follow_up_key()))
             })
             .await?;
-        Ok(by_follow_up.get(&self.row.id).cloned().unwrap_or_default())
+        Ok(by_follow_up.get(&self.row.key()).cloned().unwrap_or_default())
     }
 
     async fn outcome(&self) -> Option<FollowUpOutcome> {
@@ -144,7 +143,7 @@ impl FollowUp {
     }
 
     async fn recorded_by(&self, ctx: &Context<'_>) -> Result<Option<Staff>> {
-        let Some(by) = self.row.recorded_by else { return Ok(None) };
+        let Some(by) = self.row.recorded_by_key() else { return Ok(None) };
         self.set.staff.get(ctx, by).await
     }
 }
@@ -158,7 +157,7 @@ pub struct FollowUpAttempt {
 
 impl FollowUpAttempt {
     pub fn list(rows: Vec<follow_up_attempt::Model>) -> Vec<FollowUpAttempt> {
-        let staff = Arc::new(StaffRefs::new(rows.iter().map(|r| r.recorded_by)));
+        let staff = Arc::new(StaffRefs::new(rows.iter().map(follow_up_attempt::Model::recorded_by_key)));
         rows.into_iter().map(|row| FollowUpAttempt { row, staff: staff.clone() }).collect()
     }
 }
@@ -186,7 +185,7 @@ impl FollowUpAttempt {
     }
 
     async fn recorded_by(&self, ctx: &Context<'_>) -> Result<Staff> {
-        self.staff.required(ctx, self.row.recorded_by).await
+        self.staff.required(ctx, self.row.recorded_by_key()).await
     }
 }
 

@@ -4,7 +4,6 @@ use async_graphql::{Context, ID, InputObject, Object};
 
 use crate::graphql::error::Result;
 use chrono::{DateTime, Utc};
-use uuid::Uuid;
 
 use super::{
     client::Client,
@@ -14,7 +13,7 @@ use super::{
 };
 use crate::{
     domain::{ReferralStatus, Stage},
-    entity::{attendance, referral},
+    entity::{Id, attendance, client, meeting, referral, support_group},
     graphql::{
         batch::{self, Batch, distinct, regroup, required},
         context::ContextExt,
@@ -30,16 +29,16 @@ pub struct Referral {
 
 #[derive(Default)]
 pub struct ReferralSet {
-    ids: Arc<[Uuid]>,
-    client_ids: Arc<[Uuid]>,
-    group_ids: Arc<[Uuid]>,
-    meeting_ids: Arc<[Uuid]>,
-    clients: Batch<Client>,
-    groups: Batch<SupportGroup>,
-    meetings: Batch<Meeting>,
+    ids: Arc<[Id<referral::Entity>]>,
+    client_ids: Arc<[Id<client::Entity>]>,
+    group_ids: Arc<[Id<support_group::Entity>]>,
+    meeting_ids: Arc<[Id<meeting::Entity>]>,
+    clients: Batch<Id<client::Entity>, Client>,
+    groups: Batch<Id<support_group::Entity>, SupportGroup>,
+    meetings: Batch<Id<meeting::Entity>, Meeting>,
     staff: StaffRefs,
-    attendance: Batch<Vec<Attendance>>,
-    attendance_counts: Batch<i64>,
+    attendance: Batch<Id<referral::Entity>, Vec<Attendance>>,
+    attendance_counts: Batch<Id<referral::Entity>, i64>,
     /// The query also selects `attendance`: `attendanceCount` counts those rows instead of
     /// asking the database separately.
     attendance_rows_selected: bool,
@@ -54,11 +53,11 @@ impl Referral {
     pub fn list_selecting(rows: Vec<referral::Model>, attendance_rows_selected: bool) -> Vec<Referral> {
         let set = Arc::new(ReferralSet {
             attendance_rows_selected,
-            ids: distinct(rows.iter().map(|r| r.id)),
-            client_ids: distinct(rows.iter().map(|r| r.client_id)),
-            group_ids: distinct(rows.iter().map(|r| r.support_group_id)),
-            meeting_ids: distinct(rows.iter().filter_map(|r| r.meeting_id)),
-            staff: StaffRefs::new(rows.iter().map(|r| r.referred_by)),
+            ids: distinct(rows.iter().map(referral::Model::key)),
+            client_ids: distinct(rows.iter().map(referral::Model::client_key)),
+            group_ids: distinct(rows.iter().map(referral::Model::group_key)),
+            meeting_ids: distinct(rows.iter().filter_map(referral::Model::meeting_key)),
+            staff: StaffRefs::new(rows.iter().map(referral::Model::referred_by_key)),
             ..Default::default()
         });
         rows.into_iter().map(|row| Referral { row, set: set.clone() }).collect()
@@ -66,11 +65,11 @@ impl Referral {
 
     pub fn one(row: referral::Model) -> Referral {
         let set = Arc::new(ReferralSet {
-            ids: Arc::new([row.id]),
-            client_ids: Arc::new([row.client_id]),
-            group_ids: Arc::new([row.support_group_id]),
-            meeting_ids: row.meeting_id.into_iter().collect(),
-            staff: StaffRefs::new([row.referred_by]),
+            ids: Arc::new([row.key()]),
+            client_ids: Arc::new([row.client_key()]),
+            group_ids: Arc::new([row.group_key()]),
+            meeting_ids: row.meeting_key().into_iter().collect(),
+            staff: StaffRefs::new([row.referred_by_key()]),
             ..Default::default()
         });
         Referral { row, set }
@@ -87,10 +86,10 @@ impl Referral {
             .set
             .attendance
             .get(|| async {
-                Ok(regroup(batch::attendance_by_referral(db, &ids).await?, Attendance::list, |a| a.row.referral_id))
+                Ok(regroup(batch::attendance_by_referral(db, &ids).await?, Attendance::list, |a| a.row.referral_key()))
             })
             .await?;
-        Ok(by_referral.get(&self.row.id).cloned().unwrap_or_default())
+        Ok(by_referral.get(&self.row.key()).cloned().unwrap_or_default())
     }
 }
 
@@ -108,7 +107,7 @@ impl Referral {
         let db = &ctx.state()?.db;
         let ids = self.set.client_ids.clone();
         let found = self.set.clients.get(|| async { Ok(Client::map(batch::clients(db, &ids).await?)) }).await?;
-        Ok(required(&found, self.row.client_id, "client")?)
+        Ok(required(&found, self.row.client_key(), "client")?)
     }
 
     async fn support_group(&self, ctx: &Context<'_>) -> Result<SupportGroup> {
@@ -116,11 +115,11 @@ impl Referral {
         let ids = self.set.group_ids.clone();
         let found =
             self.set.groups.get(|| async { Ok(SupportGroup::map(batch::support_groups(db, &ids).await?)) }).await?;
-        Ok(required(&found, self.row.support_group_id, "support group")?)
+        Ok(required(&found, self.row.group_key(), "support group")?)
     }
 
     async fn meeting(&self, ctx: &Context<'_>) -> Result<Option<Meeting>> {
-        let Some(meeting_id) = self.row.meeting_id else { return Ok(None) };
+        let Some(meeting_id) = self.row.meeting_key() else { return Ok(None) };
         let db = &ctx.state()?.db;
         let ids = self.set.meeting_ids.clone();
         let found = self.set.meetings.get(|| async { Ok(Meeting::map(batch::meetings(db, &ids).await?)) }).await?;
@@ -141,7 +140,7 @@ impl Referral {
     }
 
     async fn referred_by(&self, ctx: &Context<'_>) -> Result<Staff> {
-        self.set.staff.required(ctx, self.row.referred_by).await
+        self.set.staff.required(ctx, self.row.referred_by_key()).await
     }
 
     async fn note(&self) -> Option<&str> {
@@ -173,7 +172,7 @@ impl Referral {
         let db = &ctx.state()?.db;
         let ids = self.set.ids.clone();
         let counts = self.set.attendance_counts.get(|| batch::attendance_counts(db, &ids)).await?;
-        Ok(i32::try_from(counts.get(&self.row.id).copied().unwrap_or(0)).unwrap_or(i32::MAX))
+        Ok(i32::try_from(counts.get(&self.row.key()).copied().unwrap_or(0)).unwrap_or(i32::MAX))
     }
 }
 
@@ -190,7 +189,8 @@ pub struct AttendanceSet {
 
 impl Attendance {
     pub fn list(rows: Vec<attendance::Model>) -> Vec<Attendance> {
-        let set = Arc::new(AttendanceSet { staff: StaffRefs::new(rows.iter().map(|r| r.recorded_by)) });
+        let set =
+            Arc::new(AttendanceSet { staff: StaffRefs::new(rows.iter().map(attendance::Model::recorded_by_key)) });
         rows.into_iter().map(|row| Attendance { row, set: set.clone() }).collect()
     }
 }
@@ -214,7 +214,7 @@ impl Attendance {
     }
 
     async fn recorded_by(&self, ctx: &Context<'_>) -> Result<Staff> {
-        self.set.staff.required(ctx, self.row.recorded_by).await
+        self.set.staff.required(ctx, self.row.recorded_by_key()).await
     }
 }
 

@@ -4,11 +4,10 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObje
 
 use crate::graphql::error::Result;
 use chrono::{DateTime, Utc};
-use uuid::Uuid;
 
 use crate::{
     domain::Role,
-    entity::staff,
+    entity::{Id, staff},
     graphql::{
         batch::{self, Batch, distinct},
         context::ContextExt,
@@ -30,23 +29,23 @@ pub struct StaffSet {
 /// loaded in one statement when the first of them is asked for.
 #[derive(Default)]
 pub struct StaffRefs {
-    ids: Arc<[Uuid]>,
-    batch: Batch<Staff>,
+    ids: Arc<[Id<staff::Entity>]>,
+    batch: Batch<Id<staff::Entity>, Staff>,
 }
 
 impl StaffRefs {
-    pub fn new(ids: impl IntoIterator<Item = Uuid>) -> Self {
+    pub fn new(ids: impl IntoIterator<Item = Id<staff::Entity>>) -> Self {
         StaffRefs { ids: distinct(ids), batch: Batch::default() }
     }
 
-    pub async fn get(&self, ctx: &Context<'_>, id: Uuid) -> Result<Option<Staff>> {
+    pub async fn get(&self, ctx: &Context<'_>, id: Id<staff::Entity>) -> Result<Option<Staff>> {
         let db = &ctx.state()?.db;
         let found = self.batch.get(|| async { Ok(Staff::map(batch::staff(db, &self.ids).await?)) }).await?;
         Ok(found.get(&id).cloned())
     }
 
     /// For a foreign key that must point at a row.
-    pub async fn required(&self, ctx: &Context<'_>, id: Uuid) -> Result<Staff> {
+    pub async fn required(&self, ctx: &Context<'_>, id: Id<staff::Entity>) -> Result<Staff> {
         let found = self.get(ctx, id).await?;
         Ok(found.ok_or_else(|| crate::error::AppError::internal(anyhow::anyhow!("staff {id} missing")))?)
     }
@@ -54,18 +53,19 @@ impl StaffRefs {
 
 impl Staff {
     pub fn list(rows: Vec<staff::Model>) -> Vec<Staff> {
-        let set = Arc::new(StaffSet { supervisors: StaffRefs::new(rows.iter().filter_map(|r| r.supervisor_id)) });
+        let set =
+            Arc::new(StaffSet { supervisors: StaffRefs::new(rows.iter().filter_map(staff::Model::supervisor_key)) });
         rows.into_iter().map(|row| Staff { row, set: set.clone() }).collect()
     }
 
     pub fn one(row: staff::Model) -> Staff {
-        let set = Arc::new(StaffSet { supervisors: StaffRefs::new(row.supervisor_id) });
+        let set = Arc::new(StaffSet { supervisors: StaffRefs::new(row.supervisor_key()) });
         Staff { row, set }
     }
 
     /// Wraps a batch of rows keyed by id, all sharing one sibling set.
-    pub fn map(rows: HashMap<Uuid, staff::Model>) -> HashMap<Uuid, Staff> {
-        Staff::list(rows.into_values().collect()).into_iter().map(|s| (s.row.id, s)).collect()
+    pub fn map(rows: HashMap<Id<staff::Entity>, staff::Model>) -> HashMap<Id<staff::Entity>, Staff> {
+        Staff::list(rows.into_values().collect()).into_iter().map(|s| (s.row.key(), s)).collect()
     }
 
     pub fn model(&self) -> &staff::Model {
@@ -96,7 +96,7 @@ impl Staff {
     }
 
     async fn supervisor(&self, ctx: &Context<'_>) -> Result<Option<Staff>> {
-        let Some(id) = self.row.supervisor_id else { return Ok(None) };
+        let Some(id) = self.row.supervisor_key() else { return Ok(None) };
         self.set.supervisors.get(ctx, id).await
     }
 }

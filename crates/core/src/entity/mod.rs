@@ -20,3 +20,6 @@ pub mod session_family;
 pub mod staff;
 pub mod stage_change;
 pub mod support_group;
+
+mod keys;
+pub use keys::Id;

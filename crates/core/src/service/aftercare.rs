@@ -21,7 +21,7 @@ use crate::{
         aftercare::{self, Adherence, Slot, check_weekly_goal},
         client::{MAX_NOTE_CHARS, check_text},
     },
-    entity::{aftercare_plan, attendance, episode, follow_up, meeting, referral},
+    entity::{Id, aftercare_plan, attendance, client, episode, follow_up, meeting, referral},
     error::{AppError, AppResult},
     events::CaseloadEventKind,
     service::client::{find_visible, stale},
@@ -166,13 +166,16 @@ async fn views(
 
 /// The plans of the open episodes of clients the caller already sees (a sibling set of
 /// `Client` objects): by client id, in a fixed number of statements.
-pub async fn plans_of_clients(state: &AppState, client_ids: &[Uuid]) -> AppResult<HashMap<Uuid, PlanView>> {
+pub async fn plans_of_clients(
+    state: &AppState,
+    client_ids: &[Id<client::Entity>],
+) -> AppResult<HashMap<Id<client::Entity>, PlanView>> {
     let open = episode::Entity::find()
-        .filter(episode::Column::ClientId.is_in(client_ids.iter().copied()))
+        .filter(episode::Column::ClientId.is_in(client_ids.iter().map(|id| id.uuid())))
         .filter(episode::Column::DischargedAt.is_null())
         .all(&state.db)
         .await?;
-    Ok(views(state, &state.db, open).await?.into_values().map(|v| (v.episode.client_id, v)).collect())
+    Ok(views(state, &state.db, open).await?.into_values().map(|v| (v.episode.client_key(), v)).collect())
 }
 
 /// The plan of the client's open episode; `None` without an open episode.
@@ -320,17 +323,18 @@ pub async fn week(
 
 /// As `week`, for a client already checked against the caller's scope.
 pub async fn week_of_client(state: &AppState, client_id: Uuid, week_of: NaiveDate) -> AppResult<Vec<ScheduledMeeting>> {
-    Ok(weeks_of_clients(state, &[client_id], week_of).await?.remove(&client_id).unwrap_or_default())
+    let key = Id::from_input(client_id);
+    Ok(weeks_of_clients(state, &[key], week_of).await?.remove(&key).unwrap_or_default())
 }
 
 /// The week's meetings of many clients (already visible to the caller) in two statements.
 pub async fn weeks_of_clients(
     state: &AppState,
-    client_ids: &[Uuid],
+    client_ids: &[Id<client::Entity>],
     week_of: NaiveDate,
-) -> AppResult<HashMap<Uuid, Vec<ScheduledMeeting>>> {
+) -> AppResult<HashMap<Id<client::Entity>, Vec<ScheduledMeeting>>> {
     let referrals = referral::Entity::find()
-        .filter(referral::Column::ClientId.is_in(client_ids.iter().copied()))
+        .filter(referral::Column::ClientId.is_in(client_ids.iter().map(|id| id.uuid())))
         .filter(referral::Column::Status.is_in(ReferralStatus::OPEN))
         .filter(referral::Column::MeetingId.is_not_null())
         .all(&state.db)
@@ -343,7 +347,7 @@ pub async fn weeks_of_clients(
         .map(|m| (m.id, m))
         .collect();
     let monday = aftercare::week_start(week_of);
-    let mut weeks: HashMap<Uuid, Vec<ScheduledMeeting>> = HashMap::new();
+    let mut weeks: HashMap<Id<client::Entity>, Vec<ScheduledMeeting>> = HashMap::new();
     for referral in referrals {
         let Some(meeting) = referral.meeting_id.and_then(|id| meetings.get(&id)).cloned() else { continue };
         let Ok(tz) = meeting.time_zone.parse::<Tz>() else { continue };
@@ -358,7 +362,7 @@ pub async fn weeks_of_clients(
             overlaps: false,
             referral,
         };
-        weeks.entry(item.referral.client_id).or_default().push(item);
+        weeks.entry(item.referral.client_key()).or_default().push(item);
     }
     for items in weeks.values_mut() {
         items.sort_by_key(|m| (m.slot.starts_at, m.meeting.id));

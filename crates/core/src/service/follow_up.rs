@@ -166,22 +166,14 @@ async fn record_in(mut tx: Tx, input: Contact) -> AppResult<(Tx, follow_up::Mode
         _ => {}
     }
     let contacted = input.status != FollowUpStatus::Cancelled;
-    let updated = follow_up::Entity::update_many()
+    let changes = follow_up::Entity::update_many()
         .col_expr(follow_up::Column::Status, Expr::value(input.status))
         .col_expr(follow_up::Column::Outcome, Expr::value(input.outcome))
         .col_expr(follow_up::Column::AttendingSupportGroup, Expr::value(input.attending_support_group))
         .col_expr(follow_up::Column::ContactedAt, Expr::value(contacted.then_some(contacted_at)))
         .col_expr(follow_up::Column::Note, Expr::value(input.note.or(current.note.clone())))
-        .col_expr(follow_up::Column::RecordedBy, Expr::value(Some(viewer.staff_id)))
-        .col_expr(follow_up::Column::Version, Expr::value(current.version + 1))
-        .col_expr(follow_up::Column::UpdatedAt, Expr::value(now))
-        .filter(follow_up::Column::Id.eq(current.id))
-        .filter(follow_up::Column::Version.eq(current.version))
-        .exec(tx.conn())
-        .await?;
-    if updated.rows_affected != 1 {
-        return Err(stale("follow-up"));
-    }
+        .col_expr(follow_up::Column::RecordedBy, Expr::value(Some(viewer.staff_id)));
+    save_next_version(tx.conn(), &current, changes, now).await?;
     // A death learned at follow-up closes the open episode in the same transaction, as a
     // discharge DECEASED would: nobody is left scheduled to call.
     if input.outcome == Some(FollowUpOutcome::Deceased) {
@@ -212,6 +204,27 @@ async fn record_in(mut tx: Tx, input: Contact) -> AppResult<(Tx, follow_up::Mode
     tx.changed(Some(follow_up.client_id))?;
     tx.publish(CaseloadEventKind::FollowUpRecorded, follow_up.client_id, Some(follow_up.id))?;
     Ok((tx, follow_up))
+}
+
+/// Writes `changes` and the next version, only if nobody has written the contact since the
+/// caller read it (a racing writer makes this one a `CONFLICT`); returns the row as saved.
+async fn save_next_version(
+    conn: &impl ConnectionTrait,
+    current: &follow_up::Model,
+    changes: sea_orm::UpdateMany<follow_up::Entity>,
+    now: DateTime<Utc>,
+) -> AppResult<follow_up::Model> {
+    let updated = changes
+        .col_expr(follow_up::Column::Version, Expr::value(current.version + 1))
+        .col_expr(follow_up::Column::UpdatedAt, Expr::value(now))
+        .filter(follow_up::Column::Id.eq(current.id))
+        .filter(follow_up::Column::Version.eq(current.version))
+        .exec(conn)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(stale("follow-up"));
+    }
+    follow_up::Entity::find_by_id(current.id).one(conn).await?.ok_or(AppError::NotFound)
 }
 
 /// The episode a contact follows, if it has one.
@@ -298,17 +311,7 @@ async fn record_attempt_in(mut tx: Tx, input: Attempt) -> AppResult<(Tx, follow_
     }
     .insert(tx.conn())
     .await?;
-    let updated = follow_up::Entity::update_many()
-        .col_expr(follow_up::Column::Version, Expr::value(current.version + 1))
-        .col_expr(follow_up::Column::UpdatedAt, Expr::value(now))
-        .filter(follow_up::Column::Id.eq(current.id))
-        .filter(follow_up::Column::Version.eq(current.version))
-        .exec(tx.conn())
-        .await?;
-    if updated.rows_affected != 1 {
-        return Err(stale("follow-up"));
-    }
-    let follow_up = follow_up::Entity::find_by_id(current.id).one(tx.conn()).await?.ok_or(AppError::NotFound)?;
+    let follow_up = save_next_version(tx.conn(), &current, follow_up::Entity::update_many(), now).await?;
     tx.changed(Some(follow_up.client_id))?;
     tx.publish(CaseloadEventKind::FollowUpRecorded, follow_up.client_id, Some(follow_up.id))?;
     Ok((tx, follow_up))

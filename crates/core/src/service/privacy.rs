@@ -17,7 +17,7 @@ use crate::{
         client::{MAX_NOTE_CHARS, MAX_REASON_CHARS, check_text},
         privacy::{self, DisclosureCategory, REDISCLOSURE_NOTICE},
     },
-    entity::{client, consent, disclosure, emergency_grant},
+    entity::{Id, client, consent, disclosure, emergency_grant},
     error::{AppError, AppResult},
     service::{
         audit,
@@ -134,23 +134,24 @@ async fn revoke_consent_in(mut tx: Tx, consent_id: Uuid, reason: String) -> AppR
 }
 
 pub async fn consents_of(state: &AppState, client_id: Uuid) -> AppResult<Vec<consent::Model>> {
-    Ok(consents_of_clients(state, &[client_id]).await?.remove(&client_id).unwrap_or_default())
+    let key = Id::from_input(client_id);
+    Ok(consents_of_clients(state, &[key]).await?.remove(&key).unwrap_or_default())
 }
 
 /// The consents of many clients (already visible to the caller), newest first, in one
 /// statement.
 pub async fn consents_of_clients(
     state: &AppState,
-    client_ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, Vec<consent::Model>>> {
-    let mut map: HashMap<Uuid, Vec<consent::Model>> = HashMap::new();
+    client_ids: &[Id<client::Entity>],
+) -> AppResult<HashMap<Id<client::Entity>, Vec<consent::Model>>> {
+    let mut map: HashMap<Id<client::Entity>, Vec<consent::Model>> = HashMap::new();
     for row in consent::Entity::find()
-        .filter(consent::Column::ClientId.is_in(client_ids.iter().copied()))
+        .filter(consent::Column::ClientId.is_in(client_ids.iter().map(|id| id.uuid())))
         .order_by_desc(consent::Column::Id)
         .all(&state.db)
         .await?
     {
-        map.entry(row.client_id).or_default().push(row);
+        map.entry(row.client_key()).or_default().push(row);
     }
     Ok(map)
 }

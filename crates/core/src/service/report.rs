@@ -25,7 +25,7 @@ use crate::{
         FollowUpOutcome, ReferralStatus, Stage,
         report::{FollowUpFigures, OutcomeCount, ReferralFigures, StageCount, StageReferrals},
     },
-    entity::{client, episode, follow_up, referral, staff, stage_change, support_group},
+    entity::{Id, client, episode, follow_up, referral, staff, stage_change, support_group},
     error::{AppError, AppResult},
     service::loaders,
     service::scope,
@@ -224,13 +224,13 @@ pub async fn follow_up_report(
         figures.thirty_day_completed = get(&row, "thirty_completed")?;
     }
 
-    let counselors = loaders::staff(&state.db, &rows.keys().copied().collect::<Vec<_>>()).await?;
+    let counselors = loaders::staff(&state.db, &rows.keys().copied().map(Id::from_input).collect::<Vec<_>>()).await?;
     let mut total = FollowUpFigures::default();
     let mut by_counselor = Vec::with_capacity(rows.len());
     for (counselor_id, mut figures) in rows {
         add_into(&mut total, &figures);
         finish(&mut figures);
-        let counselor = loaders::required(&counselors, counselor_id, "counselor")?;
+        let counselor = loaders::required(&counselors, Id::from_input(counselor_id), "counselor")?;
         by_counselor.push(CounselorFollowUps { counselor_id, counselor, figures });
     }
     finish(&mut total);
@@ -393,11 +393,15 @@ pub async fn referral_report(
     total.engagement_rate = rate(total.engaged + total.completed, total.referred);
     // Directory order, so the report reads the same every time.
     counted.sort_by_key(|(id, _)| *id);
-    let directory = loaders::support_groups(&state.db, &counted.iter().map(|(id, _)| *id).collect::<Vec<_>>()).await?;
+    let keys: Vec<Id<support_group::Entity>> = counted.iter().map(|(id, _)| Id::from_input(*id)).collect();
+    let directory = loaders::support_groups(&state.db, &keys).await?;
     let groups = counted
         .into_iter()
         .map(|(id, figures)| {
-            Ok(GroupReferrals { support_group: loaders::required(&directory, id, "support group")?, figures })
+            Ok(GroupReferrals {
+                support_group: loaders::required(&directory, Id::from_input(id), "support group")?,
+                figures,
+            })
         })
         .collect::<AppResult<Vec<_>>>()?;
     let mut stages = Vec::new();
