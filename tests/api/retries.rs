@@ -192,9 +192,16 @@ async fn every_kind_of_write_retries_when_it_loses_a_race() {
         )
         .await;
     run.write(
+        "recordFollowUpAttempt",
+        Some(&cal),
+        "mutation($f: ID!) { recordFollowUpAttempt(input: { followUpId: $f, method: PHONE, result: NO_ANSWER }) { id } }",
+        json!({ "f": id(&follow_up["scheduleFollowUp"]["id"]) }),
+    )
+    .await;
+    run.write(
         "recordFollowUp",
         Some(&cal),
-        "mutation($f: ID!) { recordFollowUp(input: { followUpId: $f, expectedVersion: 1, status: COMPLETED, outcome: ABSTINENT }) { id } }",
+        "mutation($f: ID!) { recordFollowUp(input: { followUpId: $f, expectedVersion: 2, status: COMPLETED, outcome: ABSTINENT }) { id } }",
         json!({ "f": id(&follow_up["scheduleFollowUp"]["id"]) }),
     )
     .await;
@@ -253,6 +260,15 @@ async fn every_kind_of_write_retries_when_it_loses_a_race() {
         Some(&oli.access),
         "mutation($e: ID!) { dischargeClient(input: { episodeId: $e, expectedVersion: 2, reason: COMPLETED }) { id } }",
         json!({ "e": episode_id }),
+    )
+    .await;
+    // Oli's caseload (the one client) goes back to Cal: one event per client moved.
+    let cal_id = app.session("cal@retry.test", PASSWORD).await.staff_id;
+    run.write(
+        "reassignCaseload",
+        Some(&sue.access),
+        "mutation($i: ReassignCaseloadInput!) { reassignCaseload(input: $i) { id } }",
+        json!({ "i": { "fromCounselorId": other_id, "toCounselorId": cal_id } }),
     )
     .await;
     run.write(

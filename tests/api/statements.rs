@@ -15,6 +15,7 @@ const CLIENT_FIELDS: &[(&str, &str)] = &[
     ("episodes", "episodes { stage }"),
     ("episodes.stageHistory", "episodes { stageHistory { to by { name } } }"),
     ("episodes.client", "episodes { client { id } }"),
+    ("episodes.previousEpisode", "episodes { previousEpisode { id } readmittedWithin30Days }"),
     ("referrals", "referrals { status }"),
     ("referrals.supportGroup", "referrals { supportGroup { name } }"),
     ("referrals.supportGroup.meetings", "referrals { supportGroup { meetings { name } } }"),
@@ -24,6 +25,7 @@ const CLIENT_FIELDS: &[(&str, &str)] = &[
     ("referrals.referredBy", "referrals { referredBy { name } }"),
     ("followUps", "followUps { dueOn }"),
     ("followUps.client", "followUps { client { id } }"),
+    ("followUps.attempts", "followUps { attempts { result recordedBy { name } } }"),
     ("nextFollowUp", "nextFollowUp { dueOn }"),
     ("consents", "consents { recipient }"),
     ("aftercarePlan", "aftercarePlan { notes }"),
@@ -45,7 +47,8 @@ struct Caseload {
 }
 
 /// A counselor with six clients, each admitted, referred to a group with a meeting (one
-/// attendance), in aftercare with follow-ups, with a plan and a consent.
+/// attendance), in aftercare with follow-ups (one with an outreach attempt), with a plan
+/// and a consent, then discharged and readmitted.
 async fn caseload() -> Caseload {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
@@ -118,6 +121,26 @@ async fn caseload() -> Caseload {
             "mutation($i: RecordConsentInput!) { recordConsent(input: $i) { id } }",
             json!({ "i": { "clientId": client, "recipient": "Dr. Lee", "purpose": "care coordination",
                            "categories": ["ATTENDANCE"], "expiresOn": (today + chrono::Duration::days(90)).to_string() } }),
+        )
+        .await;
+        let contacts =
+            app.gql_ok(token, "query($c: ID!) { client(id: $c) { followUps { id } } }", json!({ "c": client })).await;
+        app.gql_ok(
+            token,
+            "mutation($f: ID!) { recordFollowUpAttempt(input: { followUpId: $f, method: PHONE, result: NO_ANSWER }) { id } }",
+            json!({ "f": contacts["client"]["followUps"][0]["id"] }),
+        )
+        .await;
+        app.gql_ok(
+            token,
+            "mutation($e: ID!) { dischargeClient(input: { episodeId: $e, expectedVersion: 2, reason: COMPLETED }) { id } }",
+            json!({ "e": episode }),
+        )
+        .await;
+        app.gql_ok(
+            token,
+            "mutation($c: ID!) { admitClient(input: { clientId: $c, stage: REHAB, levelOfCare: L1 }) { id } }",
+            json!({ "c": client }),
         )
         .await;
     }
