@@ -11,6 +11,7 @@ mod m20261127_000005_idempotency;
 mod m20261127_000006_query_indexes;
 mod m20261127_000007_audit_chains;
 mod m20261201_000008_episode_of_care;
+mod m20261201_000009_gpra_interviews;
 
 pub use m20261127_000007_audit_chains::{AUDIT_CHAINS, genesis};
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000006_query_indexes::Migration),
             Box::new(m20261127_000007_audit_chains::Migration),
             Box::new(m20261201_000008_episode_of_care::Migration),
+            Box::new(m20261201_000009_gpra_interviews::Migration),
         ]
     }
 }

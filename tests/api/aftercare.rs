@@ -860,7 +860,9 @@ async fn the_plan_page_is_for_the_clients_own_counselor_only() {
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(html.contains("Noor Haddad"));
     assert!(html.contains("No meetings planned this week."), "nothing planned yet");
-    assert!(html.contains("No check-ins scheduled."), "no follow-ups before aftercare");
+    // Before aftercare the only check-in is the GPRA interview, 6 months after intake.
+    let gpra = continuum::domain::measures::gpra_window(app.state.today()).1.to_string();
+    assert!(html.contains(&gpra), "the GPRA interview on {gpra} is the one check-in: {html}");
 
     let (status, _) = app.get(&path, None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "no token");

@@ -242,7 +242,11 @@ async fn a_stale_version_on_change_stage_is_a_conflict_and_changes_nothing() {
     assert_eq!(after["currentEpisode"]["stageHistory"].as_array().map(Vec::len), Some(2));
     let schedule: Vec<Value> =
         after["followUps"].as_array().expect("list").iter().map(|f| f["scheduleDays"].clone()).collect();
-    assert_eq!(schedule, [json!(7), json!(30)], "only the step down's post-discharge contacts, not aftercare's");
+    assert_eq!(
+        schedule,
+        [json!(7), json!(30), Value::Null],
+        "the step down's post-discharge contacts (not aftercare's) and the intake's GPRA interview"
+    );
     assert_eq!(after, before);
 }
 
@@ -341,7 +345,7 @@ async fn discharge_as_deceased_cancels_scheduled_follow_ups_and_open_referrals()
     // Aftercare schedules the contacts; one is recorded, one more is added by hand.
     change_stage(&app, &me.access, &episode, 1, "AFTERCARE", None).await;
     let before = snapshot(&app, &me.access, &client).await;
-    assert_eq!(statuses(&before["followUps"]), ["SCHEDULED"; 5]);
+    assert_eq!(statuses(&before["followUps"]), ["SCHEDULED"; 6], "five of aftercare and the GPRA interview");
     let first = &before["followUps"][0];
     let record = json!({ "followUpId": first["id"], "expectedVersion": first["version"], "status": "COMPLETED",
         "outcome": "ABSTINENT" });
@@ -350,7 +354,7 @@ async fn discharge_as_deceased_cancels_scheduled_follow_ups_and_open_referrals()
     app.gql_ok(Some(&me.access), SCHEDULE_FOLLOW_UP, json!({ "i": { "clientId": client, "dueOn": due } })).await;
     let before = snapshot(&app, &me.access, &client).await;
     assert_eq!(statuses(&before["referrals"]), ["COMPLETED", "REFERRED", "REFERRED", "ENGAGED"]);
-    assert_eq!(statuses(&before["followUps"]).iter().filter(|s| *s == "SCHEDULED").count(), 5);
+    assert_eq!(statuses(&before["followUps"]).iter().filter(|s| *s == "SCHEDULED").count(), 6);
 
     let version = before["currentEpisode"]["version"].clone();
     let discharged = app
@@ -371,7 +375,7 @@ async fn discharge_as_deceased_cancels_scheduled_follow_ups_and_open_referrals()
         assert!(referral["statusReason"].as_str().is_some_and(|r| !r.trim().is_empty()), "a reason: {referral}");
     }
     let follow_ups = after["followUps"].as_array().expect("follow-ups");
-    assert_eq!(follow_ups.len(), 6);
+    assert_eq!(follow_ups.len(), 7);
     for (old, new) in before["followUps"].as_array().expect("follow-ups").iter().zip(follow_ups) {
         assert_eq!(old["id"], new["id"]);
         let expected = if old["status"] == "SCHEDULED" { "CANCELLED" } else { old["status"].as_str().unwrap_or("") };
@@ -391,7 +395,7 @@ async fn returning_from_aftercare_to_rehab_cancels_the_pending_scheduled_follow_
     let before = snapshot(&app, &me.access, &client).await;
     let days: Vec<_> =
         before["followUps"].as_array().expect("list").iter().map(|f| f["scheduleDays"].clone()).collect();
-    assert_eq!(days, [json!(7), json!(30), json!(90), json!(180), json!(365)]);
+    assert_eq!(days, [json!(7), json!(30), json!(90), json!(180), Value::Null, json!(365)], "and the GPRA interview");
     let first = &before["followUps"][0];
     let record = json!({ "followUpId": first["id"], "expectedVersion": first["version"], "status": "COMPLETED",
         "outcome": "RETURN_TO_USE", "attendingSupportGroup": false });
@@ -400,16 +404,20 @@ async fn returning_from_aftercare_to_rehab_cancels_the_pending_scheduled_follow_
     change_stage(&app, &me.access, &episode, 2, "REHAB", Some("L3_5")).await;
 
     let after = snapshot(&app, &me.access, &client).await;
-    assert_eq!(statuses(&after["followUps"]), ["COMPLETED", "CANCELLED", "CANCELLED", "CANCELLED", "CANCELLED"]);
+    assert_eq!(
+        statuses(&after["followUps"]),
+        ["COMPLETED", "CANCELLED", "CANCELLED", "CANCELLED", "SCHEDULED", "CANCELLED"],
+        "aftercare's pending contacts are cancelled; the GPRA interview is due whatever the stage"
+    );
     assert_eq!(after["followUps"][0]["outcome"], "RETURN_TO_USE", "the recorded contact is kept");
     let next = app
         .gql_ok(
             Some(&me.access),
-            "query($id: ID!) { client(id: $id) { nextFollowUp { id } } }",
+            "query($id: ID!) { client(id: $id) { nextFollowUp { id kind } } }",
             json!({ "id": client }),
         )
         .await;
-    assert_eq!(next["client"]["nextFollowUp"], json!(null), "nothing left to call about");
+    assert_eq!(next["client"]["nextFollowUp"]["kind"], "GPRA", "only the GPRA interview is left to call about");
     assert_eq!(after["currentEpisode"]["stage"], "REHAB");
     assert_eq!(after["currentEpisode"]["stageHistory"].as_array().map(Vec::len), Some(3));
 }

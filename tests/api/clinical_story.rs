@@ -100,7 +100,7 @@ async fn a_client_goes_from_detox_through_rehab_and_aftercare_to_discharge() {
     assert_eq!(aftercare["changeStage"]["levelOfCare"], Value::Null);
 
     let read = "query($id: ID!) { client(id: $id) {
-        followUps { id version dueOn status overdue scheduleDays }
+        followUps(kind: AFTERCARE) { id version dueOn status overdue scheduleDays }
         referrals { status supportGroup { abbreviation } }
         nextFollowUp { dueOn }
         currentEpisode { id version stage }

@@ -4,7 +4,7 @@
 //! caseload handed over before a counselor leaves. Each refusal leaves the record as it was.
 
 use chrono::{Days, Duration};
-use continuum::domain::Role;
+use continuum::domain::{Role, measures::gpra_window};
 use serde_json::{Value, json};
 
 use crate::documents::{ATTEND, DISCHARGE, RECORD_FOLLOW_UP, REFER};
@@ -172,13 +172,15 @@ async fn leaving_detox_against_advice_is_followed_up_and_first_on_the_worklist()
     let today = app.state.today();
     let after = record(&app, t, &client).await;
     assert_eq!(after["episodes"][0]["dischargedTo"], "HOME");
+    let intake = today - Days::new(3);
     assert_eq!(
         contacts(&after),
         owned(&[
             ("POST_DISCHARGE", "SCHEDULED", (today + Days::new(7)).to_string()),
             ("POST_DISCHARGE", "SCHEDULED", (today + Days::new(30)).to_string()),
+            ("GPRA", "SCHEDULED", gpra_window(intake).1.to_string()),
         ]),
-        "the 7- and 30-day post-discharge contacts"
+        "the 7- and 30-day post-discharge contacts, and the intake's GPRA interview"
     );
     let list = kinds_on_worklist(&app, t).await;
     assert_eq!(list[0], ("DISCHARGED_EARLY".to_owned(), client.clone()), "first, before the overdue: {list:?}");
@@ -190,7 +192,7 @@ async fn leaving_detox_against_advice_is_followed_up_and_first_on_the_worklist()
     let input = json!({ "episodeId": episode.id, "expectedVersion": episode.version, "reason": "COMPLETED" });
     app.gql_ok(Some(t), DISCHARGE, json!({ "i": input })).await;
     let kinds: Vec<String> = contacts(&record(&app, t, &done).await).into_iter().map(|c| c.0).collect();
-    assert_eq!(kinds, ["POST_DISCHARGE", "POST_DISCHARGE"]);
+    assert_eq!(kinds, ["POST_DISCHARGE", "POST_DISCHARGE", "GPRA"]);
     let down = crate::fixtures::client("Sid", "Stepdown").register(&app, t).await;
     let episode = admission(&down, "REHAB").level("L3_5").admit(&app, t).await;
     move_to(&app, t, &episode.id, episode.version, "REHAB", Some("L2_1"), "ready for IOP").await;
@@ -199,14 +201,18 @@ async fn leaving_detox_against_advice_is_followed_up_and_first_on_the_worklist()
         owned(&[
             ("POST_DISCHARGE", "SCHEDULED", (today + Days::new(7)).to_string()),
             ("POST_DISCHARGE", "SCHEDULED", (today + Days::new(30)).to_string()),
+            ("GPRA", "SCHEDULED", gpra_window(today).1.to_string()),
         ])
     );
-    // A DECEASED discharge schedules nothing.
+    // A DECEASED discharge schedules nothing and cancels the GPRA interview.
     let gone = crate::fixtures::client("Gus", "Gone").register(&app, t).await;
     let episode = admission(&gone, "DETOX").level("WM_3_2").admit(&app, t).await;
     let input = json!({ "episodeId": episode.id, "expectedVersion": episode.version, "reason": "DECEASED" });
     app.gql_ok(Some(t), DISCHARGE, json!({ "i": input })).await;
-    assert_eq!(contacts(&record(&app, t, &gone).await), vec![]);
+    assert_eq!(
+        contacts(&record(&app, t, &gone).await),
+        owned(&[("GPRA", "CANCELLED", gpra_window(today).1.to_string())])
+    );
 }
 
 #[tokio::test]
@@ -229,9 +235,10 @@ async fn going_back_from_aftercare_to_detox_keeps_overdue_contacts_as_missed() {
             ("AFTERCARE", "MISSED", day(30)),
             ("AFTERCARE", "CANCELLED", day(90)),
             ("AFTERCARE", "CANCELLED", day(180)),
+            ("GPRA", "SCHEDULED", gpra_window(entered).1.to_string()),
             ("AFTERCARE", "CANCELLED", day(365)),
         ]),
-        "33 and 10 days overdue stay as misses; the rest will never be due"
+        "33 and 10 days overdue stay as misses; the rest will never be due; the GPRA interview stays"
     );
 
     // The report counts the misses as not completed; the CSV agrees.
@@ -273,7 +280,11 @@ async fn a_deceased_outcome_closes_the_episode_with_its_contacts_and_referrals()
         (Some(episode.id.as_str()), Some("DECEASED"))
     );
     let statuses: Vec<String> = contacts(&after).into_iter().map(|c| c.1).collect();
-    assert_eq!(statuses, ["COMPLETED", "CANCELLED", "CANCELLED", "CANCELLED", "CANCELLED"]);
+    assert_eq!(
+        statuses,
+        ["COMPLETED", "CANCELLED", "CANCELLED", "CANCELLED", "CANCELLED", "CANCELLED"],
+        "the GPRA interview too"
+    );
     assert_eq!(after["referrals"][0]["status"], "CANCELLED");
 }
 
@@ -411,7 +422,7 @@ async fn a_readmission_links_to_the_last_episode() {
     assert_eq!(newest["readmittedWithin30Days"], true);
     assert_eq!(episodes[1]["readmittedWithin30Days"], false, "the first episode is no readmission");
 
-    // The census counts it.
+    // The census counts it, by stage and by level of care.
     let census = app.gql_ok(Some(t), "{ stageCensus { stage clients readmittedWithin30Days } }", json!({})).await;
     assert_eq!(
         census["stageCensus"],
@@ -421,6 +432,17 @@ async fn a_readmission_links_to_the_last_episode() {
             { "stage": "AFTERCARE", "clients": 0, "readmittedWithin30Days": 0 },
         ])
     );
+    let levels = "{ stageCensus { stage levels { level clients readmittedWithin30Days } } }";
+    let census = app.gql_ok(Some(t), levels, json!({})).await;
+    let detox = &census["stageCensus"][0]["levels"];
+    assert_eq!(
+        detox.as_array().map(|l| l.iter().map(|x| x["level"].clone()).collect::<Vec<_>>()),
+        Some(["WM_1", "WM_2", "WM_3_2", "WM_3_7", "WM_4"].map(|l| json!(l)).to_vec()),
+        "every withdrawal-management level, zeros included"
+    );
+    assert_eq!(detox[2], json!({ "level": "WM_3_2", "clients": 1, "readmittedWithin30Days": 1 }));
+    let aftercare = census["stageCensus"][2]["levels"].as_array().cloned().unwrap_or_default();
+    assert_eq!(aftercare.last().map(|l| l["level"].clone()), Some(Value::Null), "a row for no level");
 }
 
 #[tokio::test]
@@ -498,7 +520,7 @@ async fn the_migration_carries_old_rows_forward() {
 
     // Back to the schema before the migration, with what the old rules allowed.
     let db = &app.state.db;
-    Migrator::down(db, Some(1)).await.expect("one migration down");
+    Migrator::down(db, Some(2)).await.expect("two migrations down");
     db.execute(
         &Query::update()
             .table(Alias::new("episodes"))
@@ -537,5 +559,9 @@ async fn the_migration_carries_old_rows_forward() {
     assert_eq!(data["client"]["referrals"][0]["attendanceCount"], 1, "one attendance a day");
     let kinds: Vec<&str> =
         data["client"]["followUps"].as_array().expect("list").iter().filter_map(|f| f["kind"].as_str()).collect();
-    assert_eq!(kinds, ["AFTERCARE"; 5]);
+    assert_eq!(
+        kinds,
+        ["AFTERCARE", "AFTERCARE", "AFTERCARE", "AFTERCARE", "GPRA", "AFTERCARE"],
+        "and the GPRA interview, made again"
+    );
 }

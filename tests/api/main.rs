@@ -17,6 +17,7 @@ mod documents;
 mod emergency;
 mod episode_of_care;
 mod fixtures;
+mod funder_measures;
 mod fuzz;
 mod guards;
 mod health;

@@ -114,7 +114,7 @@ async fn replayed_attendance_follow_ups_admissions_and_referrals_are_recorded_on
     let counts = app
         .gql_ok(
             token,
-            "query($id: ID!) { client(id: $id) { followUps { id } referrals { id } } }",
+            "query($id: ID!) { client(id: $id) { followUps(kind: MANUAL) { id } referrals { id } } }",
             json!({ "id": client_id }),
         )
         .await;
@@ -181,7 +181,8 @@ async fn fifty_concurrent_writers_lose_nothing() {
         assert!(attended.get("errors").is_none(), "attendance write failed: {attended}");
         assert!(scheduled.get("errors").is_none(), "follow-up write failed: {scheduled}");
     }
-    let read = "query($id: ID!) { client(id: $id) { followUps { id } referrals { status attendanceCount } } }";
+    let read =
+        "query($id: ID!) { client(id: $id) { followUps(kind: MANUAL) { id } referrals { status attendanceCount } } }";
     let mut attendance = 0;
     let mut follow_ups = 0;
     for (client_id, _) in &clients {

@@ -34,6 +34,10 @@ pub enum FollowUpKind {
     /// After a discharge or a step down out of high-intensity care (7 and 30 days: NCQA FUI).
     #[sea_orm(string_value = "POST_DISCHARGE")]
     PostDischarge,
+    /// The SAMHSA GPRA 6-month follow-up interview every intake gets: due 6 months after
+    /// intake, counted from month 5 to month 8, whatever happens to the episode.
+    #[sea_orm(string_value = "GPRA")]
+    Gpra,
     /// Added by a counselor.
     #[sea_orm(string_value = "MANUAL")]
     Manual,

@@ -12,6 +12,7 @@ pub mod caseload;
 pub mod client;
 pub mod episode;
 pub mod follow_up;
+pub mod measures;
 pub mod privacy;
 pub mod recommend;
 pub mod referral;

@@ -3,7 +3,7 @@
 
 use async_graphql::SimpleObject;
 
-use crate::{FollowUpOutcome, Stage};
+use crate::{FollowUpOutcome, LevelOfCare, Stage};
 
 #[derive(SimpleObject, Debug, Clone, Copy)]
 pub struct OutcomeCount {
@@ -29,17 +29,26 @@ pub struct FollowUpFigures {
     pub outcomes: Vec<OutcomeCount>,
     /// Completed contacts where the client said they attend a support group.
     pub attending_support_group: i64,
-    /// Entries into aftercare in range at least 7 days ago.
+    /// NCQA FUI: exits from high-intensity care in the range whose 7-day window has closed
+    /// (the definitions are in the README and `domain::measures`).
     pub seven_day_eligible: i64,
+    /// Of those, exits followed by a follow-up service on days +1 … +7.
     pub seven_day_completed: i64,
     pub seven_day_rate: Option<f64>,
+    /// Exits in the range whose 7-day window is still open: not yet counted.
+    pub seven_day_pending: i64,
     pub thirty_day_eligible: i64,
     pub thirty_day_completed: i64,
     pub thirty_day_rate: Option<f64>,
-    /// 180-day scheduled contacts due in range, not cancelled.
+    pub thirty_day_pending: i64,
+    /// GPRA: intakes whose 6-month interview window (months 5 to 8) closed in the range,
+    /// DECEASED excluded.
     pub six_month_due: i64,
+    /// Of those, interviews completed inside the window.
     pub six_month_completed: i64,
     pub six_month_rate: Option<f64>,
+    /// Intakes whose window ends in the range but has not closed yet.
+    pub six_month_pending: i64,
     /// Whether the 6-month rate reaches the 80 % GPRA target (null without data).
     pub meets_gpra_target: Option<bool>,
 }
@@ -64,10 +73,21 @@ pub struct StageReferrals {
     pub figures: ReferralFigures,
 }
 
-#[derive(SimpleObject, Debug, Clone, Copy)]
+#[derive(SimpleObject, Debug, Clone)]
 pub struct StageCount {
     pub stage: Stage,
     pub clients: i64,
     /// Of those, readmissions within 30 days of the client's last discharge.
+    pub readmitted_within_30_days: i64,
+    /// The same by level of care: every level the stage allows (zeros included), and for
+    /// AFTERCARE a row for no level.
+    pub levels: Vec<LevelCount>,
+}
+
+#[derive(SimpleObject, Debug, Clone, Copy)]
+pub struct LevelCount {
+    /// `null`: no level (continuing care without one).
+    pub level: Option<LevelOfCare>,
+    pub clients: i64,
     pub readmitted_within_30_days: i64,
 }

@@ -17,8 +17,8 @@ use super::{
 };
 use crate::{
     domain::{
-        DischargeReason, DischargedTo, FollowUpStatus, Gender, LevelOfCare, MoveKind, Placement, ReferralStatus, Stage,
-        Substance, client::decode_substances,
+        DischargeReason, DischargedTo, FollowUpKind, FollowUpStatus, Gender, LevelOfCare, MoveKind, Placement,
+        ReferralStatus, Stage, Substance, client::decode_substances,
     },
     entity::{Id, client, episode, stage_change},
     graphql::{
@@ -192,13 +192,20 @@ impl Client {
             .collect())
     }
 
-    /// Follow-ups by due date, optionally only those in the given statuses.
-    async fn follow_ups(&self, ctx: &Context<'_>, status: Option<Vec<FollowUpStatus>>) -> Result<Vec<FollowUp>> {
+    /// Follow-ups by due date, optionally only those in the given statuses and of the given
+    /// kinds (the continuing-care schedule, post-discharge calls, the GPRA interview, by hand).
+    async fn follow_ups(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<Vec<FollowUpStatus>>,
+        kind: Option<Vec<FollowUpKind>>,
+    ) -> Result<Vec<FollowUp>> {
         Ok(self
             .all_follow_ups(ctx)
             .await?
             .into_iter()
             .filter(|f| status.as_ref().is_none_or(|s| s.contains(&f.model().status)))
+            .filter(|f| kind.as_ref().is_none_or(|k| k.contains(&f.model().kind)))
             .collect())
     }
 

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::{
     domain::{AttemptMethod, AttemptResult, FollowUpKind, FollowUpOutcome, FollowUpStatus, follow_up::is_overdue},
-    entity::{Id, client, follow_up, follow_up_attempt},
+    entity::{Id, client, episode, follow_up, follow_up_attempt},
     graphql::{
         batch::{self, Batch, distinct, regroup, required},
         context::ContextExt,
@@ -34,6 +34,8 @@ pub struct FollowUpSet {
     clients: Batch<Id<client::Entity>, Client>,
     staff: StaffRefs,
     attempts: Batch<Id<follow_up::Entity>, Vec<FollowUpAttempt>>,
+    episode_ids: Arc<[Id<episode::Entity>]>,
+    episodes: Batch<Id<episode::Entity>, episode::Model>,
 }
 
 impl FollowUp {
@@ -41,6 +43,7 @@ impl FollowUp {
         let set = Arc::new(FollowUpSet {
             ids: distinct(rows.iter().map(follow_up::Model::key)),
             client_ids: distinct(rows.iter().map(follow_up::Model::client_key)),
+            episode_ids: distinct(rows.iter().filter_map(follow_up::Model::episode_key)),
             staff: StaffRefs::new(rows.iter().filter_map(follow_up::Model::recorded_by_key)),
             ..Default::default()
         });
@@ -51,6 +54,7 @@ impl FollowUp {
         let set = Arc::new(FollowUpSet {
             ids: Arc::new([row.key()]),
             client_ids: Arc::new([row.client_key()]),
+            episode_ids: row.episode_key().into_iter().collect(),
             staff: StaffRefs::new(row.recorded_by_key()),
             ..Default::default()
         });
@@ -108,7 +112,17 @@ impl FollowUp {
     /// `CONTINUUM_UNREACHABLE_ATTEMPTS` attempts on different days; after, it may be recorded
     /// whatever the attempts.
     async fn window_closes_on(&self, ctx: &Context<'_>) -> Result<Date> {
-        Ok(Date(crate::service::follow_up::window_closes_on(ctx.state()?, &self.row)))
+        let state = ctx.state()?;
+        // Only the GPRA interview's window depends on its episode (the intake date).
+        let episode = match (self.row.kind, self.row.episode_key()) {
+            (FollowUpKind::Gpra, Some(key)) => {
+                let ids = self.set.episode_ids.clone();
+                let found = self.set.episodes.get(|| batch::episodes(&state.db, &ids)).await?;
+                found.get(&key).cloned()
+            }
+            _ => None,
+        };
+        Ok(Date(crate::service::follow_up::window_closes_on(state, &self.row, episode.as_ref())))
     }
 
     /// Outreach attempts made for this contact, oldest first.

@@ -105,7 +105,10 @@ optional_keys!(referral::Model { meeting_key: meeting_id -> meeting });
 keys!(attendance::Model { referral_key: referral_id -> referral, recorded_by_key: recorded_by -> staff });
 keys!(consent::Model { client_key: client_id -> client });
 keys!(follow_up::Model { key: id -> follow_up, client_key: client_id -> client });
-optional_keys!(follow_up::Model { recorded_by_key: recorded_by -> staff });
+optional_keys!(follow_up::Model {
+    recorded_by_key: recorded_by -> staff,
+    episode_key: episode_id -> episode,
+});
 keys!(follow_up_attempt::Model { follow_up_key: follow_up_id -> follow_up, recorded_by_key: recorded_by -> staff });
 keys!(meeting::Model { key: id -> meeting, group_key: support_group_id -> support_group });
 keys!(support_group::Model { key: id -> support_group });

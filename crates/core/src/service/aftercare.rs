@@ -137,8 +137,11 @@ async fn views(
         attendance_dates(conn, &referral_ids, today - chrono::Days::new(aftercare::ADHERENCE_WINDOW_DAYS as u64))
             .await?;
     let mut follow_ups: HashMap<Uuid, Vec<follow_up::Model>> = HashMap::new();
+    // The plan lists its own schedule (the continuing-care contacts); the GPRA interview and
+    // post-discharge calls are on the client's follow-ups and the worklist.
     for f in follow_up::Entity::find()
         .filter(follow_up::Column::EpisodeId.is_in(episode_ids.iter().copied()))
+        .filter(follow_up::Column::Kind.eq(crate::domain::FollowUpKind::Aftercare))
         .order_by_asc(follow_up::Column::DueOn)
         .all(conn)
         .await?

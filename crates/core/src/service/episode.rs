@@ -134,6 +134,7 @@ async fn admit_in(mut tx: Tx, input: Admission) -> AppResult<(Tx, episode::Model
         Err(e) => return Err(e.into()),
     };
     append_history(tx.conn(), &episode, None, viewer.staff_id, admitted_at, Some("admission".into())).await?;
+    gpra_interview(tx.state(), tx.conn(), &episode, viewer.staff_id, now).await?;
     if input.stage == Stage::Aftercare {
         enter_aftercare(tx.state(), tx.conn(), &episode, viewer.staff_id, admitted_at).await?;
     }
@@ -225,6 +226,39 @@ async fn schedule_contacts(
     if !rows.is_empty() {
         follow_up::Entity::insert_many(rows).exec(conn).await?;
     }
+    Ok(())
+}
+
+/// The GPRA 6-month follow-up interview of this intake: due 6 months after admission, its
+/// window months 5 to 8. Nothing but a death cancels it.
+async fn gpra_interview(
+    state: &AppState,
+    conn: &impl ConnectionTrait,
+    episode: &episode::Model,
+    by: Uuid,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    let (_, due_on, _) = crate::domain::measures::gpra_window(state.local_date(episode.admitted_at));
+    follow_up::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        version: Set(1),
+        client_id: Set(episode.client_id),
+        episode_id: Set(Some(episode.id)),
+        due_on: Set(due_on),
+        schedule_days: Set(None),
+        kind: Set(FollowUpKind::Gpra),
+        status: Set(FollowUpStatus::Scheduled),
+        outcome: Set(None),
+        attending_support_group: Set(None),
+        contacted_at: Set(None),
+        note: Set(None),
+        recorded_by: Set(None),
+        created_by: Set(by),
+        created_at: Set(at),
+        updated_at: Set(at),
+    }
+    .insert(conn)
+    .await?;
     Ok(())
 }
 

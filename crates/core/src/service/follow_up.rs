@@ -160,7 +160,7 @@ async fn record_in(mut tx: Tx, input: Contact) -> AppResult<(Tx, follow_up::Mode
         }
         FollowUpStatus::Unreachable => {
             let days = attempt_days(state, tx.conn(), current.id).await?;
-            let closes = window_closes_on(state, &current);
+            let closes = window_closes_on(state, &current, episode.as_ref());
             check_unreachable(&days, state.config.unreachable_attempts, closes, today)?;
         }
         _ => {}
@@ -254,9 +254,14 @@ fn check_when(
     Ok(())
 }
 
-/// The last day a contact may still be made before it can be given up whatever the attempts.
-pub fn window_closes_on(state: &AppState, f: &follow_up::Model) -> NaiveDate {
-    f.due_on + chrono::Days::new(u64::from(state.config.follow_up_window_days))
+/// The last day a contact may still be made before it can be given up whatever the attempts:
+/// for the GPRA interview the end of month 8 after intake (the episode's admission), for
+/// every other contact `CONTINUUM_FOLLOW_UP_WINDOW_DAYS` after its due date.
+pub fn window_closes_on(state: &AppState, f: &follow_up::Model, episode: Option<&episode::Model>) -> NaiveDate {
+    match (f.kind, episode) {
+        (FollowUpKind::Gpra, Some(e)) => crate::domain::measures::gpra_window(state.local_date(e.admitted_at)).2,
+        _ => f.due_on + chrono::Days::new(u64::from(state.config.follow_up_window_days)),
+    }
 }
 
 /// The local days on which outreach for the contact was tried and did not reach the client.

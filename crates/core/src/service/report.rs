@@ -2,19 +2,26 @@
 //! visible clients: a fixed number of statements whatever the number of rows.
 //!
 //! Definitions (the portal's dashboards and the funders' CSV share them):
-//! - Follow-ups "in range" are those due between `from` and `to` inclusive.
+//! - Follow-ups "in range" are those due between `from` and `to` inclusive, except the GPRA
+//!   interview, which has its measure of its own (below).
 //! - completion rate = completed / (due − cancelled). A MISSED contact (due, not made,
 //!   then overtaken by a change of plan) stays in the denominator: it was due and not made.
-//! - 7- and 30-day rates (NCQA FUI): of the entries into AFTERCARE in range whose window has
-//!   closed, the share with a COMPLETED contact of the same episode within 7 / 30 days.
-//! - 6-month rate (GPRA): of the 180-day scheduled contacts in range not cancelled, the
-//!   share completed; the target is 80 %.
+//! - 7- and 30-day rates (NCQA HEDIS FUI, Follow-Up After High-Intensity Care for SUD): of
+//!   the exits from high-intensity care (DETOX, residential/inpatient REHAB) in the range
+//!   whose window has closed, the share followed by a follow-up service — a completed contact,
+//!   or an entry into REHAB or OTP — on a later calendar date within 7 / 30 days. Direct
+//!   transfers count at the last exit, one exit per client per 31 days, DECEASED and clients
+//!   under 13 excluded; exits whose window is open are reported as pending. The rules, one a
+//!   line, are in `domain::measures`.
+//! - 6-month rate (SAMHSA GPRA): of the intakes whose interview window (months 5 to 8 after
+//!   intake) closed in the range, DECEASED excluded, the share interviewed inside the window,
+//!   whatever the stage or discharge; the target is 80 %. Windows still open are pending.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use sea_orm::{
-    ConnectionTrait, DatabaseBackend, QueryResult,
+    ConnectionTrait, QueryResult,
     sea_query::{Alias, Expr, ExprTrait, Func, IntoCondition, JoinType, Query, SelectStatement},
 };
 use uuid::Uuid;
@@ -22,10 +29,10 @@ use uuid::Uuid;
 use crate::{
     auth::Viewer,
     domain::{
-        FollowUpOutcome, ReferralStatus, Stage,
-        report::{FollowUpFigures, OutcomeCount, ReferralFigures, StageCount, StageReferrals},
+        DischargeReason, FollowUpOutcome, ReferralStatus, Stage,
+        report::{FollowUpFigures, LevelCount, OutcomeCount, ReferralFigures, StageCount, StageReferrals},
     },
-    entity::{Id, client, episode, follow_up, referral, staff, stage_change, support_group},
+    entity::{Id, client, episode, follow_up, referral, staff, support_group},
     error::{AppError, AppResult},
     service::loaders,
     service::scope,
@@ -133,18 +140,6 @@ pub async fn follow_up_report(
                     .and(fcol(follow_up::Column::AttendingSupportGroup).eq(true)),
             ),
             Alias::new("attending"),
-        )
-        .expr_as(
-            count_if(
-                fcol(follow_up::Column::ScheduleDays).eq(180).and(fcol(follow_up::Column::Status).ne("CANCELLED")),
-            ),
-            Alias::new("six_month_due"),
-        )
-        .expr_as(
-            count_if(
-                fcol(follow_up::Column::ScheduleDays).eq(180).and(fcol(follow_up::Column::Status).eq("COMPLETED")),
-            ),
-            Alias::new("six_month_completed"),
         );
     for (_, name) in OUTCOMES {
         counts.expr_as(count_if(fcol(follow_up::Column::Outcome).eq(name)), Alias::new(format!("o_{name}")));
@@ -158,43 +153,10 @@ pub async fn follow_up_report(
         )
         .and_where(fcol(follow_up::Column::DueOn).gte(from))
         .and_where(fcol(follow_up::Column::DueOn).lte(to))
+        .and_where(fcol(follow_up::Column::Kind).ne("GPRA"))
         .cond_where(visible.clone())
         .group_by_col((client::Entity, client::Column::PrimaryCounselorId));
     let counts = with_counselor(counts, counselor_id);
-
-    // 2. FUI: entries into aftercare in range (ix_stage_changes_entered), and whether a
-    //    contact followed in time (one probe of ix_follow_ups_episode_contact each).
-    let backend = state.db.get_database_backend();
-    let now = state.now();
-    let within = |days: i64| Expr::cust(contact_within(backend, days));
-    let (sc, e) = (Alias::new("sc"), Alias::new("e"));
-    let closed = |days: i64| Expr::col((sc.clone(), stage_change::Column::At)).lte(now - chrono::Duration::days(days));
-    let mut fui = Query::select();
-    fui.expr_as(Expr::col((client::Entity, client::Column::PrimaryCounselorId)), Alias::new("counselor_id"))
-        .expr_as(count_if(closed(7)), Alias::new("seven_eligible"))
-        .expr_as(count_if(closed(7).and(within(7))), Alias::new("seven_completed"))
-        .expr_as(count_if(closed(30)), Alias::new("thirty_eligible"))
-        .expr_as(count_if(closed(30).and(within(30))), Alias::new("thirty_completed"))
-        .from_as(stage_change::Entity, sc.clone())
-        .join_as(
-            JoinType::InnerJoin,
-            episode::Entity,
-            e.clone(),
-            Expr::col((e.clone(), episode::Column::Id)).equals((sc.clone(), stage_change::Column::EpisodeId)),
-        )
-        .join(
-            JoinType::InnerJoin,
-            client::Entity,
-            Expr::col((client::Entity, client::Column::Id)).equals((e.clone(), episode::Column::ClientId)),
-        )
-        .and_where(Expr::col((sc.clone(), stage_change::Column::ToStage)).eq("AFTERCARE"))
-        .and_where(Expr::col((sc.clone(), stage_change::Column::At)).gte(local_midnight(state, from)))
-        .and_where(
-            Expr::col((sc.clone(), stage_change::Column::At)).lt(local_midnight(state, to + chrono::Days::new(1))),
-        )
-        .cond_where(visible)
-        .group_by_col((client::Entity, client::Column::PrimaryCounselorId));
-    let fui = with_counselor(fui, counselor_id);
 
     let mut rows: BTreeMap<Uuid, FollowUpFigures> = BTreeMap::new();
     for row in state.db.query_all(&counts).await? {
@@ -208,20 +170,22 @@ pub async fn follow_up_report(
         figures.cancelled = get(&row, "cancelled")?;
         figures.overdue = get(&row, "overdue")?;
         figures.attending_support_group = get(&row, "attending")?;
-        figures.six_month_due = get(&row, "six_month_due")?;
-        figures.six_month_completed = get(&row, "six_month_completed")?;
         figures.outcomes = OUTCOMES
             .iter()
             .map(|(outcome, name)| Ok(OutcomeCount { outcome: *outcome, count: get(&row, &format!("o_{name}"))? }))
             .collect::<AppResult<_>>()?;
     }
-    for row in state.db.query_all(&fui).await? {
-        let id: Uuid = row.try_get("", "counselor_id")?;
+    for (id, measures) in measures(state, viewer, from, to, counselor_id).await? {
         let figures = rows.entry(id).or_default();
-        figures.seven_day_eligible = get(&row, "seven_eligible")?;
-        figures.seven_day_completed = get(&row, "seven_completed")?;
-        figures.thirty_day_eligible = get(&row, "thirty_eligible")?;
-        figures.thirty_day_completed = get(&row, "thirty_completed")?;
+        figures.seven_day_eligible = measures.seven.0;
+        figures.seven_day_completed = measures.seven.1;
+        figures.seven_day_pending = measures.seven.2;
+        figures.thirty_day_eligible = measures.thirty.0;
+        figures.thirty_day_completed = measures.thirty.1;
+        figures.thirty_day_pending = measures.thirty.2;
+        figures.six_month_due = measures.gpra.0;
+        figures.six_month_completed = measures.gpra.1;
+        figures.six_month_pending = measures.gpra.2;
     }
 
     let counselors = loaders::staff(&state.db, &rows.keys().copied().map(Id::from_input).collect::<Vec<_>>()).await?;
@@ -237,27 +201,145 @@ pub async fn follow_up_report(
     Ok(FollowUpReport { from, to, gpra_target: GPRA_TARGET, total, by_counselor })
 }
 
-/// "A completed contact of the same episode within N days of entering aftercare", in each
-/// dialect's date arithmetic. Fixed text: nothing from a request is spliced into SQL.
-fn contact_within(backend: DatabaseBackend, days: i64) -> &'static str {
-    match (backend, days) {
-        (DatabaseBackend::Postgres, 7) => {
-            "EXISTS (SELECT 1 FROM follow_ups fc WHERE fc.episode_id = sc.episode_id AND fc.status = 'COMPLETED' \
-             AND fc.contacted_at >= sc.at AND fc.contacted_at <= sc.at + INTERVAL '7 days')"
+/// FUI and GPRA counts of one counselor's clients: (eligible, completed, pending).
+#[derive(Debug, Default)]
+struct Measures {
+    seven: (i64, i64, i64),
+    thirty: (i64, i64, i64),
+    gpra: (i64, i64, i64),
+}
+
+/// How far before the range the FUI reads a client's history: enough to apply the 31-day
+/// rule to exits early in the range (an exit is kept when no kept exit precedes it by less
+/// than 31 days, which depends on the exits before that one in turn; three periods settle it
+/// for every realistic course of care).
+const FUI_LOOKBACK_DAYS: u64 = 93;
+
+/// The FUI exits and GPRA interviews of the visible clients (optionally one counselor's),
+/// per primary counselor, by the definitions in `domain::measures`. A fixed number of
+/// statements: the episodes around the range, their stage history, the completed contacts
+/// after them, the GPRA interviews whose window ends in the range, and their clients.
+async fn measures(
+    state: &AppState,
+    viewer: &Viewer,
+    from: NaiveDate,
+    to: NaiveDate,
+    counselor_id: Option<Uuid>,
+) -> AppResult<BTreeMap<Uuid, Measures>> {
+    use crate::domain::measures::{CareStep, fui_exits, gpra_window};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+    let today = state.today();
+    let mut clients_in_scope = scope::visible_client_ids(viewer)?;
+    if let Some(id) = counselor_id {
+        clients_in_scope.and_where(Expr::col(client::Column::PrimaryCounselorId).eq(id));
+    }
+    let read_from = local_midnight(state, from - chrono::Days::new(FUI_LOOKBACK_DAYS));
+    let read_to = local_midnight(state, to + chrono::Days::new(32));
+
+    // Episodes open at some time in [from − lookback, to + 31 days].
+    let episodes = episode::Entity::find()
+        .filter(episode::Column::ClientId.in_subquery(clients_in_scope.clone()))
+        .filter(episode::Column::AdmittedAt.lt(read_to))
+        .filter(
+            sea_orm::Condition::any()
+                .add(episode::Column::DischargedAt.is_null())
+                .add(episode::Column::DischargedAt.gte(read_from)),
+        )
+        .all(&state.db)
+        .await?;
+    let history = loaders::history_by_episode(&state.db, &episodes.iter().map(|e| e.key()).collect::<Vec<_>>()).await?;
+    let contacts: Vec<(Uuid, DateTime<Utc>)> = follow_up::Entity::find()
+        .select_only()
+        .column(follow_up::Column::ClientId)
+        .column(follow_up::Column::ContactedAt)
+        .filter(follow_up::Column::ClientId.is_in(episodes.iter().map(|e| e.client_id)))
+        .filter(follow_up::Column::Status.eq(crate::domain::FollowUpStatus::Completed))
+        .filter(follow_up::Column::ContactedAt.gte(read_from))
+        .filter(follow_up::Column::ContactedAt.lt(read_to))
+        .into_tuple::<(Uuid, Option<DateTime<Utc>>)>()
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .filter_map(|(client, at)| at.map(|at| (client, at)))
+        .collect();
+
+    // GPRA interviews whose window (to month 8 after intake) can end in the range: due 6
+    // months after intake, so due between about 2 months before `from` and 2 after `to`.
+    let gpra = follow_up::Entity::find()
+        .filter(follow_up::Column::ClientId.in_subquery(clients_in_scope))
+        .filter(follow_up::Column::Kind.eq(crate::domain::FollowUpKind::Gpra))
+        .filter(follow_up::Column::DueOn.gte(from - chrono::Days::new(70)))
+        .filter(follow_up::Column::DueOn.lte(to - chrono::Days::new(50)))
+        .order_by_asc(follow_up::Column::Id)
+        .all(&state.db)
+        .await?;
+    let gpra_episodes =
+        loaders::episodes(&state.db, &gpra.iter().filter_map(|f| f.episode_key()).collect::<Vec<_>>()).await?;
+
+    let client_keys: Vec<Id<client::Entity>> =
+        episodes.iter().map(|e| e.client_key()).chain(gpra.iter().map(|f| f.client_key())).collect();
+    let client_keys: Vec<Id<client::Entity>> =
+        client_keys.into_iter().collect::<std::collections::HashSet<_>>().into_iter().collect();
+    let clients = loaders::clients(&state.db, &client_keys).await?;
+
+    let mut out: BTreeMap<Uuid, Measures> = BTreeMap::new();
+
+    // FUI, client by client.
+    let mut steps: std::collections::HashMap<Uuid, Vec<(DateTime<Utc>, Uuid, CareStep)>> = Default::default();
+    for e in &episodes {
+        let list = steps.entry(e.client_id).or_default();
+        for change in history.get(&e.key()).into_iter().flatten() {
+            let to = crate::domain::Placement::new(change.to_stage, change.level_of_care);
+            let step = CareStep { on: state.local_date(change.at), to: Some(to), reason: None };
+            list.push((change.at, change.id, step));
         }
-        (DatabaseBackend::Postgres, _) => {
-            "EXISTS (SELECT 1 FROM follow_ups fc WHERE fc.episode_id = sc.episode_id AND fc.status = 'COMPLETED' \
-             AND fc.contacted_at >= sc.at AND fc.contacted_at <= sc.at + INTERVAL '30 days')"
-        }
-        (_, 7) => {
-            "EXISTS (SELECT 1 FROM follow_ups fc WHERE fc.episode_id = sc.episode_id AND fc.status = 'COMPLETED' \
-             AND julianday(fc.contacted_at) >= julianday(sc.at) AND julianday(fc.contacted_at) <= julianday(sc.at) + 7)"
-        }
-        _ => {
-            "EXISTS (SELECT 1 FROM follow_ups fc WHERE fc.episode_id = sc.episode_id AND fc.status = 'COMPLETED' \
-             AND julianday(fc.contacted_at) >= julianday(sc.at) AND julianday(fc.contacted_at) <= julianday(sc.at) + 30)"
+        if let Some(at) = e.discharged_at {
+            list.push((at, e.id, CareStep { on: state.local_date(at), to: None, reason: e.discharge_reason }));
         }
     }
+    for (client_id, mut list) in steps {
+        let Some(client) = clients.get(&Id::from_input(client_id)) else { continue };
+        list.sort_by_key(|(at, id, _)| (*at, *id));
+        let care: Vec<CareStep> = list.into_iter().map(|(_, _, s)| s).collect();
+        let seen: Vec<NaiveDate> =
+            contacts.iter().filter(|(c, _)| *c == client_id).map(|(_, at)| state.local_date(*at)).collect();
+        let m = out.entry(client.primary_counselor_id).or_default();
+        for exit in fui_exits(client.date_of_birth, &care, &seen).into_iter().filter(|x| x.on >= from && x.on <= to) {
+            for (days, counts, hit) in [(7, &mut m.seven, exit.within_7), (30, &mut m.thirty, exit.within_30)] {
+                if exit.closed(days, today) {
+                    counts.0 += 1;
+                    counts.1 += i64::from(hit);
+                } else {
+                    counts.2 += 1;
+                }
+            }
+        }
+    }
+
+    // GPRA: each intake's interview, by the end of its window.
+    for f in &gpra {
+        let Some(client) = clients.get(&f.client_key()) else { continue };
+        let episode = f.episode_key().and_then(|k| gpra_episodes.get(&k));
+        if episode.is_some_and(|e| e.discharge_reason == Some(DischargeReason::Deceased)) {
+            continue;
+        }
+        let intake = episode.map_or(f.due_on, |e| state.local_date(e.admitted_at));
+        let (opens, _, closes) = gpra_window(intake);
+        if closes < from || closes > to {
+            continue;
+        }
+        let m = out.entry(client.primary_counselor_id).or_default();
+        if closes >= today {
+            m.gpra.2 += 1;
+            continue;
+        }
+        let made = f.status == crate::domain::FollowUpStatus::Completed
+            && f.contacted_at.map(|at| state.local_date(at)).is_some_and(|d| d >= opens && d <= closes);
+        m.gpra.0 += 1;
+        m.gpra.1 += i64::from(made);
+    }
+    Ok(out)
 }
 
 fn with_counselor(mut statement: SelectStatement, counselor_id: Option<Uuid>) -> SelectStatement {
@@ -280,8 +362,11 @@ fn add_into(total: &mut FollowUpFigures, row: &FollowUpFigures) {
     total.seven_day_completed += row.seven_day_completed;
     total.thirty_day_eligible += row.thirty_day_eligible;
     total.thirty_day_completed += row.thirty_day_completed;
+    total.seven_day_pending += row.seven_day_pending;
+    total.thirty_day_pending += row.thirty_day_pending;
     total.six_month_due += row.six_month_due;
     total.six_month_completed += row.six_month_completed;
+    total.six_month_pending += row.six_month_pending;
     if total.outcomes.is_empty() {
         total.outcomes = OUTCOMES.iter().map(|(outcome, _)| OutcomeCount { outcome: *outcome, count: 0 }).collect();
     }
@@ -420,22 +505,26 @@ pub async fn referral_report(
 
 /// Visible clients now in each stage (every stage listed, zeros included).
 pub async fn stage_census(state: &AppState, viewer: &Viewer) -> AppResult<Vec<StageCount>> {
+    // Open episodes by stage and level of care.
     let mut q = Query::select();
     q.expr_as(Expr::col(episode::Column::Stage), Alias::new("stage"))
+        .expr_as(Expr::col(episode::Column::LevelOfCare), Alias::new("level"))
         .expr_as(Expr::cust("COUNT(*)"), Alias::new("clients"))
         .from(episode::Entity)
         .and_where(Expr::col(episode::Column::DischargedAt).is_null())
         .and_where(Expr::col(episode::Column::ClientId).in_subquery(scope::visible_client_ids(viewer)?))
-        .group_by_col(episode::Column::Stage);
-    let mut counts = [0i64; 3];
+        .group_by_col(episode::Column::Stage)
+        .group_by_col(episode::Column::LevelOfCare);
+    let mut cells: BTreeMap<(usize, Option<String>), (i64, i64)> = BTreeMap::new();
+    let stage_index = |stage: &str| match stage {
+        "DETOX" => 0,
+        "REHAB" => 1,
+        _ => 2,
+    };
     for row in state.db.query_all(&q).await? {
         let stage: String = row.try_get("", "stage")?;
-        let index = match stage.as_str() {
-            "DETOX" => 0,
-            "REHAB" => 1,
-            _ => 2,
-        };
-        counts[index] = get(&row, "clients")?;
+        let level: Option<String> = row.try_get("", "level")?;
+        cells.entry((stage_index(&stage), level)).or_default().0 += get(&row, "clients")?;
     }
     // Readmissions among them: open episodes whose previous episode ended at most 30 days
     // before this admission. The window is judged here rather than in SQL, where date
@@ -443,6 +532,7 @@ pub async fn stage_census(state: &AppState, viewer: &Viewer) -> AppResult<Vec<St
     let previous = Alias::new("previous");
     let mut q = Query::select();
     q.expr_as(Expr::col((episode::Entity, episode::Column::Stage)), Alias::new("stage"))
+        .expr_as(Expr::col((episode::Entity, episode::Column::LevelOfCare)), Alias::new("level"))
         .expr_as(Expr::col((episode::Entity, episode::Column::AdmittedAt)), Alias::new("admitted_at"))
         .expr_as(Expr::col((previous.clone(), episode::Column::DischargedAt)), Alias::new("previous_end"))
         .from(episode::Entity)
@@ -457,23 +547,51 @@ pub async fn stage_census(state: &AppState, viewer: &Viewer) -> AppResult<Vec<St
         .and_where(
             Expr::col((episode::Entity, episode::Column::ClientId)).in_subquery(scope::visible_client_ids(viewer)?),
         );
-    let mut readmitted = [0i64; 3];
     for row in state.db.query_all(&q).await? {
         let stage: String = row.try_get("", "stage")?;
+        let level: Option<String> = row.try_get("", "level")?;
         let admitted: DateTime<Utc> = row.try_get("", "admitted_at")?;
         let ended: Option<DateTime<Utc>> = row.try_get("", "previous_end")?;
         let within =
             ended.is_some_and(|e| (admitted - e).num_days() <= crate::domain::episode::READMISSION_WINDOW_DAYS);
-        let index = match stage.as_str() {
-            "DETOX" => 0,
-            "REHAB" => 1,
-            _ => 2,
-        };
-        readmitted[index] += i64::from(within);
+        cells.entry((stage_index(&stage), level)).or_default().1 += i64::from(within);
     }
     Ok([Stage::Detox, Stage::Rehab, Stage::Aftercare]
         .into_iter()
-        .zip(counts.into_iter().zip(readmitted))
-        .map(|(stage, (clients, readmitted_within_30_days))| StageCount { stage, clients, readmitted_within_30_days })
+        .enumerate()
+        .map(|(index, stage)| {
+            // Every level the stage allows, zeros included, then none (AFTERCARE) last.
+            let (allowed, optional) = stage.levels();
+            let mut levels: Vec<LevelCount> = allowed
+                .iter()
+                .map(|l| Some(*l))
+                .chain(optional.then_some(None))
+                .map(|level| {
+                    let key = (index, level.map(|l| l.as_str().to_owned()));
+                    let (clients, readmitted) = cells.get(&key).copied().unwrap_or_default();
+                    LevelCount { level, clients, readmitted_within_30_days: readmitted }
+                })
+                .collect();
+            // Rows at a level the stage no longer allows (old data), so the totals add up.
+            for ((i, level), (clients, readmitted)) in &cells {
+                let known = match level.as_deref() {
+                    Some(code) => allowed.iter().any(|a| a.as_str() == code),
+                    None => optional,
+                };
+                if *i == index && !known {
+                    let level = level.as_deref().and_then(level_from_code);
+                    levels.push(LevelCount { level, clients: *clients, readmitted_within_30_days: *readmitted });
+                }
+            }
+            let clients = levels.iter().map(|l| l.clients).sum();
+            let readmitted_within_30_days = levels.iter().map(|l| l.readmitted_within_30_days).sum();
+            StageCount { stage, clients, readmitted_within_30_days, levels }
+        })
         .collect())
+}
+
+/// A stored level code as the enum, whatever stage it belongs to.
+fn level_from_code(code: &str) -> Option<crate::domain::LevelOfCare> {
+    use sea_orm::Iterable;
+    crate::domain::LevelOfCare::iter().find(|l| l.as_str() == code)
 }

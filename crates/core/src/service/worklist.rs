@@ -55,6 +55,15 @@ impl Item {
     }
 }
 
+/// How a contact is named on the worklist: the GPRA interview is its own kind of work.
+fn what(f: &follow_up::Model) -> &'static str {
+    match f.kind {
+        crate::domain::FollowUpKind::Gpra => "GPRA 6-month follow-up interview (counts from month 5 to 8)",
+        crate::domain::FollowUpKind::PostDischarge => "post-discharge follow-up",
+        _ => "follow-up",
+    }
+}
+
 /// A return to use or a readmission found at follow-up stays on the worklist this long
 /// unless the episode moves first.
 const REVIEW_DAYS: i64 = 14;
@@ -97,9 +106,9 @@ pub async fn items(state: &AppState, viewer: &Viewer, counselor_id: Option<Uuid>
     for f in due {
         let (kind, reason) = if f.due_on < today {
             let days = (today - f.due_on).num_days();
-            (WorklistKind::FollowUpOverdue, format!("follow-up was due {} ({days} day(s) ago)", f.due_on))
+            (WorklistKind::FollowUpOverdue, format!("{what} was due {} ({days} day(s) ago)", f.due_on, what = what(&f)))
         } else {
-            (WorklistKind::FollowUpDueToday, "follow-up is due today".to_owned())
+            (WorklistKind::FollowUpDueToday, format!("{} is due today", what(&f)))
         };
         out.push(Item {
             kind,
