@@ -12,6 +12,7 @@ mod m20261127_000006_query_indexes;
 mod m20261127_000007_audit_chains;
 mod m20261201_000008_episode_of_care;
 mod m20261201_000009_gpra_interviews;
+mod m20261201_000010_teds_intake;
 
 pub use m20261127_000007_audit_chains::{AUDIT_CHAINS, genesis};
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000007_audit_chains::Migration),
             Box::new(m20261201_000008_episode_of_care::Migration),
             Box::new(m20261201_000009_gpra_interviews::Migration),
+            Box::new(m20261201_000010_teds_intake::Migration),
         ]
     }
 }

@@ -56,6 +56,16 @@ pub fn build_router(app: AppState) -> Router {
                 .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout)),
         )
         .route(
+            "/reports/teds-admissions.csv",
+            get(reports::teds_admissions_csv)
+                .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout)),
+        )
+        .route(
+            "/reports/teds-discharges.csv",
+            get(reports::teds_discharges_csv)
+                .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout)),
+        )
+        .route(
             "/clients/{id}/aftercare-plan",
             get(aftercare_page::page)
                 .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout)),

@@ -1,5 +1,7 @@
 //! `GET /reports/follow-ups.csv?from=YYYY-MM-DD&to=YYYY-MM-DD[&counselorId=…]`: the
 //! follow-up report for funders, with the same visibility as the GraphQL report.
+//! `GET /reports/teds-admissions.csv` and `/reports/teds-discharges.csv` (same parameters,
+//! no counselor): the TEDS extract, one row per record, TEDS element names as the header.
 
 use axum::{
     Extension,
@@ -188,3 +190,130 @@ async fn render(state: &HttpState, scope: &RequestScope, params: Params) -> Resu
     scope.audit(audit::Event::by(viewer, "followUpsCsv", None, audit::AuditOutcome::Allowed));
     String::from_utf8(bytes).map_err(AppError::internal)
 }
+
+/// Which TEDS records a CSV holds.
+#[derive(Clone, Copy)]
+enum TedsFile {
+    Admissions,
+    Discharges,
+}
+
+pub async fn teds_admissions_csv(
+    State(state): State<HttpState>,
+    Extension(request_id): Extension<RequestId>,
+    Extension(address): Extension<ClientAddress>,
+    headers: HeaderMap,
+    Query(params): Query<Params>,
+) -> Response {
+    teds_csv(state, request_id, address, headers, params, TedsFile::Admissions).await
+}
+
+pub async fn teds_discharges_csv(
+    State(state): State<HttpState>,
+    Extension(request_id): Extension<RequestId>,
+    Extension(address): Extension<ClientAddress>,
+    headers: HeaderMap,
+    Query(params): Query<Params>,
+) -> Response {
+    teds_csv(state, request_id, address, headers, params, TedsFile::Discharges).await
+}
+
+async fn teds_csv(
+    state: HttpState,
+    request_id: RequestId,
+    address: ClientAddress,
+    headers: HeaderMap,
+    params: Params,
+    file: TedsFile,
+) -> Response {
+    let name = match file {
+        TedsFile::Admissions => "attachment; filename=\"teds-admissions.csv\"",
+        TedsFile::Discharges => "attachment; filename=\"teds-discharges.csv\"",
+    };
+    let rendered = scope::plain(&state, request_id, address, &headers, async |scope| {
+        render_teds(&state, scope, params, file).await
+    })
+    .await;
+    match rendered {
+        Ok(csv) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (header::CONTENT_DISPOSITION, name),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            csv,
+        )
+            .into_response(),
+        Err(err) => error_response(err),
+    }
+}
+
+async fn render_teds(
+    state: &HttpState,
+    scope: &RequestScope,
+    params: Params,
+    file: TedsFile,
+) -> Result<String, AppError> {
+    let viewer = scope.viewer()?;
+    if let Err(err) = viewer.require_clinical() {
+        scope.audit(audit::Event::by(viewer, "tedsCsv", None, audit::AuditOutcome::Denied));
+        return Err(err);
+    }
+    let from = date("from", params.from.as_deref())?;
+    let to = date("to", params.to.as_deref())?;
+    let extract = crate::service::teds::extract(&state.app, viewer, from, to).await?;
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut clients = Vec::new();
+    match file {
+        TedsFile::Admissions => {
+            // Every cell is a code, a date or an id: nothing a spreadsheet could run.
+            for record in &extract.admissions {
+                writer.serialize(record).map_err(AppError::internal)?;
+                clients.push(record.client_id.clone());
+            }
+            if extract.admissions.is_empty() {
+                writer.write_record(TEDS_ADMISSION_HEADER).map_err(AppError::internal)?;
+            }
+        }
+        TedsFile::Discharges => {
+            for record in &extract.discharges {
+                writer.serialize(record).map_err(AppError::internal)?;
+                clients.push(record.client_id.clone());
+            }
+            if extract.discharges.is_empty() {
+                writer.write_record(TEDS_DISCHARGE_HEADER).map_err(AppError::internal)?;
+            }
+        }
+    }
+    let bytes = writer.into_inner().map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
+    for client in clients.iter().filter_map(|id| uuid::Uuid::parse_str(id).ok()) {
+        scope.audit(audit::Event::by(viewer, "tedsCsv", Some(client), audit::AuditOutcome::Allowed));
+    }
+    String::from_utf8(bytes).map_err(AppError::internal)
+}
+
+/// The headers for an empty file (serde writes them only with the first row).
+const TEDS_ADMISSION_HEADER: [&str; 20] = [
+    "CASEID",
+    "ADMIT_DATE",
+    "AGE",
+    "SEX",
+    "SERVICES",
+    "SUB1",
+    "ROUTE1",
+    "FREQ1",
+    "FRSTUSE1",
+    "SUB2",
+    "ROUTE2",
+    "FREQ2",
+    "FRSTUSE2",
+    "SUB3",
+    "ROUTE3",
+    "FREQ3",
+    "FRSTUSE3",
+    "NOPRIOR",
+    "PSOURCE",
+    "FREQ_ATND_SELF_HELP",
+];
+const TEDS_DISCHARGE_HEADER: [&str; 7] =
+    ["CASEID", "ADMIT_DATE", "DISCH_DATE", "SERVICES_D", "REASON", "LOS", "FREQ_ATND_SELF_HELP_D"];

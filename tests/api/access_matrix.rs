@@ -161,6 +161,7 @@ const EXPECTED: &[(&str, [&str; 4])] = &[
     ("Query.followUpReport",           [UNAUTH, FORBIDDEN, OK,        OK]),
     ("Query.referralReport",           [UNAUTH, FORBIDDEN, OK,        OK]),
     ("Query.stageCensus",              [UNAUTH, FORBIDDEN, OK,        OK]),
+    ("Query.tedsExtract",              [UNAUTH, FORBIDDEN, OK,        OK]),
     ("Query.recommendSupportGroups",   [UNAUTH, FORBIDDEN, NOT_FOUND, NOT_FOUND]),
     ("Query.worklist",                 [UNAUTH, FORBIDDEN, OK,        OK]),
     ("Query.disclosures",              [UNAUTH, FORBIDDEN, NOT_FOUND, NOT_FOUND]),

@@ -171,3 +171,131 @@ async fn fui_and_gpra_match_a_caseload_worked_out_by_hand() {
     let wide = clinic.report(d, d + Months::new(9)).await;
     assert_eq!((&wide["sixMonthDue"], &wide["sixMonthCompleted"]), (&json!(6), &json!(1)), "{wide}");
 }
+
+/// The TEDS extract of a small caseload against the files in `tests/api/expected/`, written
+/// by hand from the codebook (`{…}` stands for ids and dates the test makes):
+///
+/// - Hal: 42 at admission (AGE 8), sex not given (-9), REHAB L3_5 from D−45 (SERVICES 4,
+///   short-term residential at admission); alcohol, oral, daily, first at 14 (2 1 3 2); no
+///   secondary or tertiary substance (SUB 1, the rest -9); no prior treatment (0); came on
+///   his own (PSOURCE 1); went to self-help before, how often unknown (5). Discharged
+///   COMPLETED on D (REASON 1) after 45 days (LOS 31; SERVICES_D 5, long-term residential);
+///   AA attendance on D−44 (outside the 30 days), D−20, D−10, D−3 and D−1: 4 (code 3).
+/// - Gia: 36 (7), a woman (2), DETOX WM_3_2 from D−4 (2); opioids by injection, daily, first
+///   at 19 (7 4 3 4); benzodiazepines orally, some use, first at 23 (13 1 2 5); two prior
+///   episodes (2); referred by a court (7); no self-help before (1). Left against advice on
+///   D (2) after 4 days (LOS 4, SERVICES_D 2); no attendance (1).
+/// - Ivy: 18 (3), REHAB L2_1 from D (6), admitted without the TEDS intake: every intake
+///   element missing (-9). Still in care: no discharge record.
+#[tokio::test]
+async fn the_teds_extract_matches_the_hand_written_files() {
+    let app = TestApp::spawn().await;
+    app.create_staff(EMAIL, "Fui Counselor", Role::Counselor, None).await;
+    let d = app.state.today() + Days::new(46);
+    let mut clinic = Clinic { app: &app, token: String::new() };
+    let years_before =
+        |on: NaiveDate, years: u32, days: u64| ((on - Months::new(12 * years)) - Days::new(days)).to_string();
+
+    // D−45: Hal is admitted and referred to AA.
+    clinic.at(at(d - Days::new(45), 10, 0)).await;
+    let t = clinic.token.clone();
+    let hal = client("Hal", "Teds").born(&years_before(d - Days::new(45), 42, 100)).register(&app, &t).await;
+    let intake = json!({ "substances": [{ "substance": "ALCOHOL", "route": "ORAL", "frequency": "DAILY", "ageAtFirstUse": 14 }],
+        "priorTreatmentEpisodes": 0, "referralSource": "INDIVIDUAL", "selfHelpMeetings30Days": null });
+    let admit = "mutation($i: AdmitClientInput!) { admitClient(input: $i) { id version stage } }";
+    let hal_episode: Episode = serde_json::from_value(
+        app.gql_ok(
+            Some(&t),
+            admit,
+            json!({ "i": { "clientId": hal, "stage": "REHAB", "levelOfCare": "L3_5", "intake": intake } }),
+        )
+        .await["admitClient"]
+            .clone(),
+    )
+    .expect("an episode");
+    let aa = group_id(&app, &t, "AA").await;
+    let referral = app
+        .gql_ok(Some(&t), crate::documents::REFER, json!({ "i": { "clientId": hal, "supportGroupId": aa } }))
+        .await["referToSupportGroup"]["id"]
+        .clone();
+
+    // D: Gia (admitted four days ago) and Ivy arrive; Hal's attendance is recorded; Hal and
+    // Gia leave.
+    clinic.at(at(d, 10, 0)).await;
+    let t = clinic.token.clone();
+    for back in [44, 20, 10, 3, 1] {
+        let input = json!({ "i": { "referralId": referral, "attendedOn": (d - Days::new(back)).to_string() } });
+        app.gql_ok(Some(&t), crate::documents::ATTEND, input).await;
+    }
+    let gia =
+        client("Gia", "Teds").born(&years_before(d - Days::new(4), 36, 50)).gender("WOMAN").register(&app, &t).await;
+    let intake = json!({ "substances": [
+            { "substance": "OPIOIDS", "route": "INJECTION", "frequency": "DAILY", "ageAtFirstUse": 19 },
+            { "substance": "BENZODIAZEPINES", "route": "ORAL", "frequency": "SOME_USE", "ageAtFirstUse": 23 }],
+        "priorTreatmentEpisodes": 2, "referralSource": "CRIMINAL_JUSTICE", "selfHelpMeetings30Days": 0 });
+    let admitted = at(d - Days::new(4), 9, 0).to_rfc3339();
+    let gia_episode: Episode = serde_json::from_value(
+        app.gql_ok(
+            Some(&t),
+            admit,
+            json!({ "i": { "clientId": gia, "stage": "DETOX", "levelOfCare": "WM_3_2", "admittedAt": admitted, "intake": intake } }),
+        )
+        .await["admitClient"]
+        .clone(),
+    )
+    .expect("an episode");
+    let ivy = client("Ivy", "Teds").born(&years_before(d, 18, 10)).register(&app, &t).await;
+    let ivy_episode = admission(&ivy, "REHAB").level("L2_1").admit(&app, &t).await;
+    clinic.discharge(&hal_episode, "COMPLETED").await;
+    clinic.discharge(&gia_episode, "LEFT_AGAINST_ADVICE").await;
+
+    let fill = |template: &str| {
+        template
+            .replace("{hal}", &hal_episode.id)
+            .replace("{gia}", &gia_episode.id)
+            .replace("{ivy}", &ivy_episode.id)
+            .replace("{D-45}", &(d - Days::new(45)).to_string())
+            .replace("{D-4}", &(d - Days::new(4)).to_string())
+            .replace("{D}", &d.to_string())
+    };
+    let range = format!("from={}&to={}", d - Days::new(45), d);
+    for (path, expected) in [
+        ("teds-admissions", include_str!("expected/teds-admissions.csv")),
+        ("teds-discharges", include_str!("expected/teds-discharges.csv")),
+    ] {
+        let (status, body) = app.get(&format!("/reports/{path}.csv?{range}"), Some(&t)).await;
+        assert_eq!(status, axum::http::StatusCode::OK, "{body}");
+        let expected = fill(expected);
+        let rows = |text: &str| -> Vec<Vec<String>> {
+            text.lines().map(|l| l.split(',').map(str::to_owned).collect()).collect()
+        };
+        let (got, want) = (rows(&body), rows(&expected));
+        assert_eq!(got.len(), want.len(), "{path}: rows\n{body}");
+        for (r, (g, w)) in got.iter().zip(&want).enumerate() {
+            for (c, (gc, wc)) in g.iter().zip(w).enumerate() {
+                assert_eq!(gc, wc, "{path}: row {r}, column {} ({})", c, want[0][c]);
+            }
+            assert_eq!(g.len(), w.len(), "{path}: row {r} has every column");
+        }
+    }
+
+    // Same visibility as everything else: another counselor's file is empty, the admin's
+    // refused.
+    let other = app.login_as(Role::Counselor).await;
+    let (status, body) = app.get(&format!("/reports/teds-admissions.csv?{range}"), Some(&other.access)).await;
+    assert_eq!((status, body.lines().count()), (axum::http::StatusCode::OK, 1), "only the header: {body}");
+    let admin = app.admin().await;
+    let (status, _) = app.get(&format!("/reports/teds-discharges.csv?{range}"), Some(&admin.access)).await;
+    assert_eq!(status, axum::http::StatusCode::FORBIDDEN);
+
+    // The same records through GraphQL.
+    let query = "query($f: Date!, $t: Date!) { tedsExtract(from: $f, to: $t) {
+        admissions { caseId sub1 sub2 freqAtndSelfHelp } discharges { caseId los freqAtndSelfHelpD } } }";
+    let vars = json!({ "f": (d - Days::new(45)).to_string(), "t": d.to_string() });
+    let extract = app.gql_ok(Some(&t), query, vars).await["tedsExtract"].clone();
+    assert_eq!(
+        extract["admissions"][1],
+        json!({ "caseId": gia_episode.id, "sub1": 7, "sub2": 13, "freqAtndSelfHelp": 1 })
+    );
+    assert_eq!(extract["discharges"][0], json!({ "caseId": hal_episode.id, "los": 31, "freqAtndSelfHelpD": 3 }));
+}

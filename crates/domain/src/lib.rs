@@ -19,6 +19,7 @@ pub mod referral;
 pub mod report;
 pub mod rule;
 pub mod staff;
+pub mod teds;
 pub mod worklist;
 
 pub use client::{Gender, Substance};

@@ -183,6 +183,7 @@ impl ClientMutation {
         let viewer = ctx.viewer()?;
         let state = ctx.state()?;
         let client_id = target_id(&input.client_id)?;
+        let intake = input.intake.as_ref().map(crate::graphql::types::teds::TedsIntakeInput::to_intake).transpose()?;
         let fingerprint = ctx.arguments_json()?;
         let admitted = idempotency::run(
             state,
@@ -197,6 +198,7 @@ impl ClientMutation {
                     stage: input.stage,
                     level_of_care: input.level_of_care,
                     admitted_at: input.admitted_at,
+                    intake: intake.clone(),
                 };
                 episodes::admit(state, viewer, admission)
             },

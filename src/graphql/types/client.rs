@@ -530,6 +530,9 @@ pub struct AdmitClientInput {
     pub level_of_care: Option<LevelOfCare>,
     /// Defaults to now.
     pub admitted_at: Option<DateTime<Utc>>,
+    /// The TEDS intake elements (substances with route, frequency and age at first use,
+    /// prior treatment, referral source, self-help before admission) for the state extract.
+    pub intake: Option<super::teds::TedsIntakeInput>,
 }
 
 #[derive(InputObject)]

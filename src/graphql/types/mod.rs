@@ -10,6 +10,7 @@ pub mod privacy;
 pub mod referral;
 pub mod report;
 pub mod staff;
+pub mod teds;
 
 use async_graphql::{ID, SimpleObject, connection::Connection};
 

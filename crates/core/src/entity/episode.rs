@@ -22,6 +22,8 @@ pub struct Model {
     pub discharged_to: Option<DischargedTo>,
     /// The client's episode before this one, when this one is a readmission.
     pub previous_episode_id: Option<Uuid>,
+    /// The TEDS intake elements asked at admission (`domain::teds::Intake`, as JSON).
+    pub intake: Option<String>,
     pub created_by: Uuid,
     pub updated_at: DateTimeUtc,
 }

@@ -44,6 +44,8 @@ pub struct Admission {
     pub stage: Stage,
     pub level_of_care: Option<LevelOfCare>,
     pub admitted_at: Option<DateTime<Utc>>,
+    /// The TEDS intake elements, when asked.
+    pub intake: Option<crate::domain::teds::Intake>,
 }
 
 #[derive(Clone)]
@@ -80,6 +82,10 @@ pub async fn admit(state: &AppState, viewer: &Viewer, input: Admission) -> AppRe
 
 async fn admit_in(mut tx: Tx, input: Admission) -> AppResult<(Tx, episode::Model)> {
     check_level(input.stage, input.level_of_care)?;
+    if let Some(intake) = &input.intake {
+        crate::domain::teds::check_intake(intake)?;
+    }
+    let intake = input.intake.as_ref().map(serde_json::to_string).transpose().map_err(AppError::internal)?;
     let now = tx.now();
     let admitted_at = input.admitted_at.unwrap_or(now);
     if admitted_at > now + chrono::Duration::minutes(5) || admitted_at < now - chrono::Duration::days(366) {
@@ -122,6 +128,7 @@ async fn admit_in(mut tx: Tx, input: Admission) -> AppResult<(Tx, episode::Model
         discharge_note: Set(None),
         discharged_to: Set(None),
         previous_episode_id: Set(previous.map(|p| p.id)),
+        intake: Set(intake),
         created_by: Set(viewer.staff_id),
         updated_at: Set(now),
     }

@@ -92,7 +92,7 @@ pub async fn admit(
     level_of_care: Option<LevelOfCare>,
     admitted_at: Option<DateTime<Utc>>,
 ) -> AppResult<episode::Model> {
-    let admission = episodes::Admission { id: None, client_id, stage, level_of_care, admitted_at };
+    let admission = episodes::Admission { id: None, client_id, stage, level_of_care, admitted_at, intake: None };
     episodes::admit(state, by, admission).await
 }
 

@@ -19,5 +19,6 @@ pub mod report;
 pub mod scope;
 pub mod session;
 pub mod staff;
+pub mod teds;
 pub mod worklist;
 pub mod write;

@@ -83,7 +83,7 @@ fn check_range(from: NaiveDate, to: NaiveDate) -> AppResult<()> {
     Ok(())
 }
 
-fn local_midnight(state: &AppState, date: NaiveDate) -> DateTime<Utc> {
+pub(crate) fn local_midnight(state: &AppState, date: NaiveDate) -> DateTime<Utc> {
     let naive = date.and_hms_opt(0, 0, 0).unwrap_or_default();
     state
         .config
