@@ -1,5 +1,6 @@
 //! The database schema of Continuum: migrations are the only way it is made, for the
-//! server, the tests and `continuum migrate` alike. This crate does not depend on the app.
+//! server, the tests and `continuum migrate` alike. This crate does not depend on the app;
+//! it uses the domain rules where a migration computes a derived value (the name key).
 
 pub use sea_orm_migration::prelude::*;
 
@@ -13,6 +14,8 @@ mod m20261127_000007_audit_chains;
 mod m20261201_000008_episode_of_care;
 mod m20261201_000009_gpra_interviews;
 mod m20261201_000010_teds_intake;
+mod m20261201_000011_plan_client_note;
+mod m20261201_000012_client_name_key;
 
 pub use m20261127_000007_audit_chains::{AUDIT_CHAINS, genesis};
 
@@ -32,6 +35,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_episode_of_care::Migration),
             Box::new(m20261201_000009_gpra_interviews::Migration),
             Box::new(m20261201_000010_teds_intake::Migration),
+            Box::new(m20261201_000011_plan_client_note::Migration),
+            Box::new(m20261201_000012_client_name_key::Migration),
         ]
     }
 }

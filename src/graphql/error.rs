@@ -52,6 +52,13 @@ pub fn to_graphql(err: AppError) -> async_graphql::Error {
             }
             AppError::RateLimited { retry_after_secs } => ext.set("retryAfter", *retry_after_secs),
             AppError::ConsentRequired => ext.set("rule", "CONSENT_REQUIRED"),
+            AppError::LikelyDuplicate { candidates } => {
+                ext.set("rule", "LIKELY_DUPLICATE");
+                ext.set("field", "confirmNotDuplicate");
+                let ids: Vec<async_graphql::Value> =
+                    candidates.iter().map(|id| async_graphql::Value::String(id.to_string())).collect();
+                ext.set("duplicates", async_graphql::Value::List(ids));
+            }
             _ => {}
         }
     })

@@ -38,7 +38,7 @@ pub fn error_response(err: AppError) -> Response {
         AppError::Unauthenticated | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
         AppError::Forbidden(_) | AppError::ConsentRequired => StatusCode::FORBIDDEN,
         AppError::NotFound => StatusCode::NOT_FOUND,
-        AppError::BadInput { .. } => StatusCode::BAD_REQUEST,
+        AppError::BadInput { .. } | AppError::LikelyDuplicate { .. } => StatusCode::BAD_REQUEST,
         AppError::Conflict(_) => StatusCode::CONFLICT,
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::Unavailable | AppError::Contention => StatusCode::SERVICE_UNAVAILABLE,

@@ -759,13 +759,12 @@ async fn the_printed_plan_holds_the_meetings_the_follow_up_dates_and_the_counsel
     let Episode { id: episode, version, .. } = admission(&client, "REHAB").level("L3_5").admit(&app, &me.access).await;
     let na_referral = refer(&app, &me.access, &client, &na, "PLANNED", None).await;
     refer(&app, &me.access, &client, &smart, "PLANNED", Some(1)).await;
-    let notes = "Call Morgan after any missed week. <script>alert('x')</script>";
-    app.gql_ok(
-        Some(&me.access),
-        UPDATE_PLAN,
-        update_input(&client, 0, Some(notes), &[(s(&na_referral["id"]).as_str(), Some(1))]),
-    )
-    .await;
+    // Internal notes, and a note for the client.
+    let internal = "Naltrexone discussed with MD";
+    let for_client = "Call Morgan after any missed week. <script>alert('x')</script>";
+    let mut input = update_input(&client, 0, Some(internal), &[(s(&na_referral["id"]).as_str(), Some(1))]);
+    input["i"]["clientNote"] = json!(for_client);
+    app.gql_ok(Some(&me.access), UPDATE_PLAN, input).await;
     app.gql_ok(
         Some(&me.access),
         CHANGE_STAGE,
@@ -779,7 +778,9 @@ async fn the_printed_plan_holds_the_meetings_the_follow_up_dates_and_the_counsel
     let (status, html) = app.get(&path, Some(&me.access)).await;
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(!html.to_lowercase().contains("<script"), "no scripts, and notes are escaped: {html}");
-    assert!(html.contains("&lt;script&gt;") || html.contains("&#60;script&#62;"), "the notes, escaped: {html}");
+    assert!(html.contains("&lt;script&gt;") || html.contains("&#60;script&#62;"), "the note, escaped: {html}");
+    assert!(!html.contains("Naltrexone"), "the counselor's internal notes never reach the client's sheet: {html}");
+    assert!(html.contains("call or text 988"), "the crisis line: {html}");
     for expected in ["Harbor Group NA", "SMART Online Lunch", "Morgan Lee", "Jamie Rivera", "Your goal: 1"] {
         assert!(html.contains(expected), "the page holds {expected}");
     }
@@ -882,4 +883,28 @@ async fn the_plan_page_is_for_the_clients_own_counselor_only() {
     let admin = app.admin().await;
     let (status, _) = app.get(&path, Some(&admin.access)).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "administrators have no access to client records");
+}
+
+#[tokio::test]
+async fn a_spanish_speaker_gets_the_plan_in_spanish_with_the_programs_phone() {
+    let app = TestApp::spawn_with(&[("CONTINUUM_PROGRAM_PHONE", "+1 555 0100")]).await;
+    let me = app.login_as(Role::Counselor).await;
+    let na = meeting(&app, "NA", "Grupo Esperanza", "IN_PERSON", 2, "19:00", 60, "America/New_York").await;
+    let client = client("Lucía", "Ortega").language("es-MX").register(&app, &me.access).await;
+    admission(&client, "REHAB").level("L3_5").admit(&app, &me.access).await;
+    refer(&app, &me.access, &client, &na, "REFERRED", Some(1)).await;
+    let (status, html) = app.get(&format!("/clients/{client}/aftercare-plan"), Some(&me.access)).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("<html lang=\"es\">"), "{html}");
+    for expected in [
+        "Plan de seguimiento para Lucía Ortega",
+        "Sus reuniones",
+        "martes",
+        "Grupo Esperanza",
+        "llame o envíe un mensaje de texto al 988",
+        "+1 555 0100",
+    ] {
+        assert!(html.contains(expected), "the sheet says {expected}: {html}");
+    }
+    assert!(!html.contains("Your meetings"), "no English left on it");
 }

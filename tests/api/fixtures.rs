@@ -38,11 +38,13 @@ pub struct NewClient {
     input: Value,
 }
 
-/// A client born 1984-06-01, using alcohol, speaking English, gender not given.
+/// A client born 1984-06-01, using alcohol, speaking English, gender not given. Test
+/// caseloads share birthdays by design, so the duplicate check is confirmed away here; the
+/// tests of that check send their own documents (`finding_clients.rs`).
 pub fn client(first: &str, last: &str) -> NewClient {
     NewClient {
         input: json!({ "firstName": first, "lastName": last, "dateOfBirth": "1984-06-01",
-            "substances": ["ALCOHOL"], "language": "en" }),
+            "substances": ["ALCOHOL"], "language": "en", "confirmNotDuplicate": true }),
     }
 }
 
@@ -59,6 +61,11 @@ impl NewClient {
 
     pub fn using(mut self, substances: &[&str]) -> Self {
         self.input["substances"] = json!(substances);
+        self
+    }
+
+    pub fn language(mut self, language: &str) -> Self {
+        self.input["language"] = json!(language);
         self
     }
 

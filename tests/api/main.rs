@@ -16,6 +16,7 @@ mod demo;
 mod documents;
 mod emergency;
 mod episode_of_care;
+mod finding_clients;
 mod fixtures;
 mod funder_measures;
 mod fuzz;

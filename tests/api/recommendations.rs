@@ -19,8 +19,8 @@ fn s(v: &Value) -> String {
 
 /// Registers a client with the given profile fields (merged over a plain default).
 async fn client(app: &TestApp, token: &str, profile: Value) -> String {
-    let mut input =
-        json!({ "firstName": "Robin", "lastName": "Lee", "dateOfBirth": "1990-05-05", "substances": ["ALCOHOL"] });
+    let mut input = json!({ "firstName": "Robin", "lastName": "Lee", "dateOfBirth": "1990-05-05", "substances": ["ALCOHOL"],
+            "confirmNotDuplicate": true });
     if let (Some(base), Some(extra)) = (input.as_object_mut(), profile.as_object()) {
         for (k, v) in extra {
             base.insert(k.clone(), v.clone());

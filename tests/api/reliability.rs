@@ -9,7 +9,7 @@ use crate::helpers::*;
 
 fn client_input(first: &str, key: Option<&str>) -> Value {
     json!({ "i": { "firstName": first, "lastName": "Key", "dateOfBirth": "1980-01-01",
-                   "substances": ["ALCOHOL"], "idempotencyKey": key } })
+                   "substances": ["ALCOHOL"], "idempotencyKey": key, "confirmNotDuplicate": true } })
 }
 
 async fn total_clients(app: &TestApp, token: &str) -> u64 {

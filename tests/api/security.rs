@@ -417,7 +417,7 @@ async fn pages_are_capped_at_100_and_negative_sizes_are_refused() {
             .map(|i| {
                 format!(
                     "r{i}: registerClient(input: {{ firstName: \"Client{batch}x{i}\", lastName: \"Paged\", \
-                     dateOfBirth: \"1980-01-01\", substances: [ALCOHOL] }}) {{ id }} "
+                     dateOfBirth: \"1980-01-01\", substances: [ALCOHOL], confirmNotDuplicate: true }}) {{ id }} "
                 )
             })
             .collect();
@@ -688,7 +688,7 @@ async fn a_panicking_resolver_ends_only_its_request() {
 
 fn client(first_name: &str, date_of_birth: &str) -> Value {
     json!({ "i": { "firstName": first_name, "lastName": "Valid", "dateOfBirth": date_of_birth,
-        "substances": ["ALCOHOL"] } })
+        "substances": ["ALCOHOL"], "confirmNotDuplicate": true } })
 }
 
 #[tokio::test]

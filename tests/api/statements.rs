@@ -73,7 +73,7 @@ async fn caseload() -> Caseload {
         .clone();
     let today = app.state.today();
     for n in 0..6 {
-        let input = json!({ "firstName": format!("Client{n}"), "lastName": "Counted", "dateOfBirth": "1980-01-01", "substances": ["OPIOIDS"] });
+        let input = json!({ "firstName": format!("Client{n}"), "lastName": "Counted", "dateOfBirth": "1980-01-01", "substances": ["OPIOIDS"], "confirmNotDuplicate": true });
         let client = app
             .gql_ok(
                 token,

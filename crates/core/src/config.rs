@@ -46,6 +46,11 @@ pub struct Config {
     pub disengaged_after_days: u32,
     /// The program's name, printed on the client's aftercare plan.
     pub program_name: String,
+    /// The program's phone number, printed on the plan (`CONTINUUM_PROGRAM_PHONE`).
+    pub program_phone: Option<String>,
+    /// The crisis line printed on every plan (`CONTINUUM_CRISIS_LINE`; default the US 988
+    /// Suicide & Crisis Lifeline, which also answers for substance use crises).
+    pub crisis_line: String,
     /// How long an emergency-access grant lasts.
     pub emergency_access: Duration,
     /// What a single GraphQL request may ask for (OWASP / graphql-armor defaults).
@@ -238,6 +243,8 @@ impl Config {
                 60 * number(&get, "CONTINUUM_EMERGENCY_ACCESS_MINUTES", 60, 1, 24 * 60)?,
             ),
             program_name: get("CONTINUUM_PROGRAM_NAME").unwrap_or_else(|| "Continuum Recovery Program".into()),
+            program_phone: get("CONTINUUM_PROGRAM_PHONE").filter(|p| !p.trim().is_empty()),
+            crisis_line: get("CONTINUUM_CRISIS_LINE").unwrap_or_else(|| "988".into()),
         })
     }
 

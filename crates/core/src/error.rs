@@ -22,6 +22,11 @@ pub enum AppError {
         /// The domain rule that refused the change, e.g. `STAGE_MOVE`.
         rule: Option<&'static str>,
     },
+    /// Registration found clients in the caller's scope with the same date of birth and a
+    /// similar name; `confirmNotDuplicate` registers anyway.
+    LikelyDuplicate {
+        candidates: Vec<uuid::Uuid>,
+    },
     Conflict(String),
     RateLimited {
         retry_after_secs: u64,
@@ -60,7 +65,7 @@ impl AppError {
             AppError::Unauthenticated | AppError::InvalidCredentials => "UNAUTHENTICATED",
             AppError::Forbidden(_) | AppError::ConsentRequired => "FORBIDDEN",
             AppError::NotFound => "NOT_FOUND",
-            AppError::BadInput { .. } => "BAD_USER_INPUT",
+            AppError::BadInput { .. } | AppError::LikelyDuplicate { .. } => "BAD_USER_INPUT",
             AppError::Conflict(_) => "CONFLICT",
             AppError::RateLimited { .. } => "RATE_LIMITED",
             AppError::Unavailable | AppError::Contention => "UNAVAILABLE",
@@ -80,6 +85,11 @@ impl AppError {
                 "no active written consent names this recipient and covers this information (42 CFR Part 2)".into()
             }
             AppError::BadInput { message, .. } | AppError::Conflict(message) => message.clone(),
+            AppError::LikelyDuplicate { candidates } => format!(
+                "{} client(s) on your caseloads have the same date of birth and a similar name: check `duplicates` \
+                 before registering; set confirmNotDuplicate to register a different person",
+                candidates.len()
+            ),
             AppError::RateLimited { retry_after_secs } => {
                 format!("too many attempts; try again in {retry_after_secs} s")
             }

@@ -148,9 +148,31 @@ pub fn primary_language(tag: &str) -> String {
     tag.split('-').next().unwrap_or(tag).to_ascii_lowercase()
 }
 
+/// A name as search and duplicate checks compare it: accents and case folded ("Lucía"
+/// and "LUCIA" are one name), runs of spaces and hyphens made one space.
+pub fn name_key(parts: &[&str]) -> String {
+    use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
+    let folded: String = parts.join(" ").nfd().filter(|c| !is_combining_mark(*c)).collect::<String>().to_lowercase();
+    folded.split(|c: char| c.is_whitespace() || c == '-').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+/// Two people with the same date of birth are likely one person registered twice when
+/// their folded first names or folded last names are the same (a married name, a nickname
+/// or a typo changes one, rarely both).
+pub fn likely_same_person(a: (&str, &str), b: (&str, &str)) -> bool {
+    name_key(&[a.0]) == name_key(&[b.0]) || name_key(&[a.1]) == name_key(&[b.1])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_fold_accents_case_and_hyphens() {
+        assert_eq!(name_key(&["Lucía", "García-López"]), "lucia garcia lopez");
+        assert!(likely_same_person(("Lucia", "Garcia"), ("LUCÍA", "Ortega")));
+        assert!(!likely_same_person(("Ana", "Diaz"), ("Eva", "Ruiz")));
+    }
 
     #[test]
     fn substances_round_trip_sorted_and_unique() {

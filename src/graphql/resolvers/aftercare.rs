@@ -125,7 +125,13 @@ impl AftercareMutation {
             .map(|g| Ok((require_id(&g.referral_id, "goals")?, g.meetings_per_week)))
             .collect::<Result<Vec<_>, AppError>>()?;
         let client_id = target_id(&input.client_id)?;
-        let update = PlanUpdate { client_id, expected_version: input.expected_version, notes: input.notes, goals };
+        let update = PlanUpdate {
+            client_id,
+            expected_version: input.expected_version,
+            notes: input.notes,
+            client_note: input.client_note,
+            goals,
+        };
         let updated = aftercare::update(ctx.state()?, viewer, update).await;
         Ok(AftercarePlan(updated?))
     }

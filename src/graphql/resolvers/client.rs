@@ -76,6 +76,7 @@ impl ClientQuery {
             search: filter.search,
             counselor_id: filter.counselor_id.as_ref().map(|id| require_id(id, "counselorId")).transpose()?,
             has_overdue_follow_up: filter.has_overdue_follow_up,
+            date_of_birth: filter.date_of_birth.map(|d| d.0),
         };
         let want_total = ctx.look_ahead().field("totalCount").exists();
         let rows = audited(
@@ -125,6 +126,7 @@ impl ClientMutation {
                         prefers_secular: input.prefers_secular,
                         language: input.language,
                         primary_counselor_id,
+                        confirm_not_duplicate: input.confirm_not_duplicate,
                     },
                 )
             },

@@ -56,8 +56,14 @@ impl AftercarePlan {
         self.0.plan.as_ref().map_or(0, |p| p.version)
     }
 
+    /// The counselor's internal notes. They never leave the record: not on the printed plan.
     async fn notes(&self) -> &str {
         self.0.plan.as_ref().map_or("", |p| p.notes.as_str())
+    }
+
+    /// The note written for the client, printed on the plan they take home.
+    async fn client_note(&self) -> &str {
+        self.0.plan.as_ref().map_or("", |p| p.client_note.as_str())
     }
 
     /// Whether the client is in AFTERCARE, so the plan applies.
@@ -144,7 +150,10 @@ pub struct UpdateAftercarePlanInput {
     pub client_id: ID,
     /// 0 to save the plan for the first time.
     pub expected_version: i32,
+    /// Internal notes (never printed). Left out: unchanged.
     pub notes: Option<String>,
+    /// The note for the client, printed on their plan. Left out: unchanged.
+    pub client_note: Option<String>,
     #[graphql(default)]
     pub goals: Vec<ReferralGoalInput>,
 }

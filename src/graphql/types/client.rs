@@ -495,6 +495,11 @@ pub struct RegisterClientInput {
     pub language: Option<String>,
     /// Defaults to the caller. A supervisor may name a counselor of their team.
     pub primary_counselor_id: Option<ID>,
+    /// A client with the same date of birth and a similar name on the caller's caseloads
+    /// makes registration `BAD_USER_INPUT` with `rule: LIKELY_DUPLICATE` and the ids in
+    /// `extensions.duplicates`; after checking them, `true` registers a different person.
+    #[graphql(default)]
+    pub confirm_not_duplicate: bool,
 }
 
 /// Fields left out stay as they are; `null` clears an optional one.
@@ -515,8 +520,11 @@ pub struct UpdateClientInput {
 pub struct ClientFilter {
     /// Clients whose open episode is in this stage.
     pub stage: Option<Stage>,
-    /// Part of a first, last or preferred name, case-insensitive.
+    /// Part of a first, preferred or last name, case- and accent-insensitive ("lucia" finds
+    /// "Lucía").
     pub search: Option<String>,
+    /// Clients born on this day.
+    pub date_of_birth: Option<Date>,
     pub counselor_id: Option<ID>,
     pub has_overdue_follow_up: Option<bool>,
 }

@@ -9,7 +9,10 @@ pub struct Model {
     pub version: i32,
     pub episode_id: Uuid,
     pub client_id: Uuid,
+    /// The counselor's internal notes: never printed, never on the client's sheet.
     pub notes: String,
+    /// The note written for the client: the only note on the printed plan.
+    pub client_note: String,
     pub effective_at: Option<DateTimeUtc>,
     pub updated_by: Uuid,
     pub created_at: DateTimeUtc,

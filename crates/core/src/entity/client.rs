@@ -20,6 +20,8 @@ pub struct Model {
     pub prefers_secular: bool,
     pub language: Option<String>,
     pub primary_counselor_id: Uuid,
+    /// Names folded for search and the duplicate check (`domain::client::name_key`).
+    pub name_key: String,
     pub created_by: Uuid,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -53,6 +53,7 @@ pub struct PlanUpdate {
     pub client_id: Uuid,
     pub expected_version: i32,
     pub notes: Option<String>,
+    pub client_note: Option<String>,
     /// Per referral: meetings per week, or `None` to clear the goal.
     pub goals: Vec<(Uuid, Option<i32>)>,
 }
@@ -201,6 +202,9 @@ async fn update_in(mut tx: Tx, input: PlanUpdate) -> AppResult<(Tx, PlanView)> {
     if let Some(notes) = &input.notes {
         check_text("notes", notes, MAX_NOTE_CHARS)?;
     }
+    if let Some(note) = &input.client_note {
+        check_text("clientNote", note, MAX_NOTE_CHARS)?;
+    }
     let now = state.now();
     let client = find_visible(tx.conn(), viewer, input.client_id).await?;
     let Some(episode) = open_episode(tx.conn(), client.id).await? else {
@@ -221,6 +225,7 @@ async fn update_in(mut tx: Tx, input: PlanUpdate) -> AppResult<(Tx, PlanView)> {
                 episode_id: Set(episode.id),
                 client_id: Set(client.id),
                 notes: Set(input.notes.clone().unwrap_or_default()),
+                client_note: Set(input.client_note.clone().unwrap_or_default()),
                 // A plan first written in aftercare has applied since the client entered it.
                 effective_at: Set(
                     (episode.stage == crate::domain::Stage::Aftercare).then_some(episode.stage_entered_at)
@@ -249,6 +254,9 @@ async fn update_in(mut tx: Tx, input: PlanUpdate) -> AppResult<(Tx, PlanView)> {
                 .filter(aftercare_plan::Column::Version.eq(plan.version));
             if let Some(notes) = &input.notes {
                 update = update.col_expr(aftercare_plan::Column::Notes, Expr::value(notes.clone()));
+            }
+            if let Some(note) = &input.client_note {
+                update = update.col_expr(aftercare_plan::Column::ClientNote, Expr::value(note.clone()));
             }
             if update.exec(tx.conn()).await?.rows_affected != 1 {
                 return Err(stale("aftercare plan"));

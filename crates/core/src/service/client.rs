@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
-    sea_query::{Expr, ExprTrait, Func, LikeExpr},
+    sea_query::{Expr, ExprTrait, LikeExpr},
 };
 use uuid::Uuid;
 
@@ -42,6 +42,8 @@ pub struct NewClient {
     pub prefers_secular: bool,
     pub language: Option<String>,
     pub primary_counselor_id: Option<Uuid>,
+    /// Registers even when likely duplicates were found (the counselor checked them).
+    pub confirm_not_duplicate: bool,
 }
 
 #[derive(Default, Clone)]
@@ -64,6 +66,7 @@ pub struct ClientFilter {
     pub search: Option<String>,
     pub counselor_id: Option<Uuid>,
     pub has_overdue_follow_up: Option<bool>,
+    pub date_of_birth: Option<NaiveDate>,
 }
 
 fn optional_name(field: &'static str, value: Option<String>) -> AppResult<Option<String>> {
@@ -115,12 +118,31 @@ async fn register_in(mut tx: Tx, input: NewClient) -> AppResult<(Tx, client::Mod
     let counselor_id = input.primary_counselor_id.unwrap_or(viewer.staff_id);
 
     let now = state.now();
+    // Likely duplicates among the clients the caller may see (never beyond: a match outside
+    // the scope must not tell that such a person is in treatment here).
+    if !input.confirm_not_duplicate {
+        let candidates: Vec<Uuid> = client::Entity::find()
+            .filter(scope::visible_clients(viewer)?)
+            .filter(client::Column::DateOfBirth.eq(input.date_of_birth))
+            .all(tx.conn())
+            .await?
+            .into_iter()
+            .filter(|c| {
+                crate::domain::client::likely_same_person((&first_name, &last_name), (&c.first_name, &c.last_name))
+            })
+            .map(|c| c.id)
+            .collect();
+        if !candidates.is_empty() {
+            return Err(AppError::LikelyDuplicate { candidates });
+        }
+    }
     if counselor_id != viewer.staff_id {
         check_counselor(tx.conn(), viewer, counselor_id).await.map_err(|e| match e {
             AppError::BadInput { message, .. } => AppError::bad_field("primaryCounselorId", message),
             other => other,
         })?;
     }
+    let name_key = crate::domain::client::name_key(&[&first_name, preferred_name.as_deref().unwrap_or(""), &last_name]);
     let created = client::ActiveModel {
         id: Set(input.id.unwrap_or_else(Uuid::now_v7)),
         version: Set(1),
@@ -134,6 +156,7 @@ async fn register_in(mut tx: Tx, input: NewClient) -> AppResult<(Tx, client::Mod
         prefers_secular: Set(input.prefers_secular),
         language: Set(language),
         primary_counselor_id: Set(counselor_id),
+        name_key: Set(name_key),
         created_by: Set(viewer.staff_id),
         created_at: Set(now),
         updated_at: Set(now),
@@ -169,14 +192,19 @@ async fn update_in(
         return Err(stale("client"));
     }
     let mut model: client::ActiveModel = current.clone().into();
+    let (mut first, mut last, mut preferred) =
+        (current.first_name.clone(), current.last_name.clone(), current.preferred_name.clone());
     if let Some(v) = changes.first_name {
-        model.first_name = Set(check_person_name("firstName", &v)?);
+        first = check_person_name("firstName", &v)?;
+        model.first_name = Set(first.clone());
     }
     if let Some(v) = changes.last_name {
-        model.last_name = Set(check_person_name("lastName", &v)?);
+        last = check_person_name("lastName", &v)?;
+        model.last_name = Set(last.clone());
     }
     if let Some(v) = changes.preferred_name {
-        model.preferred_name = Set(optional_name("preferredName", v)?);
+        preferred = optional_name("preferredName", v)?;
+        model.preferred_name = Set(preferred.clone());
     }
     if let Some(v) = changes.date_of_birth {
         check_date_of_birth(v, state.today())?;
@@ -198,6 +226,7 @@ async fn update_in(
     if let Some(v) = changes.language {
         model.language = Set(optional_language(v)?);
     }
+    model.name_key = Set(crate::domain::client::name_key(&[&first, preferred.as_deref().unwrap_or(""), &last]));
     let updated = save_versioned(tx.conn(), id, model, current.version, state.now()).await?;
     tx.changed(Some(updated.id))?;
     tx.publish(CaseloadEventKind::ClientUpdated, updated.id, None)?;
@@ -364,19 +393,15 @@ fn filter_condition(state: &AppState, viewer: &Viewer, filter: &ClientFilter) ->
         if search.chars().count() > 100 {
             return Err(AppError::bad_field("search", "search may have at most 100 characters"));
         }
-        let pattern = like_pattern(search);
-        let like = |col: client::Column| {
-            Expr::expr(Func::lower(Expr::col(col))).like(LikeExpr::new(pattern.clone()).escape('\\'))
-        };
-        condition = condition.add(
-            Condition::any()
-                .add(like(client::Column::FirstName))
-                .add(like(client::Column::LastName))
-                .add(like(client::Column::PreferredName)),
-        );
+        // Accent- and case-insensitive, any part of first, preferred or last name.
+        let pattern = like_pattern(&crate::domain::client::name_key(&[search]));
+        condition = condition.add(Expr::col(client::Column::NameKey).like(LikeExpr::new(pattern).escape('\\')));
     }
     if let Some(counselor_id) = filter.counselor_id {
         condition = condition.add(client::Column::PrimaryCounselorId.eq(counselor_id));
+    }
+    if let Some(born) = filter.date_of_birth {
+        condition = condition.add(client::Column::DateOfBirth.eq(born));
     }
     if let Some(overdue) = filter.has_overdue_follow_up {
         let with_overdue = sea_orm::sea_query::Query::select()
