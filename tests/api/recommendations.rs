@@ -260,10 +260,13 @@ async fn meetings_in_the_clients_language_come_first() {
     assert_eq!(ids, [monday_en, tuesday_en, thursday_es]);
     assert!(!reasons.iter().any(|r| r.contains("language")), "no language reason without a language: {reasons:?}");
 
-    // Groups without meetings are still recommended, with an empty list.
+    // Groups without meetings are still recommended, with an empty list, below the group
+    // that has a meeting in the client's language, and they say so.
     let found = recommend(&app, &me.access, &spanish).await;
+    assert_eq!(ranked(&found)[0], "SMART", "the only group with a meeting in Spanish comes first: {found:?}");
     let sos = found.iter().find(|r| r["supportGroup"]["abbreviation"] == "SOS").expect("SOS");
     assert_eq!(sos["meetings"], json!([]));
+    assert!(sos["reasons"].as_array().is_some_and(|r| r.iter().any(|x| s(x).contains("no meetings listed"))), "{sos}");
 }
 
 #[tokio::test]

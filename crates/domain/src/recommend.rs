@@ -8,6 +8,9 @@
 //! 4. Substance focus: CMA for methamphetamine, CA for cocaine, NA for drugs other than
 //!    alcohol, AA for alcohol.
 //! 5. SMART Recovery and SOS fit anyone as secular alternatives; WFS fits any woman.
+//! 6. Meetings decide among the fits, keeping the order above within each tier: groups with
+//!    meetings in the client's language first, then groups with meetings in other languages
+//!    only, then groups with no meeting in the directory; each says which it is.
 //!
 //! Groups the admin added to the directory have no rule here and are not recommended.
 
@@ -76,6 +79,48 @@ pub fn recommend(profile: &Profile) -> Vec<Fit> {
     fits
 }
 
+/// The meetings a group has in the directory: in all, and in the client's language.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Meetings {
+    pub total: usize,
+    pub in_language: usize,
+}
+
+/// Rule 6: a stable re-ranking of the fits by their meetings, each with a reason the
+/// counselor can read to the client. `language` is the client's (primary subtag), if known.
+pub fn rank_by_meetings(fits: Vec<Fit>, language: Option<&str>, meetings: impl Fn(&str) -> Meetings) -> Vec<Fit> {
+    let mut ranked: Vec<(u8, Fit)> = fits
+        .into_iter()
+        .map(|mut fit| {
+            let m = meetings(fit.abbreviation);
+            let tier = match (m.total, m.in_language, language) {
+                (0, _, _) => {
+                    fit.reasons.push("no meetings listed in the directory yet".into());
+                    2
+                }
+                (_, 0, Some(language)) => {
+                    fit.reasons.push(format!(
+                        "no meeting in the client's language ({language}) in the directory; {} in other languages",
+                        m.total
+                    ));
+                    1
+                }
+                (_, n, Some(language)) => {
+                    fit.reasons.push(format!("{n} meeting(s) a week in the client's language ({language})"));
+                    0
+                }
+                (total, _, None) => {
+                    fit.reasons.push(format!("{total} meeting(s) a week in the directory"));
+                    0
+                }
+            };
+            (tier, fit)
+        })
+        .collect();
+    ranked.sort_by_key(|(tier, _)| *tier);
+    ranked.into_iter().map(|(_, fit)| fit).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,6 +147,22 @@ mod tests {
         }
         let unknown = Profile { gender: None, ..profile(Gender::Woman, &[Substance::Alcohol]) };
         assert!(!order(unknown).contains(&"WFS"));
+    }
+
+    #[test]
+    fn meetings_in_the_clients_language_rank_a_group_up_and_no_meetings_down() {
+        let fits = recommend(&profile(Gender::Man, &[Substance::Cocaine, Substance::Alcohol]));
+        assert_eq!(fits.iter().map(|f| f.abbreviation).collect::<Vec<_>>(), ["CA", "NA", "AA", "SMART", "SOS"]);
+        let meetings = |abbr: &str| match abbr {
+            "CA" => Meetings::default(),
+            "NA" => Meetings { total: 3, in_language: 0 },
+            "AA" => Meetings { total: 2, in_language: 1 },
+            _ => Meetings::default(),
+        };
+        let ranked = rank_by_meetings(fits, Some("es"), meetings);
+        assert_eq!(ranked.iter().map(|f| f.abbreviation).collect::<Vec<_>>(), ["AA", "NA", "CA", "SMART", "SOS"]);
+        assert!(ranked[1].reasons.last().is_some_and(|r| r.contains("no meeting in the client's language (es)")));
+        assert!(ranked[2].reasons.last().is_some_and(|r| r.contains("no meetings listed")));
     }
 
     #[test]

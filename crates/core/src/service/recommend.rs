@@ -7,7 +7,7 @@ use crate::{
     auth::Viewer,
     domain::{
         client::{decode_substances, primary_language},
-        recommend::{Profile, recommend},
+        recommend::{Meetings, Profile, rank_by_meetings, recommend},
     },
     entity::{meeting, support_group},
     error::AppResult,
@@ -41,6 +41,13 @@ pub async fn for_client(state: &AppState, viewer: &Viewer, client_id: uuid::Uuid
         .all(&state.db)
         .await?;
     let language = client.language.as_deref().map(primary_language);
+    let speaks = |m: &meeting::Model| language.as_ref().is_some_and(|l| primary_language(&m.language) == *l);
+    let count = |abbreviation: &str| {
+        let Some(group) = groups.iter().find(|g| g.abbreviation == abbreviation) else { return Meetings::default() };
+        let of_group = meetings.iter().filter(|m| m.support_group_id == group.id);
+        Meetings { total: of_group.clone().count(), in_language: of_group.filter(|m| speaks(m)).count() }
+    };
+    let fits = rank_by_meetings(fits, language.as_deref(), count);
 
     Ok(fits
         .into_iter()
@@ -48,17 +55,9 @@ pub async fn for_client(state: &AppState, viewer: &Viewer, client_id: uuid::Uuid
             let group = groups.iter().find(|g| g.abbreviation == fit.abbreviation)?.clone();
             let mut suitable: Vec<meeting::Model> =
                 meetings.iter().filter(|m| m.support_group_id == group.id).cloned().collect();
-            let mut reasons = fit.reasons;
-            if let Some(language) = &language {
-                let speaks = |m: &meeting::Model| primary_language(&m.language) == *language;
-                // Stable: the client's language first, then by day and time.
-                suitable.sort_by_key(|m| !speaks(m));
-                let in_language = suitable.iter().filter(|m| speaks(m)).count();
-                if in_language > 0 {
-                    reasons.push(format!("{in_language} meeting(s) a week in the client's language ({language})"));
-                }
-            }
-            Some(Recommendation { group, reasons, meetings: suitable })
+            // Stable: the client's language first, then by day and time.
+            suitable.sort_by_key(|m| !speaks(m));
+            Some(Recommendation { group, reasons: fit.reasons, meetings: suitable })
         })
         .collect())
 }
