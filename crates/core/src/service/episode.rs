@@ -31,6 +31,7 @@ use crate::{
     service::{
         audit::Target,
         client::stale,
+        follow_up::NewContact,
         scope,
         write::{Tx, Who, Write, write},
     },
@@ -211,23 +212,9 @@ async fn schedule_contacts(
         .into_iter()
         .zip(days)
         .filter(|(due_on, _)| !taken.contains(due_on))
-        .map(|(due_on, d)| follow_up::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            version: Set(1),
-            client_id: Set(episode.client_id),
-            episode_id: Set(Some(episode.id)),
-            due_on: Set(due_on),
-            schedule_days: Set(Some(*d as i32)),
-            kind: Set(kind),
-            status: Set(FollowUpStatus::Scheduled),
-            outcome: Set(None),
-            attending_support_group: Set(None),
-            contacted_at: Set(None),
-            note: Set(None),
-            recorded_by: Set(None),
-            created_by: Set(by),
-            created_at: Set(at),
-            updated_at: Set(at),
+        .map(|(due_on, d)| {
+            let contact = NewContact { id: None, kind, due_on, schedule_days: Some(*d as i32), note: None };
+            contact.row(episode.client_id, Some(episode.id), by, at)
         })
         .collect();
     if !rows.is_empty() {
@@ -246,26 +233,8 @@ async fn gpra_interview(
     at: DateTime<Utc>,
 ) -> AppResult<()> {
     let (_, due_on, _) = crate::domain::measures::gpra_window(state.local_date(episode.admitted_at));
-    follow_up::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        version: Set(1),
-        client_id: Set(episode.client_id),
-        episode_id: Set(Some(episode.id)),
-        due_on: Set(due_on),
-        schedule_days: Set(None),
-        kind: Set(FollowUpKind::Gpra),
-        status: Set(FollowUpStatus::Scheduled),
-        outcome: Set(None),
-        attending_support_group: Set(None),
-        contacted_at: Set(None),
-        note: Set(None),
-        recorded_by: Set(None),
-        created_by: Set(by),
-        created_at: Set(at),
-        updated_at: Set(at),
-    }
-    .insert(conn)
-    .await?;
+    let contact = NewContact { id: None, kind: FollowUpKind::Gpra, due_on, schedule_days: None, note: None };
+    contact.row(episode.client_id, Some(episode.id), by, at).insert(conn).await?;
     Ok(())
 }
 

@@ -39,6 +39,39 @@ pub struct NewFollowUp {
     pub note: Option<String>,
 }
 
+/// A contact to schedule: by hand, or from a schedule (aftercare, post-discharge, GPRA).
+pub(crate) struct NewContact {
+    pub id: Option<Uuid>,
+    pub kind: FollowUpKind,
+    pub due_on: NaiveDate,
+    pub schedule_days: Option<i32>,
+    pub note: Option<String>,
+}
+
+impl NewContact {
+    /// The row of a new, scheduled contact of the client (and episode), made by `by` at `at`.
+    pub fn row(self, client_id: Uuid, episode_id: Option<Uuid>, by: Uuid, at: DateTime<Utc>) -> follow_up::ActiveModel {
+        follow_up::ActiveModel {
+            id: Set(self.id.unwrap_or_else(Uuid::now_v7)),
+            version: Set(1),
+            client_id: Set(client_id),
+            episode_id: Set(episode_id),
+            due_on: Set(self.due_on),
+            schedule_days: Set(self.schedule_days),
+            kind: Set(self.kind),
+            status: Set(FollowUpStatus::Scheduled),
+            outcome: Set(None),
+            attending_support_group: Set(None),
+            contacted_at: Set(None),
+            note: Set(self.note),
+            recorded_by: Set(None),
+            created_by: Set(by),
+            created_at: Set(at),
+            updated_at: Set(at),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Contact {
     pub follow_up_id: Uuid,
@@ -100,26 +133,14 @@ async fn schedule_in(mut tx: Tx, input: NewFollowUp) -> AppResult<(Tx, follow_up
         .order_by_desc(episode::Column::Id)
         .one(tx.conn())
         .await?;
-    let created = follow_up::ActiveModel {
-        id: Set(input.id.unwrap_or_else(Uuid::now_v7)),
-        version: Set(1),
-        client_id: Set(client.id),
-        episode_id: Set(episode.map(|e| e.id)),
-        due_on: Set(input.due_on),
-        schedule_days: Set(None),
-        kind: Set(FollowUpKind::Manual),
-        status: Set(FollowUpStatus::Scheduled),
-        outcome: Set(None),
-        attending_support_group: Set(None),
-        contacted_at: Set(None),
-        note: Set(input.note),
-        recorded_by: Set(None),
-        created_by: Set(viewer.staff_id),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(tx.conn())
-    .await?;
+    let contact = NewContact {
+        id: input.id,
+        kind: FollowUpKind::Manual,
+        due_on: input.due_on,
+        schedule_days: None,
+        note: input.note,
+    };
+    let created = contact.row(client.id, episode.map(|e| e.id), viewer.staff_id, now).insert(tx.conn()).await?;
     tx.changed(Some(created.client_id))?;
     tx.publish(CaseloadEventKind::FollowUpScheduled, created.client_id, Some(created.id))?;
     Ok((tx, created))
