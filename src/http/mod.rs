@@ -57,12 +57,12 @@ pub fn build_router(app: AppState) -> Router {
         )
         .route(
             "/reports/teds-admissions.csv",
-            get(reports::teds_admissions_csv)
+            get(|s, r, a, h, q| reports::teds_csv(reports::TedsFile::Admissions, s, r, a, h, q))
                 .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout)),
         )
         .route(
             "/reports/teds-discharges.csv",
-            get(reports::teds_discharges_csv)
+            get(|s, r, a, h, q| reports::teds_csv(reports::TedsFile::Discharges, s, r, a, h, q))
                 .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout)),
         )
         .route(

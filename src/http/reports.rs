@@ -193,38 +193,19 @@ async fn render(state: &HttpState, scope: &RequestScope, params: Params) -> Resu
 
 /// Which TEDS records a CSV holds.
 #[derive(Clone, Copy)]
-enum TedsFile {
+pub enum TedsFile {
     Admissions,
     Discharges,
 }
 
-pub async fn teds_admissions_csv(
-    State(state): State<HttpState>,
-    Extension(request_id): Extension<RequestId>,
-    Extension(address): Extension<ClientAddress>,
-    headers: HeaderMap,
-    Query(params): Query<Params>,
-) -> Response {
-    teds_csv(state, request_id, address, headers, params, TedsFile::Admissions).await
-}
-
-pub async fn teds_discharges_csv(
-    State(state): State<HttpState>,
-    Extension(request_id): Extension<RequestId>,
-    Extension(address): Extension<ClientAddress>,
-    headers: HeaderMap,
-    Query(params): Query<Params>,
-) -> Response {
-    teds_csv(state, request_id, address, headers, params, TedsFile::Discharges).await
-}
-
-async fn teds_csv(
-    state: HttpState,
-    request_id: RequestId,
-    address: ClientAddress,
-    headers: HeaderMap,
-    params: Params,
+/// `GET /reports/teds-admissions.csv` or `/reports/teds-discharges.csv`, by `file`.
+pub async fn teds_csv(
     file: TedsFile,
+    State(state): State<HttpState>,
+    Extension(request_id): Extension<RequestId>,
+    Extension(address): Extension<ClientAddress>,
+    headers: HeaderMap,
+    Query(params): Query<Params>,
 ) -> Response {
     let name = match file {
         TedsFile::Admissions => "attachment; filename=\"teds-admissions.csv\"",

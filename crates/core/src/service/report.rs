@@ -249,7 +249,9 @@ async fn measures(
         .all(&state.db)
         .await?;
     let history = loaders::history_by_episode(&state.db, &episodes.iter().map(|e| e.key()).collect::<Vec<_>>()).await?;
-    let contacts: Vec<(Uuid, DateTime<Utc>)> = follow_up::Entity::find()
+    // The local dates of each client's completed contacts, found by client below.
+    let mut contacts: std::collections::HashMap<Uuid, Vec<NaiveDate>> = Default::default();
+    for (client, at) in follow_up::Entity::find()
         .select_only()
         .column(follow_up::Column::ClientId)
         .column(follow_up::Column::ContactedAt)
@@ -260,9 +262,11 @@ async fn measures(
         .into_tuple::<(Uuid, Option<DateTime<Utc>>)>()
         .all(&state.db)
         .await?
-        .into_iter()
-        .filter_map(|(client, at)| at.map(|at| (client, at)))
-        .collect();
+    {
+        if let Some(at) = at {
+            contacts.entry(client).or_default().push(state.local_date(at));
+        }
+    }
 
     // GPRA interviews whose window (to month 8 after intake) can end in the range: due 6
     // months after intake, so due between about 2 months before `from` and 2 after `to`.
@@ -302,10 +306,9 @@ async fn measures(
         let Some(client) = clients.get(&Id::from_input(client_id)) else { continue };
         list.sort_by_key(|(at, id, _)| (*at, *id));
         let care: Vec<CareStep> = list.into_iter().map(|(_, _, s)| s).collect();
-        let seen: Vec<NaiveDate> =
-            contacts.iter().filter(|(c, _)| *c == client_id).map(|(_, at)| state.local_date(*at)).collect();
+        let seen = contacts.get(&client_id).map(Vec::as_slice).unwrap_or_default();
         let m = out.entry(client.primary_counselor_id).or_default();
-        for exit in fui_exits(client.date_of_birth, &care, &seen).into_iter().filter(|x| x.on >= from && x.on <= to) {
+        for exit in fui_exits(client.date_of_birth, &care, seen).into_iter().filter(|x| x.on >= from && x.on <= to) {
             for (days, counts, hit) in [(7, &mut m.seven, exit.within_7), (30, &mut m.thirty, exit.within_30)] {
                 if exit.closed(days, today) {
                     counts.0 += 1;
