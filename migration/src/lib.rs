@@ -16,6 +16,8 @@ mod m20261201_000009_gpra_interviews;
 mod m20261201_000010_teds_intake;
 mod m20261201_000011_plan_client_note;
 mod m20261201_000012_client_name_key;
+mod m20261201_000013_client_locators;
+mod m20261201_000014_directory_upkeep;
 
 pub use m20261127_000007_audit_chains::{AUDIT_CHAINS, genesis};
 
@@ -37,6 +39,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000010_teds_intake::Migration),
             Box::new(m20261201_000011_plan_client_note::Migration),
             Box::new(m20261201_000012_client_name_key::Migration),
+            Box::new(m20261201_000013_client_locators::Migration),
+            Box::new(m20261201_000014_directory_upkeep::Migration),
         ]
     }
 }

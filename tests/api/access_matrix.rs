@@ -179,6 +179,7 @@ const EXPECTED: &[(&str, [&str; 4])] = &[
     ("Mutation.changePassword",        [UNAUTH, BAD_INPUT, BAD_INPUT, BAD_INPUT]),
     ("Mutation.registerClient",        [UNAUTH, FORBIDDEN, OK,        OK]),
     ("Mutation.updateClient",          [UNAUTH, FORBIDDEN, NOT_FOUND, NOT_FOUND]),
+    ("Mutation.updateClientLocator",   [UNAUTH, FORBIDDEN, NOT_FOUND, NOT_FOUND]),
     // Visibility is checked before the role: a client the counselor cannot see is NOT_FOUND.
     ("Mutation.reassignClient",        [UNAUTH, FORBIDDEN, NOT_FOUND, NOT_FOUND]),
     // A supervisor's team has no such counselor; a counselor may not move caseloads at all.
@@ -190,6 +191,10 @@ const EXPECTED: &[(&str, [&str; 4])] = &[
     ("Mutation.createSupportGroup",    [UNAUTH, OK,        FORBIDDEN, FORBIDDEN]),
     // startTime "x" is not HH:MM.
     ("Mutation.createMeeting",         [UNAUTH, BAD_INPUT, FORBIDDEN, FORBIDDEN]),
+    ("Mutation.updateSupportGroup",    [UNAUTH, NOT_FOUND, FORBIDDEN, FORBIDDEN]),
+    ("Mutation.retireSupportGroup",    [UNAUTH, NOT_FOUND, FORBIDDEN, FORBIDDEN]),
+    ("Mutation.updateMeeting",         [UNAUTH, NOT_FOUND, FORBIDDEN, FORBIDDEN]),
+    ("Mutation.retireMeeting",         [UNAUTH, NOT_FOUND, FORBIDDEN, FORBIDDEN]),
     ("Mutation.referToSupportGroup",   [UNAUTH, FORBIDDEN, NOT_FOUND, NOT_FOUND]),
     ("Mutation.updateReferralStatus",  [UNAUTH, FORBIDDEN, NOT_FOUND, NOT_FOUND]),
     ("Mutation.recordAttendance",      [UNAUTH, FORBIDDEN, NOT_FOUND, NOT_FOUND]),

@@ -747,6 +747,62 @@ fn flatten(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Prints the page to PDF with headless Chromium and reads the PDF's text back with
+/// pdftotext, whitespace flattened. `None` (and a loud line) when the tools are not installed
+/// on a developer's machine; in CI (`CI` set), where `.ci/run` installs them, their absence
+/// fails the test instead of passing it unseen.
+fn print_to_text(html: &str) -> Option<String> {
+    let (Some(chromium), true) =
+        (["chromium", "chromium-browser"].into_iter().find(|p| installed(p)), installed("pdftotext"))
+    else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "chromium and pdftotext (poppler-utils) must be installed in CI to print the aftercare plan"
+        );
+        eprintln!("SKIPPED printing the aftercare plan: chromium and pdftotext (poppler-utils) are not both installed");
+        return None;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let page = dir.path().join("aftercare-plan.html");
+    let pdf = dir.path().join("aftercare-plan.pdf");
+    let profile = dir.path().join("profile");
+    std::fs::write(&page, html).expect("write the page");
+
+    let mut print = Command::new(chromium);
+    print
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-pdf-header-footer",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", page.display()))
+        .env("HOME", dir.path());
+    let printed = run_bounded(print, StdDuration::from_secs(60), dir.path(), "chromium").expect("chromium starts");
+    assert!(
+        pdf.is_file() && std::fs::metadata(&pdf).map(|m| m.len()).unwrap_or(0) > 0,
+        "chromium printed the page ({}): {}",
+        printed.status,
+        printed.stderr
+    );
+    let pdf_bytes = std::fs::read(&pdf).expect("read the PDF");
+    assert!(pdf_bytes.starts_with(b"%PDF-"), "a PDF file");
+
+    let mut extract = Command::new("pdftotext");
+    extract.arg(&pdf).arg("-");
+    let extracted =
+        run_bounded(extract, StdDuration::from_secs(60), dir.path(), "pdftotext").expect("pdftotext starts");
+    assert!(extracted.status.success(), "pdftotext: {}", extracted.stderr);
+    Some(flatten(&extracted.stdout))
+}
+
 #[tokio::test]
 async fn the_printed_plan_holds_the_meetings_the_follow_up_dates_and_the_counselor() {
     let app = TestApp::spawn().await;
@@ -795,51 +851,7 @@ async fn the_printed_plan_holds_the_meetings_the_follow_up_dates_and_the_counsel
     let csp = headers.get(header::CONTENT_SECURITY_POLICY).and_then(|v| v.to_str().ok()).unwrap_or_default();
     assert!(csp.contains("default-src 'none'"), "a policy that forbids scripts: {csp}");
 
-    let (Some(chromium), true) =
-        (["chromium", "chromium-browser"].into_iter().find(|p| installed(p)), installed("pdftotext"))
-    else {
-        eprintln!("SKIPPED printing the aftercare plan: chromium and pdftotext (poppler-utils) are not both installed");
-        return;
-    };
-    let dir = tempfile::tempdir().expect("temp dir");
-    let page = dir.path().join("aftercare-plan.html");
-    let pdf = dir.path().join("aftercare-plan.pdf");
-    let profile = dir.path().join("profile");
-    std::fs::write(&page, &html).expect("write the page");
-
-    let mut print = Command::new(chromium);
-    print
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-pdf-header-footer",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(format!("--print-to-pdf={}", pdf.display()))
-        .arg(format!("file://{}", page.display()))
-        .env("HOME", dir.path());
-    let printed = run_bounded(print, StdDuration::from_secs(60), dir.path(), "chromium").expect("chromium starts");
-    assert!(
-        pdf.is_file() && std::fs::metadata(&pdf).map(|m| m.len()).unwrap_or(0) > 0,
-        "chromium printed the page ({}): {}",
-        printed.status,
-        printed.stderr
-    );
-    let pdf_bytes = std::fs::read(&pdf).expect("read the PDF");
-    assert!(pdf_bytes.starts_with(b"%PDF-"), "a PDF file");
-
-    let mut extract = Command::new("pdftotext");
-    extract.arg(&pdf).arg("-");
-    let extracted =
-        run_bounded(extract, StdDuration::from_secs(60), dir.path(), "pdftotext").expect("pdftotext starts");
-    assert!(extracted.status.success(), "pdftotext: {}", extracted.stderr);
-    let text = flatten(&extracted.stdout);
+    let Some(text) = print_to_text(&html) else { return };
     for expected in ["Aftercare plan for Jamie Rivera", "Harbor Group NA", "SMART Online Lunch", "Morgan Lee"] {
         assert!(text.contains(expected), "the PDF holds {expected:?}: {text}");
     }
@@ -892,7 +904,11 @@ async fn a_spanish_speaker_gets_the_plan_in_spanish_with_the_programs_phone() {
     let na = meeting(&app, "NA", "Grupo Esperanza", "IN_PERSON", 2, "19:00", 60, "America/New_York").await;
     let client = client("Lucía", "Ortega").language("es-MX").register(&app, &me.access).await;
     admission(&client, "REHAB").level("L3_5").admit(&app, &me.access).await;
-    refer(&app, &me.access, &client, &na, "REFERRED", Some(1)).await;
+    let referral = refer(&app, &me.access, &client, &na, "REFERRED", Some(1)).await;
+    let internal = "Naltrexone discussed with MD";
+    let mut input = update_input(&client, 0, Some(internal), &[(s(&referral["id"]).as_str(), Some(1))]);
+    input["i"]["clientNote"] = json!("Llame a su consejera si falta una semana.");
+    app.gql_ok(Some(&me.access), UPDATE_PLAN, input).await;
     let (status, html) = app.get(&format!("/clients/{client}/aftercare-plan"), Some(&me.access)).await;
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(html.contains("<html lang=\"es\">"), "{html}");
@@ -907,4 +923,21 @@ async fn a_spanish_speaker_gets_the_plan_in_spanish_with_the_programs_phone() {
         assert!(html.contains(expected), "the sheet says {expected}: {html}");
     }
     assert!(!html.contains("Your meetings"), "no English left on it");
+    assert!(!html.contains("Naltrexone"), "the internal note stays internal");
+
+    // Printed as the client gets it.
+    let Some(text) = print_to_text(&html) else { return };
+    for expected in [
+        "Plan de seguimiento para Lucía Ortega",
+        "Sus reuniones",
+        "Sus grupos de apoyo",
+        "Grupo Esperanza",
+        "988",
+        "+1 555 0100",
+        "Llame a su consejera si falta una semana.",
+    ] {
+        assert!(text.contains(expected), "the printed plan holds {expected:?}: {text}");
+    }
+    assert!(!text.contains("Naltrexone"), "the printed plan never holds the internal note: {text}");
+    assert!(!text.contains("Your meetings"), "nor English headings: {text}");
 }

@@ -520,8 +520,15 @@ async fn the_migration_carries_old_rows_forward() {
 
     // Back to the schema before the migration, with what the old rules allowed.
     let db = &app.state.db;
-    // Five steps back: to before m20261201_000008 (episode of care), the first of issue 15.
-    Migrator::down(db, Some(5)).await.expect("back to before the episode-of-care migration");
+    // Back to before m20261201_000008 (episode of care), the first of issue 15, however many
+    // migrations came after it.
+    let steps = Migrator::migrations()
+        .iter()
+        .rev()
+        .position(|m| m.name() == "m20261201_000008_episode_of_care")
+        .map(|p| p as u32 + 1)
+        .expect("the episode-of-care migration");
+    Migrator::down(db, Some(steps)).await.expect("back to before the episode-of-care migration");
     db.execute(
         &Query::update()
             .table(Alias::new("episodes"))

@@ -119,6 +119,20 @@ async fn every_kind_of_write_retries_when_it_loses_a_race() {
         )
         .await;
     let meeting_id = id(&meeting["createMeeting"]["id"]);
+    run.unaudited(
+        "updateSupportGroup",
+        Some(&admin.access),
+        "mutation($g: ID!) { updateSupportGroup(input: { id: $g, expectedVersion: 1, secular: true }) { id } }",
+        json!({ "g": group_id }),
+    )
+    .await;
+    run.unaudited(
+        "updateMeeting",
+        Some(&admin.access),
+        "mutation($m: ID!) { updateMeeting(input: { id: $m, expectedVersion: 1, startTime: \"19:30\" }) { id } }",
+        json!({ "m": meeting_id }),
+    )
+    .await;
 
     // The clinical record.
     let client = run
@@ -167,6 +181,14 @@ async fn every_kind_of_write_retries_when_it_loses_a_race() {
         Some(&cal),
         "mutation($i: UpdateAftercarePlanInput!) { updateAftercarePlan(input: $i) { version } }",
         json!({ "i": { "clientId": client_id, "expectedVersion": 0, "notes": "weekly online meeting", "goals": [] } }),
+    )
+    .await;
+    run.write(
+        "updateClientLocator",
+        Some(&cal),
+        "mutation($c: ID!) { updateClientLocator(input: { clientId: $c, expectedVersion: 0, consentToContact: true,
+            phones: [{ number: \"+1 202 555 0143\", kind: MOBILE }] }) { version } }",
+        json!({ "c": client_id }),
     )
     .await;
     run.write(
@@ -280,4 +302,18 @@ async fn every_kind_of_write_retries_when_it_loses_a_race() {
     .await;
     let me = app.session("oli@retry.test", "sable-orchid-compass-77").await;
     run.write("logout", None, "mutation($r: String!) { logout(refreshToken: $r) }", json!({ "r": me.refresh })).await;
+    run.unaudited(
+        "retireMeeting",
+        Some(&admin.access),
+        "mutation($m: ID!) { retireMeeting(input: { id: $m, expectedVersion: 2 }) { id } }",
+        json!({ "m": meeting_id }),
+    )
+    .await;
+    run.unaudited(
+        "retireSupportGroup",
+        Some(&admin.access),
+        "mutation($g: ID!) { retireSupportGroup(input: { id: $g, expectedVersion: 2 }) { id } }",
+        json!({ "g": group_id }),
+    )
+    .await;
 }

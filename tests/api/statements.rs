@@ -29,6 +29,7 @@ const CLIENT_FIELDS: &[(&str, &str)] = &[
     ("nextFollowUp", "nextFollowUp { dueOn }"),
     ("consents", "consents { recipient }"),
     ("aftercarePlan", "aftercarePlan { notes }"),
+    ("locator", "locator { phones { number } }"),
     ("meetingSchedule", "meetingSchedule(weekOf: \"{week}\") { date }"),
 ];
 

@@ -51,6 +51,9 @@ pub struct Config {
     /// The crisis line printed on every plan (`CONTINUUM_CRISIS_LINE`; default the US 988
     /// Suicide & Crisis Lifeline, which also answers for substance use crises).
     pub crisis_line: String,
+    /// The region (ISO 3166-1 alpha-2) of phone numbers written without a country code
+    /// (`CONTINUUM_PHONE_REGION`, default `US`).
+    pub phone_region: String,
     /// How long an emergency-access grant lasts.
     pub emergency_access: Duration,
     /// What a single GraphQL request may ask for (OWASP / graphql-armor defaults).
@@ -188,6 +191,14 @@ impl Config {
             })?,
         };
 
+        let phone_region = get("CONTINUUM_PHONE_REGION").unwrap_or_else(|| "US".into()).trim().to_ascii_uppercase();
+        if !crate::domain::locator::is_region(&phone_region) {
+            return Err(invalid(
+                "CONTINUUM_PHONE_REGION",
+                format!("`{phone_region}` is not a two-letter region like US"),
+            ));
+        }
+
         Ok(Config {
             environment,
             allowed_origins,
@@ -245,6 +256,7 @@ impl Config {
             program_name: get("CONTINUUM_PROGRAM_NAME").unwrap_or_else(|| "Continuum Recovery Program".into()),
             program_phone: get("CONTINUUM_PROGRAM_PHONE").filter(|p| !p.trim().is_empty()),
             crisis_line: get("CONTINUUM_CRISIS_LINE").unwrap_or_else(|| "988".into()),
+            phone_region,
         })
     }
 

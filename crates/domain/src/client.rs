@@ -63,6 +63,20 @@ impl Substance {
     pub fn parse(s: &str) -> Option<Substance> {
         Self::ALL.into_iter().find(|x| x.as_str() == s)
     }
+
+    /// How a counselor says it to the client.
+    pub fn label(self) -> &'static str {
+        match self {
+            Substance::Alcohol => "alcohol",
+            Substance::Opioids => "opioids",
+            Substance::Cocaine => "cocaine",
+            Substance::Methamphetamine => "methamphetamine",
+            Substance::Cannabis => "cannabis",
+            Substance::Benzodiazepines => "benzodiazepines",
+            Substance::OtherStimulants => "other stimulants",
+            Substance::Other => "other drugs",
+        }
+    }
 }
 
 /// Substances are stored as one comma-separated column in a fixed order.

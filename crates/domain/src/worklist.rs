@@ -13,6 +13,9 @@ pub enum WorklistKind {
     /// moved since: the plan needs a clinician's review.
     ClinicalReview,
     FollowUpDueToday,
+    /// An open referral names a meeting (or a group) the directory has retired: the client
+    /// may go to a meeting that no longer runs, and needs another.
+    ReferralMeetingRetired,
     ReferralDisengaging,
     AdherenceLow,
     AftercareWithoutActiveReferral,

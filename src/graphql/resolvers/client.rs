@@ -25,14 +25,6 @@ use crate::{
     },
 };
 
-fn maybe<T>(value: async_graphql::MaybeUndefined<T>) -> Option<Option<T>> {
-    match value {
-        async_graphql::MaybeUndefined::Undefined => None,
-        async_graphql::MaybeUndefined::Null => Some(None),
-        async_graphql::MaybeUndefined::Value(v) => Some(Some(v)),
-    }
-}
-
 #[derive(Default)]
 pub struct ClientQuery;
 
@@ -147,17 +139,33 @@ impl ClientMutation {
         let changes = ClientChanges {
             first_name: input.first_name,
             last_name: input.last_name,
-            preferred_name: maybe(input.preferred_name),
+            preferred_name: input.preferred_name.into(),
             date_of_birth: input.date_of_birth.map(|d| d.0),
-            gender: maybe(input.gender),
+            gender: input.gender.into(),
             substances: input.substances,
             co_occurring_mental_health: input.co_occurring_mental_health,
             prefers_secular: input.prefers_secular,
-            language: maybe(input.language),
+            language: input.language.into(),
         };
         let id = target_id(&id)?;
         let result = clients::update(ctx.state()?, viewer, id, expected_version, changes).await;
         Ok(Client::one(result?))
+    }
+
+    /// Replaces the client's locator (how to reach them). Phone numbers are normalised to
+    /// E.164; a malformed one is refused with the field named and nothing saved.
+    async fn update_client_locator(
+        &self,
+        ctx: &Context<'_>,
+        input: crate::graphql::types::locator::UpdateClientLocatorInput,
+    ) -> Result<crate::graphql::types::locator::ClientLocator> {
+        let viewer = ctx.viewer()?;
+        let client_id = target_id(&input.client_id)?;
+        let expected_version = input.expected_version;
+        let state = ctx.state()?;
+        let row = crate::service::locator::set(state, viewer, client_id, expected_version, input.locator()).await?;
+        let locator = crate::service::locator::decode(&row)?;
+        Ok(crate::graphql::types::locator::ClientLocator { row, locator })
     }
 
     /// SUPERVISOR: moves a client to another counselor of the team.

@@ -44,6 +44,7 @@ pub struct ClientSet {
     referrals: Batch<ClientKey, Vec<Referral>>,
     follow_ups: Batch<ClientKey, Vec<FollowUp>>,
     consents: Batch<ClientKey, Vec<super::privacy::Consent>>,
+    locators: Batch<ClientKey, super::locator::ClientLocator>,
     plans: Batch<ClientKey, AftercarePlan>,
     weeks: BatchBy<chrono::NaiveDate, ClientKey, Vec<ScheduledMeeting>>,
 }
@@ -264,6 +265,26 @@ impl Client {
             })
             .await?;
         Ok(consents.get(&self.row.key()).cloned().unwrap_or_default())
+    }
+
+    /// How to reach the client: phones (and whether messages may be left), email, address,
+    /// emergency contact, preferred way and times, consent to contact. Null until entered.
+    async fn locator(&self, ctx: &Context<'_>) -> Result<Option<super::locator::ClientLocator>> {
+        let state = ctx.state()?;
+        let ids = self.set.ids.clone();
+        let locators = self
+            .set
+            .locators
+            .get(|| async {
+                let mut out = HashMap::new();
+                for (client, row) in crate::service::locator::of_clients(state, &ids).await? {
+                    let locator = crate::service::locator::decode(&row)?;
+                    out.insert(client, super::locator::ClientLocator { row, locator });
+                }
+                Ok(out)
+            })
+            .await?;
+        Ok(locators.get(&self.row.key()).cloned())
     }
 
     /// The earliest follow-up still scheduled (overdue ones included).

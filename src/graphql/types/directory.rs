@@ -1,12 +1,13 @@
 use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
+use chrono::{DateTime, Utc};
 
 use crate::graphql::error::Result;
 
 use super::id;
 use crate::{
-    domain::MeetingFormat,
+    domain::{GroupAudience, MeetingFormat, Substance, client::decode_substances},
     entity::{Id, meeting, support_group},
     graphql::{
         batch::{self, Batch, distinct, regroup, required},
@@ -73,8 +74,45 @@ impl SupportGroup {
         &self.row.description
     }
 
-    /// Weekly meetings, Monday first.
-    async fn meetings(&self, ctx: &Context<'_>) -> Result<Vec<Meeting>> {
+    /// Pass it back as `expectedVersion` when updating or retiring.
+    async fn version(&self) -> i32 {
+        self.row.version
+    }
+
+    /// Who may attend its meetings; the recommendations offer it to no one else.
+    async fn open_to(&self) -> GroupAudience {
+        self.row.open_to
+    }
+
+    /// No higher power in the program: recommended first to clients who prefer a secular
+    /// approach.
+    async fn secular(&self) -> bool {
+        self.row.secular
+    }
+
+    /// For people with a co-occurring mental-health condition (recommended only to them,
+    /// and first).
+    async fn for_co_occurring(&self) -> bool {
+        self.row.co_occurring
+    }
+
+    /// The substances the group is for; empty when it is for any substance.
+    async fn substance_focus(&self) -> Vec<Substance> {
+        decode_substances(&self.row.substance_focus)
+    }
+
+    /// Languages its meetings and literature are offered in (primary subtags, `en`, `es`).
+    async fn languages(&self) -> Vec<&str> {
+        self.row.languages.split(',').filter(|l| !l.is_empty()).collect()
+    }
+
+    /// When the group left the directory; null while it is listed.
+    async fn retired_at(&self) -> Option<DateTime<Utc>> {
+        self.row.retired_at
+    }
+
+    /// Weekly meetings, Monday first; retired ones only when asked for.
+    async fn meetings(&self, ctx: &Context<'_>, #[graphql(default)] include_retired: bool) -> Result<Vec<Meeting>> {
         let db = &ctx.state()?.db;
         let ids = self.set.ids.clone();
         let by_group = self
@@ -84,7 +122,8 @@ impl SupportGroup {
                 Ok(regroup(batch::meetings_by_group(db, &ids).await?, Meeting::list, |m| m.row.group_key()))
             })
             .await?;
-        Ok(by_group.get(&self.row.key()).cloned().unwrap_or_default())
+        let all = by_group.get(&self.row.key()).cloned().unwrap_or_default();
+        Ok(all.into_iter().filter(|m| include_retired || m.row.retired_at.is_none()).collect())
     }
 }
 
@@ -181,6 +220,17 @@ impl Meeting {
     async fn types(&self) -> Vec<&str> {
         self.row.types.split(',').filter(|t| !t.is_empty()).collect()
     }
+
+    /// Pass it back as `expectedVersion` when updating or retiring.
+    async fn version(&self) -> i32 {
+        self.row.version
+    }
+
+    /// When the meeting stopped running; null while it runs. A retired meeting is in no
+    /// schedule or recommendation from that day on.
+    async fn retired_at(&self) -> Option<DateTime<Utc>> {
+        self.row.retired_at
+    }
 }
 
 #[derive(InputObject)]
@@ -190,6 +240,59 @@ pub struct SupportGroupInput {
     pub twelve_step: bool,
     pub audience: Option<String>,
     pub description: String,
+    /// Defaults to ANYONE.
+    #[graphql(default_with = "GroupAudience::Anyone")]
+    pub open_to: GroupAudience,
+    #[graphql(default)]
+    pub secular: bool,
+    #[graphql(default)]
+    pub for_co_occurring: bool,
+    /// Empty (the default) for a group open to any substance.
+    #[graphql(default)]
+    pub substance_focus: Vec<Substance>,
+    /// BCP 47 tags; kept as primary subtags.
+    #[graphql(default)]
+    pub languages: Vec<String>,
+}
+
+/// Fields left out stay as they are. The abbreviation does not change.
+#[derive(InputObject)]
+pub struct UpdateSupportGroupInput {
+    pub id: ID,
+    pub expected_version: i32,
+    pub name: Option<String>,
+    pub twelve_step: Option<bool>,
+    pub audience: Option<String>,
+    pub description: Option<String>,
+    pub open_to: Option<GroupAudience>,
+    pub secular: Option<bool>,
+    pub for_co_occurring: Option<bool>,
+    pub substance_focus: Option<Vec<Substance>>,
+    pub languages: Option<Vec<String>>,
+}
+
+/// Fields left out stay as they are; `null` clears the address or the link.
+#[derive(InputObject)]
+pub struct UpdateMeetingInput {
+    pub id: ID,
+    pub expected_version: i32,
+    pub name: Option<String>,
+    pub format: Option<MeetingFormat>,
+    pub day_of_week: Option<i32>,
+    pub start_time: Option<String>,
+    pub duration_minutes: Option<i32>,
+    pub time_zone: Option<String>,
+    pub address: MaybeUndefined<String>,
+    pub url: MaybeUndefined<String>,
+    pub language: Option<String>,
+    pub types: Option<Vec<String>>,
+}
+
+/// Retires a directory entry at the version read.
+#[derive(InputObject)]
+pub struct RetireInput {
+    pub id: ID,
+    pub expected_version: i32,
 }
 
 #[derive(InputObject)]

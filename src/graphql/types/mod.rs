@@ -6,6 +6,7 @@ pub mod client;
 pub mod directory;
 pub mod events;
 pub mod follow_up;
+pub mod locator;
 pub mod privacy;
 pub mod referral;
 pub mod report;

@@ -217,7 +217,7 @@ async fn main() -> anyhow::Result<()> {
     let staff_done = started.elapsed();
 
     // The directory: two or three weekly meetings per support group.
-    let groups = directory::groups(&base).await.map_err(err)?;
+    let groups = directory::groups(&base, false).await.map_err(err)?;
     let mut rng = StdRng::seed_from_u64(args.seed);
     let mut meetings = Vec::new();
     for (gi, g) in groups.iter().enumerate() {

@@ -23,8 +23,8 @@ use std::{fmt, hash::Hash, marker::PhantomData};
 use uuid::Uuid;
 
 use super::{
-    attendance, client, consent, episode, follow_up, follow_up_attempt, meeting, referral, staff, stage_change,
-    support_group,
+    attendance, client, client_locator, consent, episode, follow_up, follow_up_attempt, meeting, referral, staff,
+    stage_change, support_group,
 };
 
 /// The id of a row of `E`'s table.
@@ -112,6 +112,7 @@ optional_keys!(follow_up::Model {
 keys!(follow_up_attempt::Model { follow_up_key: follow_up_id -> follow_up, recorded_by_key: recorded_by -> staff });
 keys!(meeting::Model { key: id -> meeting, group_key: support_group_id -> support_group });
 keys!(support_group::Model { key: id -> support_group });
+keys!(client_locator::Model { client_key: client_id -> client });
 keys!(staff::Model { key: id -> staff });
 optional_keys!(staff::Model { supervisor_key: supervisor_id -> staff });
 

@@ -21,6 +21,9 @@ pub struct Model {
     pub url: Option<String>,
     pub language: String,
     pub types: String,
+    pub version: i32,
+    /// Set when the meeting no longer runs: it leaves schedules and recommendations.
+    pub retired_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

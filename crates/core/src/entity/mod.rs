@@ -6,6 +6,7 @@ pub mod attendance;
 pub mod audit_event;
 pub mod audit_head;
 pub mod client;
+pub mod client_locator;
 pub mod consent;
 pub mod disclosure;
 pub mod emergency_grant;

@@ -363,6 +363,10 @@ pub async fn weeks_of_clients(
         let Some(meeting) = referral.meeting_id.and_then(|id| meetings.get(&id)).cloned() else { continue };
         let Ok(tz) = meeting.time_zone.parse::<Tz>() else { continue };
         let Some(date) = aftercare::date_in_week(monday, meeting.day_of_week) else { continue };
+        // A retired meeting leaves the schedule from the day it was retired.
+        if meeting.retired_at.is_some_and(|at| state.local_date(at) <= date) {
+            continue;
+        }
         let starts_at = aftercare::local_instant(tz, date, meeting.start_time);
         let ends_at = starts_at + chrono::Duration::minutes(i64::from(meeting.duration_minutes));
         let item = ScheduledMeeting {

@@ -50,7 +50,7 @@ pub async fn load(state: &AppState) -> AppResult<Vec<(String, &'static str)>> {
     // The directory's meetings need an administrator's hand.
     let admin = staff::any_admin(state).await?.ok_or_else(|| AppError::internal(anyhow::anyhow!("no admin")))?;
     let admin = acting(admin.id, Role::Admin);
-    let groups = directory::groups(state).await?;
+    let groups = directory::groups(state, false).await?;
     let group = |abbr: &str| groups.iter().find(|g| g.abbreviation == abbr).map(|g| g.id);
     let mut meetings = Vec::new();
     for (abbr, name, format, day, time, address, url, lang, types) in [

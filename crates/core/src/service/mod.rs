@@ -11,6 +11,7 @@ pub mod fixtures;
 pub mod follow_up;
 pub mod idempotency;
 pub mod loaders;
+pub mod locator;
 pub mod pagination;
 pub mod privacy;
 pub mod recommend;

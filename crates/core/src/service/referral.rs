@@ -114,15 +114,16 @@ async fn refer_in(mut tx: Tx, input: NewReferral) -> AppResult<(Tx, referral::Mo
         )
         .into());
     };
-    // Without a meeting, the insert's foreign key proves the group exists and the partial
-    // unique index refuses a second open referral to it: no statements spent asking first.
+    // The group must be in the directory (not retired); the partial unique index refuses a
+    // second open referral to it.
+    let group = support_group::Entity::find_by_id(input.support_group_id).one(tx.conn()).await?;
+    if group.is_none_or(|g| g.retired_at.is_some()) {
+        return Err(no_such_group());
+    }
     if let Some(meeting_id) = input.meeting_id {
-        if support_group::Entity::find_by_id(input.support_group_id).one(tx.conn()).await?.is_none() {
-            return Err(no_such_group());
-        }
         let meeting = meeting::Entity::find_by_id(meeting_id).one(tx.conn()).await?;
-        if meeting.is_none_or(|m| m.support_group_id != input.support_group_id) {
-            return Err(AppError::bad_field("meetingId", "the meeting must belong to the chosen group"));
+        if meeting.is_none_or(|m| m.support_group_id != input.support_group_id || m.retired_at.is_some()) {
+            return Err(AppError::bad_field("meetingId", "the meeting must be one the chosen group still runs"));
         }
     }
     let inserted = referral::ActiveModel {

@@ -20,9 +20,9 @@ use uuid::Uuid;
 use crate::{
     auth::Viewer,
     domain::{DischargeReason, FollowUpOutcome, FollowUpStatus, ReferralStatus, Stage, aftercare},
-    entity::{attendance, client, episode, follow_up, referral},
+    entity::{Id, attendance, client, episode, follow_up, meeting, referral, support_group},
     error::AppResult,
-    service::{aftercare::adherence_of, scope},
+    service::{aftercare::adherence_of, loaders, scope},
     state::AppState,
 };
 
@@ -53,6 +53,13 @@ impl Item {
     pub fn sort_key(&self) -> (WorklistKind, NaiveDate, Uuid) {
         (self.kind, self.since, self.subject_id())
     }
+}
+
+fn distinct_keys<E>(keys: impl Iterator<Item = Id<E>>) -> Vec<Id<E>> {
+    let mut keys: Vec<Id<E>> = keys.collect();
+    keys.sort_by_key(|k| k.uuid());
+    keys.dedup_by_key(|k| k.uuid());
+    keys
 }
 
 /// How a contact is named on the worklist: the GPRA interview is its own kind of work.
@@ -207,6 +214,56 @@ pub async fn items(state: &AppState, viewer: &Viewer, counselor_id: Option<Uuid>
                 client_id: r.client_id,
                 follow_up: None,
                 referral: Some(r.clone()),
+                episode: None,
+            });
+        }
+    }
+
+    // Open referrals to a meeting or a group the directory has retired.
+    let retired_meeting = Query::select()
+        .expr(Expr::cust("1"))
+        .from(meeting::Entity)
+        .and_where(
+            Expr::col((meeting::Entity, meeting::Column::Id)).equals((referral::Entity, referral::Column::MeetingId)),
+        )
+        .and_where(meeting::Column::RetiredAt.is_not_null())
+        .to_owned();
+    let retired_group = Query::select()
+        .expr(Expr::cust("1"))
+        .from(support_group::Entity)
+        .and_where(
+            Expr::col((support_group::Entity, support_group::Column::Id))
+                .equals((referral::Entity, referral::Column::SupportGroupId)),
+        )
+        .and_where(support_group::Column::RetiredAt.is_not_null())
+        .to_owned();
+    let stranded = referral::Entity::find()
+        .filter(referral::Column::ClientId.is_in(client_ids.iter().copied()))
+        .filter(referral::Column::Status.is_in(ReferralStatus::OPEN))
+        .filter(Condition::any().add(Expr::exists(retired_meeting)).add(Expr::exists(retired_group)))
+        .all(db)
+        .await?;
+    if !stranded.is_empty() {
+        let meetings =
+            loaders::meetings(db, &distinct_keys(stranded.iter().filter_map(referral::Model::meeting_key))).await?;
+        let groups =
+            loaders::support_groups(db, &distinct_keys(stranded.iter().map(referral::Model::group_key))).await?;
+        for r in stranded {
+            let meeting = r.meeting_key().and_then(|k| meetings.get(&k)).filter(|m| m.retired_at.is_some());
+            let group = groups.get(&r.group_key());
+            let (what, at) = match (meeting, group) {
+                (Some(m), _) => (format!("the meeting {} is no longer running", m.name), m.retired_at),
+                (None, Some(g)) => (format!("{} has left the directory", g.name), g.retired_at),
+                (None, None) => continue,
+            };
+            let since = at.map(|t| state.local_date(t)).unwrap_or(today);
+            out.push(Item {
+                kind: WorklistKind::ReferralMeetingRetired,
+                reason: format!("{what} (since {since}): refer the client to another meeting"),
+                since,
+                client_id: r.client_id,
+                follow_up: None,
+                referral: Some(r),
                 episode: None,
             });
         }
