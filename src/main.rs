@@ -121,6 +121,7 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
         Command::Migrate => {
             let (conn, _) = db::connect(&config.database_url, 1).await?;
             db::migrate(&conn).await?;
+            continuum::service::audit::seal_heads(&conn, &config.audit_key).await?;
             println!("migrations applied");
             Ok(())
         }
@@ -152,9 +153,9 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
         Command::PrintSchema => Ok(()),
         Command::Audit { command: AuditCommand::Verify } => {
             let (conn, _) = db::connect(&config.database_url, 2).await?;
-            match continuum::service::audit::verify(&conn).await? {
-                continuum::service::audit::Verification::Intact { events } => {
-                    println!("audit trail intact: {events} events");
+            match continuum::service::audit::verify(&conn, &config.audit_key).await? {
+                continuum::service::audit::Verification::Intact { events, keyed } => {
+                    println!("audit trail intact: {events} events, {keyed} of them keyed (MAC under the audit key)");
                     Ok(())
                 }
                 continuum::service::audit::Verification::Broken { chain, seq, id, why } => {

@@ -16,6 +16,7 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let (conn, statements) = db::connect(&config.database_url, config.database_max_connections).await?;
         db::migrate(&conn).await?;
+        crate::service::audit::seal_heads(&conn, &config.audit_key).await?;
         let listener = TcpListener::bind(config.bind).await?;
         Ok(Application { state: AppState::new(config, conn, statements), listener })
     }

@@ -18,6 +18,8 @@ mod m20261201_000011_plan_client_note;
 mod m20261201_000012_client_name_key;
 mod m20261201_000013_client_locators;
 mod m20261201_000014_directory_upkeep;
+mod m20261201_000015_consent_elements;
+mod m20261201_000016_keyed_audit;
 
 pub use m20261127_000007_audit_chains::{AUDIT_CHAINS, genesis};
 
@@ -41,6 +43,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_client_name_key::Migration),
             Box::new(m20261201_000013_client_locators::Migration),
             Box::new(m20261201_000014_directory_upkeep::Migration),
+            Box::new(m20261201_000015_consent_elements::Migration),
+            Box::new(m20261201_000016_keyed_audit::Migration),
         ]
     }
 }

@@ -39,6 +39,13 @@ enum Staff {
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    /// In one transaction on SQLite too: its statements run on one connection and all or
+    /// none of them apply (a pool of connections otherwise spreads them out, and a later
+    /// statement can see the table as it was before an earlier one).
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .create_table(

@@ -51,7 +51,7 @@ pub fn to_graphql(err: AppError) -> async_graphql::Error {
                 }
             }
             AppError::RateLimited { retry_after_secs } => ext.set("retryAfter", *retry_after_secs),
-            AppError::ConsentRequired => ext.set("rule", "CONSENT_REQUIRED"),
+            AppError::ConsentRequired(_) => ext.set("rule", "CONSENT_REQUIRED"),
             AppError::LikelyDuplicate { candidates } => {
                 ext.set("rule", "LIKELY_DUPLICATE");
                 ext.set("field", "confirmNotDuplicate");

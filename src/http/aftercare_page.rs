@@ -163,7 +163,12 @@ pub async fn page(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    match scope::plain(&state, request_id, address, &headers, async |scope| render(&state, scope, &id).await).await {
+    printable(scope::plain(&state, request_id, address, &headers, async |scope| render(&state, scope, &id).await).await)
+}
+
+/// A printable page: no scripts (the policy forbids them), never cached, never sniffed.
+pub fn printable(rendered: AppResult<String>) -> Response {
+    match rendered {
         Ok(html) => (
             [
                 (

@@ -5,6 +5,7 @@ pub mod graphql;
 pub mod health;
 pub mod metrics;
 pub mod origin;
+pub mod privacy_pages;
 pub mod reports;
 pub mod request;
 pub mod scope;
@@ -68,6 +69,16 @@ pub fn build_router(app: AppState) -> Router {
         .route(
             "/clients/{id}/aftercare-plan",
             get(aftercare_page::page)
+                .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout)),
+        )
+        .route(
+            "/consents/{id}/form",
+            get(privacy_pages::consent_form)
+                .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout)),
+        )
+        .route(
+            "/disclosures/{id}/record",
+            get(privacy_pages::disclosure_record)
                 .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout)),
         )
         .route("/healthz", get(health::healthz))

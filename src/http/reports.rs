@@ -36,7 +36,7 @@ pub struct Params {
 pub fn error_response(err: AppError) -> Response {
     let status = match &err {
         AppError::Unauthenticated | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden(_) | AppError::ConsentRequired => StatusCode::FORBIDDEN,
+        AppError::Forbidden(_) | AppError::ConsentRequired(_) => StatusCode::FORBIDDEN,
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::BadInput { .. } | AppError::LikelyDuplicate { .. } => StatusCode::BAD_REQUEST,
         AppError::Conflict(_) => StatusCode::CONFLICT,

@@ -206,7 +206,9 @@ const EXPECTED: &[(&str, [&str; 4])] = &[
     // Expires on 2026-01-01, in the past.
     ("Mutation.recordConsent",         [UNAUTH, FORBIDDEN, BAD_INPUT, BAD_INPUT]),
     ("Mutation.revokeConsent",         [UNAUTH, FORBIDDEN, NOT_FOUND, NOT_FOUND]),
-    ("Mutation.discloseToRecipient",   [UNAUTH, FORBIDDEN, NOT_FOUND, NOT_FOUND]),
+    // No purposeCode: refused before the lookup.
+    ("Mutation.discloseToRecipient",   [UNAUTH, FORBIDDEN, BAD_INPUT, BAD_INPUT]),
+    ("Mutation.recordConsentExpiryEvent", [UNAUTH, FORBIDDEN, NOT_FOUND, NOT_FOUND]),
     ("Mutation.requestEmergencyAccess",[UNAUTH, FORBIDDEN, NOT_FOUND, NOT_FOUND]),
     ("Mutation.reviewEmergencyAccess", [UNAUTH, NOT_FOUND, NOT_FOUND, FORBIDDEN]),
 ];

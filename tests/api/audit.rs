@@ -346,8 +346,9 @@ async fn the_database_refuses_to_update_or_delete_audit_events() {
 
     let after = events(&app, &admin.access, json!(null)).await;
     assert_eq!(after, before, "every event is still there, unchanged");
-    let verified = continuum::service::audit::verify(db).await.expect("verify");
-    assert_eq!(verified, continuum::service::audit::Verification::Intact { events: before.len() as u64 });
+    let verified = continuum::service::audit::verify(db, &app.state.config.audit_key).await.expect("verify");
+    let n = before.len() as u64;
+    assert_eq!(verified, continuum::service::audit::Verification::Intact { events: n, keyed: n });
 }
 
 /// Runs `continuum audit verify` against the test database.
@@ -359,6 +360,7 @@ async fn verify_command(app: &TestApp) -> (Option<i32>, String) {
             .env_clear()
             .env("DATABASE_URL", url)
             .env("CONTINUUM_JWT_SECRET", JWT_SECRET)
+            .env("CONTINUUM_AUDIT_KEY", AUDIT_KEY)
             .env("RUST_LOG", "error")
             .output()
     })
@@ -480,6 +482,139 @@ async fn when_the_trail_cannot_be_written_nothing_is_changed_and_nothing_is_show
     db.execute_unprepared("UPDATE audit_head SET id = id - 1000").await.expect("restore the heads");
     let after = app.gql_ok(Some(&me.access), CLIENT, json!({ "id": client })).await["client"].clone();
     assert_eq!(after, before, "the update whose event could not be written did not happen");
-    let verified = continuum::service::audit::verify(db).await.expect("verify");
+    let verified = continuum::service::audit::verify(db, &app.state.config.audit_key).await.expect("verify");
     assert!(matches!(verified, continuum::service::audit::Verification::Intact { .. }), "{verified:?}");
+}
+
+/// `verify` reads one snapshot and stops at the heads it read: run again and again while
+/// changes and reads are being audited, it never reports a healthy trail as broken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_verify_reports_intact_every_time_during_a_concurrent_write_load() {
+    let app = TestApp::spawn().await;
+    let (_, me) = counselor(&app, "ivy@audit.test").await;
+    let mut clients = Vec::new();
+    for first in ["Ada", "Ben", "Cy", "Di"] {
+        clients.push(client(first, "Load").register(&app, &me.access).await);
+    }
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let load = async {
+        let mut round = 0usize;
+        while !done.load(std::sync::atomic::Ordering::Relaxed) {
+            let id = &clients[round % clients.len()];
+            let current = app.gql_ok(Some(&me.access), CLIENT, json!({ "id": id })).await;
+            let version = current["client"]["version"].clone();
+            let language = if round.is_multiple_of(2) { "es" } else { "en" };
+            app.gql_ok(
+                Some(&me.access),
+                UPDATE_CLIENT,
+                json!({ "id": id, "v": version, "i": { "language": language } }),
+            )
+            .await;
+            // Reads of every client at once: their events go through the group commit.
+            futures_util::future::join_all(
+                clients.iter().map(|c| app.gql(Some(&me.access), CLIENT, json!({ "id": c }))),
+            )
+            .await;
+            round += 1;
+        }
+        round
+    };
+    let checks = async {
+        let mut results = Vec::new();
+        for _ in 0..20 {
+            results.push(
+                continuum::service::audit::verify(&app.state.db, &app.state.config.audit_key).await.expect("verify"),
+            );
+            tokio::task::yield_now().await;
+        }
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        results
+    };
+    let (rounds, results) = tokio::join!(load, checks);
+    assert!(rounds > 0, "the load ran");
+    for (i, result) in results.iter().enumerate() {
+        assert!(matches!(result, continuum::service::audit::Verification::Intact { .. }), "run {i}: {result:?}");
+    }
+
+    // A client's events always go to one chain, group commits included.
+    use sea_orm::EntityTrait;
+    let rows = continuum::entity::audit_event::Entity::find().all(&app.state.db).await.expect("the trail");
+    for c in &clients {
+        let mut chains: Vec<i32> =
+            rows.iter().filter(|r| r.client_id.map(|id| id.to_string()) == Some(c.clone())).map(|r| r.chain).collect();
+        chains.sort();
+        chains.dedup();
+        assert_eq!(chains.len(), 1, "one chain for {c}: {chains:?}");
+    }
+}
+
+/// Someone who can write the database but does not hold the audit key rewrites an event and
+/// recomputes every later hash and the head: the hashes all fit, and the MACs give it away.
+#[tokio::test]
+async fn a_rewritten_event_with_every_later_hash_recomputed_is_found_by_its_mac() {
+    use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+    let app = TestApp::spawn().await;
+    let (_, me) = counselor(&app, "jo@audit.test").await;
+    let client = marisol().register(&app, &me.access).await;
+    for _ in 0..3 {
+        app.gql_ok(Some(&me.access), CLIENT, json!({ "id": client })).await;
+    }
+    let key = &app.state.config.audit_key;
+    let db = &app.state.db;
+    let Intact { events, keyed } = continuum::service::audit::verify(db, key).await.expect("verify") else {
+        panic!("intact before");
+    };
+    assert_eq!(events, keyed, "every event of a new trail is keyed");
+
+    use continuum::entity::{audit_event, audit_head};
+    use continuum::service::audit::Verification::{self, Intact};
+    let mine = audit_event::Entity::find()
+        .filter(audit_event::Column::ClientId.eq(uuid::Uuid::parse_str(&client).expect("uuid")))
+        .order_by_asc(audit_event::Column::Seq)
+        .all(db)
+        .await
+        .expect("events");
+    let target = mine.iter().find(|e| e.action == "read").expect("a read").clone();
+    let chain = target.chain;
+    if app.db.is_postgres() {
+        db.execute_unprepared("DROP TRIGGER audit_events_no_change ON audit_events").await.expect("drop trigger");
+    } else {
+        db.execute_unprepared("DROP TRIGGER audit_events_no_update").await.expect("drop update trigger");
+    }
+    // Rewrite the read into a sign-in, then walk the rest of the chain recomputing hashes.
+    let rest = audit_event::Entity::find()
+        .filter(audit_event::Column::Chain.eq(chain))
+        .filter(audit_event::Column::Seq.gte(target.seq))
+        .order_by_asc(audit_event::Column::Seq)
+        .all(db)
+        .await
+        .expect("the rest of the chain");
+    let mut prev = target.prev_hash.clone();
+    for mut row in rest {
+        if row.id == target.id {
+            row.action = "login".into();
+        }
+        row.prev_hash = prev.clone();
+        row.hash = continuum::service::audit::link(&prev, &row);
+        let statement = format!(
+            "UPDATE audit_events SET action = '{}', prev_hash = '{}', hash = '{}' WHERE id = '{}'",
+            row.action, row.prev_hash, row.hash, row.id
+        );
+        db.execute_unprepared(&statement).await.expect("rewrite");
+        prev = row.hash;
+    }
+    db.execute_unprepared(&format!("UPDATE audit_head SET hash = '{prev}' WHERE id = {chain}")).await.expect("head");
+    let head = audit_head::Entity::find_by_id(chain).one(db).await.expect("head").expect("a head");
+    assert_eq!(head.hash, prev);
+
+    let found = continuum::service::audit::verify(db, key).await.expect("verify");
+    match found {
+        Verification::Broken { chain: c, why, .. } => {
+            assert_eq!(c, chain);
+            assert!(why.contains("seal") || why.contains("MAC"), "found by the key, not the hashes: {why}");
+        }
+        other => panic!("the rewrite is found: {other:?}"),
+    }
+    let (code, output) = verify_command(&app).await;
+    assert_eq!(code, Some(1), "{output}");
 }

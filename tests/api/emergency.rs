@@ -212,3 +212,53 @@ async fn only_a_supervisor_reviews_and_an_admin_cannot_break_the_glass() {
     let queue = app.gql_ok(Some(&sue.access), GRANTS, json!({ "r": false })).await;
     assert_eq!(ids(&queue["emergencyAccessGrants"]), [grant_id], "still unreviewed");
 }
+
+const EVIDENCE: &str = "query($r: Boolean) { emergencyAccessGrants(reviewed: $r) { id auditEvents {
+    action field outcome staffId clientId emergency at detail } } }";
+
+/// The reviewer sees what was done under a grant — each audit event, with its operation,
+/// field and time, never client content — and nobody else does, not even the holder.
+#[tokio::test]
+async fn the_reviewer_sees_the_audit_events_made_under_the_grant_and_a_counselor_does_not() {
+    let t = team().await;
+    let app = &t.app;
+    app.gql_ok(Some(&t.cal.access), REQUEST, json!({ "c": t.client, "r": REASON })).await;
+    app.gql_ok(Some(&t.cal.access), CLIENT, json!({ "id": t.client })).await;
+    let scheduled = schedule(app, &t.cal.access, &t.client).await;
+    assert!(scheduled["errors"].is_null(), "{scheduled}");
+    // Work of the client's own counselor is not evidence of Cal's grant.
+    app.gql_ok(Some(&t.ann.access), CLIENT, json!({ "id": t.client })).await;
+
+    let sue = app.session("sue@er.test", PASSWORD).await;
+    let seen = app.gql_ok(Some(&sue.access), EVIDENCE, json!({ "r": false })).await;
+    let events = seen["emergencyAccessGrants"][0]["auditEvents"].as_array().cloned().unwrap_or_default();
+    let actions: Vec<(String, String)> = events.iter().map(|e| (s(&e["action"]), s(&e["field"]))).collect();
+    assert!(actions.contains(&("read".into(), "client".into())), "the read under the grant: {actions:?}");
+    assert!(actions.iter().any(|(a, _)| a == "scheduleFollowUp"), "the change under the grant: {actions:?}");
+    assert!(
+        events
+            .iter()
+            .all(|e| e["staffId"] == t.cal_id.as_str() && e["clientId"] == t.client.as_str() && e["emergency"] == true),
+        "only the holder's uses of this client: {events:?}"
+    );
+    let text = seen.to_string();
+    assert!(!text.contains("Tomas") && !text.contains("Okafor"), "no client content: {text}");
+
+    // The holder sees the grant but not the evidence; a counselor elsewhere sees neither.
+    let own = app.gql(Some(&t.cal.access), EVIDENCE, json!({ "r": null })).await;
+    assert_code(&own, "FORBIDDEN");
+    let other = app.gql_ok(Some(&t.ann.access), EVIDENCE, json!({ "r": null })).await;
+    assert_eq!(other["emergencyAccessGrants"], json!([]));
+    // Grants no supervisor reviews (Ann has none) go to an administrator, with their evidence.
+    let cal_client = json!({ "firstName": "Ines", "lastName": "Baptiste", "dateOfBirth": "1991-04-02",
+        "substances": ["ALCOHOL"], "language": "en" });
+    let theirs =
+        s(&app.gql_ok(Some(&t.cal.access), REGISTER, json!({ "i": cal_client })).await["registerClient"]["id"]);
+    app.gql_ok(Some(&t.ann.access), REQUEST, json!({ "c": theirs, "r": REASON })).await;
+    app.gql_ok(Some(&t.ann.access), CLIENT, json!({ "id": theirs })).await;
+    let admin = app.admin().await;
+    let queue = app.gql_ok(Some(&admin.access), EVIDENCE, json!({ "r": false })).await;
+    let grants = queue["emergencyAccessGrants"].as_array().cloned().unwrap_or_default();
+    assert_eq!(grants.len(), 1, "only Ann's grant is the administrator's to review: {grants:?}");
+    assert!(grants[0]["auditEvents"].as_array().is_some_and(|e| e.iter().any(|e| e["action"] == "read")), "{grants:?}");
+}

@@ -185,3 +185,21 @@ struct Group {
     id: String,
     abbreviation: String,
 }
+
+/// A consent with every 42 CFR § 2.31 element, to `recipient` for care coordination and
+/// attendance verification, expiring on `expires_on` (a `YYYY-MM-DD` date): the input of
+/// `recordConsent`. Tests of a missing element take one out.
+pub fn consent_input(client: &str, recipient: &str, categories: &[&str], expires_on: &str) -> Value {
+    json!({ "clientId": client, "recipient": recipient, "purpose": "coordinate continuing care",
+            "purposes": ["CARE_COORDINATION", "ATTENDANCE_VERIFICATION"],
+            "categories": categories, "expiry": "ON_DATE", "expiresOn": expires_on,
+            "signerName": "Rosa Villanueva", "signerCapacity": "PATIENT", "signatureMethod": "WET_SIGNATURE_ON_FILE",
+            "rightToRevokeExplained": true })
+}
+
+/// A disclosure to `recipient` for care coordination: the input of `discloseToRecipient`.
+pub fn disclose_input(client: &str, recipient: &str, categories: &[&str]) -> Value {
+    json!({ "clientId": client, "recipient": recipient, "purposeCode": "CARE_COORDINATION",
+            "purpose": "coordinate continuing care", "categories": categories,
+            "content": "Attended four meetings in the last two weeks." })
+}

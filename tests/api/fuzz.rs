@@ -819,8 +819,8 @@ async fn seed_records(app: &TestApp, me: &Session) -> Vec<String> {
     let consent = app
         .gql_ok(
             token,
-            "mutation($c: ID!, $e: Date!) { recordConsent(input: { clientId: $c, recipient: \"x\", purpose: \"x\", categories: [ATTENDANCE], expiresOn: $e }) { id } }",
-            json!({ "c": client, "e": expires }),
+            "mutation($i: RecordConsentInput!) { recordConsent(input: $i) { id } }",
+            json!({ "i": crate::fixtures::consent_input(&client, "x", &["ATTENDANCE"], &expires) }),
         )
         .await["recordConsent"]["id"]
         .as_str()

@@ -24,6 +24,9 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+/// The audit trail's MAC key in tests (not the development default, so a tool run without
+/// it finds the trail does not match).
+pub const AUDIT_KEY: &str = "test-audit-key-test-audit-key-test-audit-key";
 pub const ADMIN_EMAIL: &str = "admin@continuum.test";
 pub const ADMIN_PASSWORD: &str = "granite-meadow-falcon-31";
 pub const PASSWORD: &str = "violet-harbor-tundra-58";
@@ -90,6 +93,7 @@ pub fn test_config(database_url: &str, extra: &[(&str, &str)]) -> Config {
     let mut vars: HashMap<String, String> = HashMap::from([
         ("DATABASE_URL".into(), database_url.into()),
         ("CONTINUUM_JWT_SECRET".into(), JWT_SECRET.into()),
+        ("CONTINUUM_AUDIT_KEY".into(), AUDIT_KEY.into()),
         ("CONTINUUM_ADMIN_EMAIL".into(), ADMIN_EMAIL.into()),
         ("CONTINUUM_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into()),
         ("CONTINUUM_DB_MAX_CONNECTIONS".into(), "5".into()),

@@ -30,6 +30,7 @@ impl Server {
             .env("DATABASE_URL", &db.url)
             .env("CONTINUUM_ENV", "production")
             .env("CONTINUUM_JWT_SECRET", JWT_SECRET)
+            .env("CONTINUUM_AUDIT_KEY", AUDIT_KEY)
             .env("CONTINUUM_ADMIN_EMAIL", ADMIN_EMAIL)
             .env("CONTINUUM_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("CONTINUUM_BIND", "127.0.0.1:0")

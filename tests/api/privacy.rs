@@ -7,6 +7,7 @@ use continuum::domain::Role;
 use serde_json::{Value, json};
 
 use crate::documents::REGISTER;
+use crate::fixtures::{self, disclose_input};
 use crate::helpers::*;
 
 const RECORD_CONSENT: &str = "mutation($i: RecordConsentInput!) {
@@ -46,13 +47,7 @@ async fn setup() -> Setup {
 }
 
 fn consent_input(client: &str, recipient: &str, categories: &[&str], expires_on: chrono::NaiveDate) -> Value {
-    json!({ "clientId": client, "recipient": recipient, "purpose": "coordinate continuing care",
-            "categories": categories, "expiresOn": expires_on.to_string() })
-}
-
-fn disclose_input(client: &str, recipient: &str, categories: &[&str]) -> Value {
-    json!({ "clientId": client, "recipient": recipient, "purpose": "coordinate continuing care",
-            "categories": categories, "content": "Attended four meetings in the last two weeks." })
+    fixtures::consent_input(client, recipient, categories, &expires_on.to_string())
 }
 
 /// Records a consent valid for a year; returns it.
@@ -311,4 +306,324 @@ async fn bad_consent_and_disclosure_input_names_the_field() {
         assert_eq!(error_field(&response), Some(field), "{response}");
     }
     assert!(disclosures(&t.app, &t.me.access, &t.client).await.is_empty());
+}
+
+// 42 CFR § 2.31 elements, purposes and the 2024 notice (issue 18).
+
+const RECORD_FULL: &str = "mutation($i: RecordConsentInput!) { recordConsent(input: $i) {
+    id active recipientKind recipient purposes purpose expiry expiresOn expiryEvent expiryEventRecordedAt
+    disclosingProgram signerName signerCapacity signatureMethod rightToRevoke needsReconsent } }";
+const END_BY_EVENT: &str =
+    "mutation($c: ID!) { recordConsentExpiryEvent(input: { consentId: $c }) { id active expiryEventRecordedAt } }";
+const DISCLOSE_FULL: &str = "mutation($i: DiscloseInput!) { discloseToRecipient(input: $i) {
+    id consentId purposeCode notice abbreviatedNotice } }";
+
+async fn record(t: &Setup, input: Value) -> Value {
+    t.app.gql_ok(Some(&t.me.access), RECORD_FULL, json!({ "i": input })).await["recordConsent"].clone()
+}
+
+fn for_purpose(purpose: &str) -> Value {
+    let mut input = disclose_input("", RECIPIENT, &["ATTENDANCE"]);
+    input["purposeCode"] = json!(purpose);
+    input
+}
+
+#[tokio::test]
+async fn a_disclosure_for_a_purpose_outside_the_consent_is_refused_and_one_inside_it_is_allowed() {
+    let t = setup().await;
+    let mut input = consent_input(&t.client, RECIPIENT, &["ATTENDANCE"], t.app.state.today() + Days::new(180));
+    input["purposes"] = json!(["CARE_COORDINATION", "ATTENDANCE_VERIFICATION"]);
+    input["purpose"] = json!("warm hand-off and attendance verification");
+    let given = record(&t, input).await;
+    assert_eq!(given["purposes"], json!(["CARE_COORDINATION", "ATTENDANCE_VERIFICATION"]));
+    assert_eq!(given["disclosingProgram"], t.app.state.config.program_name.as_str(), "who may disclose");
+    assert!(s(&given["rightToRevoke"]).contains("revoke"), "{given}");
+
+    let mut outside = for_purpose("PATIENT_REQUEST");
+    outside["clientId"] = json!(t.client);
+    outside["purpose"] = json!("employment verification for her boss");
+    let refused = t.app.gql(Some(&t.me.access), DISCLOSE_FULL, json!({ "i": outside.clone() })).await;
+    assert_code(&refused, "FORBIDDEN");
+    assert_eq!(refused["errors"][0]["extensions"]["rule"], "CONSENT_REQUIRED");
+    let message = s(&refused["errors"][0]["message"]);
+    assert!(
+        message.contains("care coordination") && message.contains("not for at the request of the patient"),
+        "a reason the counselor can read: {message}"
+    );
+    assert!(!message.contains("boss"), "and no record content: {message}");
+    assert_refused(&t, &t.me.access, outside).await;
+
+    let mut missing = for_purpose("CARE_COORDINATION");
+    missing["clientId"] = json!(t.client);
+    missing.as_object_mut().map(|o| o.remove("purposeCode"));
+    let response = t.app.gql(Some(&t.me.access), DISCLOSE_FULL, json!({ "i": missing })).await;
+    assert_eq!(error_field(&response), Some("purposeCode"), "{response}");
+
+    let mut inside = for_purpose("ATTENDANCE_VERIFICATION");
+    inside["clientId"] = json!(t.client);
+    let shared =
+        t.app.gql_ok(Some(&t.me.access), DISCLOSE_FULL, json!({ "i": inside })).await["discloseToRecipient"].clone();
+    assert_eq!(shared["consentId"], given["id"]);
+    assert_eq!(shared["purposeCode"], "ATTENDANCE_VERIFICATION");
+    assert_eq!(shared["notice"], continuum::domain::privacy::NOTICE_2024, "the 2024 § 2.32 statement");
+    assert!(
+        s(&shared["notice"])
+            .starts_with("This record which has been disclosed to you is protected by Federal confidentiality rules"),
+        "{shared}"
+    );
+    assert!(s(&shared["notice"]).contains("45 CFR part 164, subparts A and E"));
+    assert_eq!(shared["abbreviatedNotice"], "42 CFR part 2 prohibits unauthorized use or disclosure of these records.");
+}
+
+#[tokio::test]
+async fn a_consent_for_legal_proceedings_stands_alone() {
+    let t = setup().await;
+    let expires = t.app.state.today() + Days::new(90);
+    let mut combined = consent_input(&t.client, "County Court", &["TREATMENT_STATUS"], expires);
+    combined["purposes"] = json!(["LEGAL_PROCEEDINGS", "TREATMENT"]);
+    let refused = t.app.gql(Some(&t.me.access), RECORD_FULL, json!({ "i": combined.clone() })).await;
+    assert_rule(&refused, "CONSENT_SEPARATE");
+    assert_eq!(error_field(&refused), Some("purposes"));
+    combined["purposes"] = json!(["LEGAL_PROCEEDINGS"]);
+    let alone = record(&t, combined).await;
+    assert_eq!(alone["purposes"], json!(["LEGAL_PROCEEDINGS"]));
+    let mut court = for_purpose("LEGAL_PROCEEDINGS");
+    court["clientId"] = json!(t.client);
+    court["recipient"] = json!("County Court");
+    court["categories"] = json!(["TREATMENT_STATUS"]);
+    t.app.gql_ok(Some(&t.me.access), DISCLOSE_FULL, json!({ "i": court })).await;
+}
+
+#[tokio::test]
+async fn an_event_based_expiry_stops_disclosures_once_the_event_is_recorded() {
+    let t = setup().await;
+    let mut input = consent_input(&t.client, RECIPIENT, &["ATTENDANCE"], t.app.state.today());
+    input["expiry"] = json!("ON_EVENT");
+    input.as_object_mut().map(|o| o.remove("expiresOn"));
+    let refused = t.app.gql(Some(&t.me.access), RECORD_FULL, json!({ "i": input.clone() })).await;
+    assert_eq!(error_field(&refused), Some("expiryEvent"), "the event must be named: {refused}");
+    input["expiryEvent"] = json!("when I finish aftercare");
+    let given = record(&t, input).await;
+    assert_eq!((given["expiry"].as_str(), &given["expiresOn"]), (Some("ON_EVENT"), &Value::Null));
+    assert_eq!(given["active"], true);
+    let mut share = for_purpose("CARE_COORDINATION");
+    share["clientId"] = json!(t.client);
+    t.app.gql_ok(Some(&t.me.access), DISCLOSE_FULL, json!({ "i": share.clone() })).await;
+
+    let ended = t.app.gql_ok(Some(&t.me.access), END_BY_EVENT, json!({ "c": given["id"] })).await;
+    assert_eq!(ended["recordConsentExpiryEvent"]["active"], false);
+    assert!(ended["recordConsentExpiryEvent"]["expiryEventRecordedAt"].is_string());
+    let again = t.app.gql(Some(&t.me.access), END_BY_EVENT, json!({ "c": given["id"] })).await;
+    assert_code(&again, "BAD_USER_INPUT");
+    let refused = t.app.gql(Some(&t.me.access), DISCLOSE_FULL, json!({ "i": share })).await;
+    assert_eq!(refused["errors"][0]["extensions"]["rule"], "CONSENT_REQUIRED", "{refused}");
+    assert!(s(&refused["errors"][0]["message"]).contains("revoked or has expired"), "{refused}");
+    // Another counselor cannot end it: the consent is not theirs to see.
+    let other = t.app.login_as(Role::Counselor).await;
+    assert_code(&t.app.gql(Some(&other.access), END_BY_EVENT, json!({ "c": given["id"] })).await, "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn each_missing_section_2_31_element_is_refused_with_its_field() {
+    let t = setup().await;
+    let base = consent_input(&t.client, RECIPIENT, &["ATTENDANCE"], t.app.state.today() + Days::new(30));
+    let without = |key: &str| {
+        let mut input = base.clone();
+        input.as_object_mut().map(|o| o.remove(key));
+        input
+    };
+    let with = |key: &str, value: Value| {
+        let mut input = base.clone();
+        input[key] = value;
+        input
+    };
+    let cases = [
+        ("who it goes to", without("recipient"), "recipient"),
+        ("what may be disclosed", with("categories", json!([])), "categories"),
+        ("the purpose", without("purposes"), "purposes"),
+        ("the expiry date", without("expiresOn"), "expiresOn"),
+        ("the signer", without("signerName"), "signerName"),
+        ("the signer's capacity", without("signerCapacity"), "signerCapacity"),
+        ("how it was signed", without("signatureMethod"), "signatureMethod"),
+        ("the right to revoke", without("rightToRevokeExplained"), "rightToRevokeExplained"),
+        ("no expiry outside TPO", with("expiry", json!("NONE")), "expiry"),
+        ("a general designation outside TPO", with("recipientKind", json!("TREATING_PROVIDERS")), "recipientKind"),
+    ];
+    for (what, input, field) in cases {
+        let refused = t.app.gql(Some(&t.me.access), RECORD_FULL, json!({ "i": input })).await;
+        assert_rule(&refused, "CONSENT_ELEMENTS");
+        assert_eq!(error_field(&refused), Some(field), "{what}: {refused}");
+    }
+    let data = t.app.gql_ok(Some(&t.me.access), CONSENTS, json!({ "id": t.client })).await;
+    assert_eq!(data["client"]["consents"], json!([]), "nothing recorded");
+
+    // A single consent for all future treatment, payment and health care operations, to the
+    // general designation, with no expiry, as the 2024 rule allows.
+    let mut tpo = with("recipientKind", json!("TREATING_PROVIDERS"));
+    tpo["purposes"] = json!(["TREATMENT", "PAYMENT", "HEALTH_CARE_OPERATIONS"]);
+    tpo["expiry"] = json!("NONE");
+    tpo["signerCapacity"] = json!("GUARDIAN");
+    tpo["signerName"] = json!("Marta Villanueva");
+    tpo["signatureMethod"] = json!("ELECTRONIC");
+    tpo.as_object_mut().map(|o| o.remove("recipient"));
+    let given = record(&t, tpo).await;
+    assert_eq!(given["recipientKind"], "TREATING_PROVIDERS");
+    assert!(s(&given["recipient"]).contains("treating providers"), "{given}");
+    assert_eq!((given["expiry"].as_str(), given["signerCapacity"].as_str()), (Some("NONE"), Some("GUARDIAN")));
+    let mut payer = for_purpose("PAYMENT");
+    payer["clientId"] = json!(t.client);
+    payer["recipient"] = json!("Blue Valley Health Plan");
+    let shared = t.app.gql_ok(Some(&t.me.access), DISCLOSE_FULL, json!({ "i": payer })).await;
+    assert_eq!(shared["discloseToRecipient"]["consentId"], given["id"]);
+    let mut verification = for_purpose("ATTENDANCE_VERIFICATION");
+    verification["clientId"] = json!(t.client);
+    verification["recipient"] = json!("Blue Valley Health Plan");
+    let refused = t.app.gql(Some(&t.me.access), DISCLOSE_FULL, json!({ "i": verification })).await;
+    assert_eq!(refused["errors"][0]["extensions"]["rule"], "CONSENT_REQUIRED", "outside TPO: {refused}");
+}
+
+/// Consents recorded before the § 2.31 elements are kept, need re-consent (on the worklist)
+/// and carry no disclosure; disclosures made then keep the notice they were sent with.
+#[tokio::test]
+async fn consents_from_before_the_2024_elements_need_re_consent() {
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::{
+        ConnectionTrait,
+        sea_query::{Alias, Expr, ExprTrait, Query},
+    };
+    let t = setup().await;
+    let given = consent(&t, RECIPIENT, &["ATTENDANCE"]).await;
+    let shared = t
+        .app
+        .gql_ok(
+            Some(&t.me.access),
+            DISCLOSE_FULL,
+            json!({ "i": disclose_input(&t.client, RECIPIENT, &["ATTENDANCE"]) }),
+        )
+        .await["discloseToRecipient"]
+        .clone();
+    let db = &t.app.state.db;
+    let steps = Migrator::migrations()
+        .iter()
+        .rev()
+        .position(|m| m.name() == "m20261201_000015_consent_elements")
+        .map(|p| p as u32 + 1)
+        .expect("the consent-elements migration");
+    Migrator::down(db, Some(steps)).await.expect("back to before the consent elements");
+    db.execute(
+        &Query::update()
+            .table(Alias::new("disclosures"))
+            .value(Alias::new("notice"), continuum::domain::privacy::REDISCLOSURE_NOTICE_2018)
+            .and_where(Expr::col(Alias::new("id")).eq(uuid::Uuid::parse_str(&s(&shared["id"])).expect("a uuid")))
+            .to_owned(),
+    )
+    .await
+    .expect("the old notice, as it was sent then");
+    Migrator::up(db, None).await.expect("migrate forward again");
+
+    let read = "query($id: ID!) { client(id: $id) { consents { id active needsReconsent expiresOn purposes } } }";
+    let data = t.app.gql_ok(Some(&t.me.access), read, json!({ "id": t.client })).await;
+    let kept = &data["client"]["consents"][0];
+    assert_eq!(kept["id"], given["id"], "kept: {data}");
+    assert_eq!((kept["needsReconsent"].as_bool(), kept["active"].as_bool()), (Some(true), Some(false)));
+    assert_eq!(kept["expiresOn"], given["expiresOn"], "its date is kept");
+    let listed = disclosures(&t.app, &t.me.access, &t.client).await;
+    assert_eq!(listed[0]["notice"], continuum::domain::privacy::REDISCLOSURE_NOTICE_2018, "the text it was sent with");
+
+    let refused = t
+        .app
+        .gql(Some(&t.me.access), DISCLOSE, json!({ "i": disclose_input(&t.client, RECIPIENT, &["ATTENDANCE"]) }))
+        .await;
+    assert_eq!(refused["errors"][0]["extensions"]["rule"], "CONSENT_REQUIRED");
+    assert!(s(&refused["errors"][0]["message"]).contains("re-consent"), "{refused}");
+    let worklist = t
+        .app
+        .gql_ok(Some(&t.me.access), "{ worklist(first: 50) { nodes { kind reason client { id } } } }", json!({}))
+        .await;
+    let item = worklist["worklist"]["nodes"]
+        .as_array()
+        .and_then(|n| n.iter().find(|n| n["kind"] == "CONSENT_NEEDS_RENEWAL"))
+        .cloned()
+        .unwrap_or_else(|| panic!("on the worklist: {worklist}"));
+    assert_eq!(item["client"]["id"], t.client.as_str());
+    assert!(s(&item["reason"]).contains(RECIPIENT), "{item}");
+
+    // A new consent with the elements carries disclosures again.
+    consent(&t, RECIPIENT, &["ATTENDANCE"]).await;
+    t.app
+        .gql_ok(Some(&t.me.access), DISCLOSE, json!({ "i": disclose_input(&t.client, RECIPIENT, &["ATTENDANCE"]) }))
+        .await;
+}
+
+/// The printable consent form holds every § 2.31 element and the right to revoke, and
+/// prints; the disclosure record holds the § 2.32 notice; both only for who sees the client.
+#[tokio::test]
+async fn the_consent_form_and_the_disclosure_record_print_with_every_element() {
+    let t = setup().await;
+    let mut input = consent_input(&t.client, RECIPIENT, &["ATTENDANCE", "REFERRAL_DETAILS"], t.app.state.today());
+    input["expiry"] = json!("ON_EVENT");
+    input["expiryEvent"] = json!("when I finish aftercare");
+    input["signerName"] = json!("Marta Villanueva");
+    input["signerCapacity"] = json!("GUARDIAN");
+    input["signatureMethod"] = json!("ELECTRONIC");
+    input["purpose"] = json!("warm hand-off");
+    input.as_object_mut().map(|o| o.remove("expiresOn"));
+    let given = record(&t, input).await;
+    let mut share = for_purpose("ATTENDANCE_VERIFICATION");
+    share["clientId"] = json!(t.client);
+    let shared =
+        t.app.gql_ok(Some(&t.me.access), DISCLOSE_FULL, json!({ "i": share })).await["discloseToRecipient"].clone();
+
+    let form_path = format!("/consents/{}/form", s(&given["id"]));
+    let (status, html) = t.app.get(&form_path, Some(&t.me.access)).await;
+    assert_eq!(status, axum::http::StatusCode::OK, "{html}");
+    assert!(!html.to_lowercase().contains("<script"), "no scripts");
+    let elements = [
+        "Rosa Villanueva", // the patient
+        "born 1990-06-30",
+        t.app.state.config.program_name.as_str(), // who may disclose
+        RECIPIENT,                                // to whom
+        "attendance at meetings",                 // how much and what kind
+        "referrals to support groups",
+        "care coordination", // the purposes
+        "verification of attendance",
+        "warm hand-off",
+        "when I finish aftercare",                             // expiry by event
+        "Marta Villanueva",                                    // the signer
+        "guardian",                                            // and capacity
+        "electronic signature",                                // how signed
+        "You may revoke this consent at any time, in writing", // the right to revoke
+        "does not undo",
+    ];
+    let flat = html.split_whitespace().collect::<Vec<_>>().join(" ");
+    for element in elements {
+        assert!(flat.contains(element), "the form holds {element:?}: {flat}");
+    }
+    let record_path = format!("/disclosures/{}/record", s(&shared["id"]));
+    let (status, record_html) = t.app.get(&record_path, Some(&t.me.access)).await;
+    assert_eq!(status, axum::http::StatusCode::OK, "{record_html}");
+    let flat_record = record_html.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat_record.contains("These rules prohibit you from using or disclosing this record"), "{flat_record}");
+    assert!(flat_record.contains("Attended four meetings"), "what was disclosed: {flat_record}");
+
+    // Outside the scope, absent and malformed: one answer, nothing shown.
+    let other = t.app.login_as(Role::Counselor).await;
+    for path in [&form_path, &record_path] {
+        let (status, body) = t.app.get(path, Some(&other.access)).await;
+        assert_eq!(status, axum::http::StatusCode::NOT_FOUND, "{path}");
+        assert!(!body.contains("Villanueva"), "{body}");
+    }
+    let (status, _) = t.app.get(&format!("/consents/{}/form", uuid::Uuid::now_v7()), Some(&t.me.access)).await;
+    assert_eq!(status, axum::http::StatusCode::NOT_FOUND);
+    let (status, _) = t.app.get("/disclosures/nope/record", Some(&t.me.access)).await;
+    assert_eq!(status, axum::http::StatusCode::NOT_FOUND);
+    let (status, _) = t.app.get(&form_path, None).await;
+    assert_eq!(status, axum::http::StatusCode::UNAUTHORIZED);
+
+    let Some(text) = crate::printing::print_to_text(&html) else { return };
+    for element in elements {
+        assert!(text.contains(element), "the printed form holds {element:?}: {text}");
+    }
+    let Some(text) = crate::printing::print_to_text(&record_html) else { return };
+    assert!(text.contains("42 CFR part 2") && text.contains("45 CFR part 164"), "the printed notice: {text}");
 }

@@ -7,6 +7,7 @@
 use continuum::domain::Role;
 use serde_json::{Value, json};
 
+use crate::fixtures::{consent_input, disclose_input};
 use crate::helpers::*;
 
 /// Injected losses per write: fewer than the five attempts the write path makes.
@@ -234,16 +235,14 @@ async fn every_kind_of_write_retries_when_it_loses_a_race() {
             "recordConsent",
             Some(&cal),
             "mutation($i: RecordConsentInput!) { recordConsent(input: $i) { id } }",
-            json!({ "i": { "clientId": client_id, "recipient": "Dr. Lee", "purpose": "care coordination",
-                           "categories": ["ATTENDANCE"], "expiresOn": day(90) } }),
+            json!({ "i": consent_input(&client_id, "Dr. Lee", &["ATTENDANCE"], &day(90)) }),
         )
         .await;
     run.write(
         "discloseToRecipient",
         Some(&cal),
         "mutation($i: DiscloseInput!) { discloseToRecipient(input: $i) { id } }",
-        json!({ "i": { "clientId": client_id, "recipient": "Dr. Lee", "purpose": "care coordination",
-                       "categories": ["ATTENDANCE"], "content": "attended weekly" } }),
+        json!({ "i": disclose_input(&client_id, "Dr. Lee", &["ATTENDANCE"]) }),
     )
     .await;
     run.write(

@@ -561,7 +561,15 @@ fn production_refuses_a_weak_secret_and_fault_injection() {
     assert_eq!(short.expect_err("short secret").name, "CONTINUUM_JWT_SECRET");
     let just_short = "k".repeat(31);
     assert!(config(&[("CONTINUUM_ENV", "production"), ("CONTINUUM_JWT_SECRET", &just_short)]).is_err());
-    assert!(config(&[("CONTINUUM_ENV", "production"), ("CONTINUUM_JWT_SECRET", &long)]).is_ok());
+    let no_audit_key = config(&[("CONTINUUM_ENV", "production"), ("CONTINUUM_JWT_SECRET", &long)]);
+    assert_eq!(no_audit_key.expect_err("no audit key").name, "CONTINUUM_AUDIT_KEY");
+    let short_key =
+        config(&[("CONTINUUM_ENV", "production"), ("CONTINUUM_JWT_SECRET", &long), ("CONTINUUM_AUDIT_KEY", "short")]);
+    assert_eq!(short_key.expect_err("a short audit key").name, "CONTINUUM_AUDIT_KEY");
+    assert!(
+        config(&[("CONTINUUM_ENV", "production"), ("CONTINUUM_JWT_SECRET", &long), ("CONTINUUM_AUDIT_KEY", &long)])
+            .is_ok()
+    );
     let faults = config(&[
         ("CONTINUUM_ENV", "production"),
         ("CONTINUUM_JWT_SECRET", &long),

@@ -120,8 +120,8 @@ async fn caseload() -> Caseload {
         app.gql_ok(
             token,
             "mutation($i: RecordConsentInput!) { recordConsent(input: $i) { id } }",
-            json!({ "i": { "clientId": client, "recipient": "Dr. Lee", "purpose": "care coordination",
-                           "categories": ["ATTENDANCE"], "expiresOn": (today + chrono::Duration::days(90)).to_string() } }),
+            json!({ "i": crate::fixtures::consent_input(client.as_str().unwrap_or_default(), "Dr. Lee", &["ATTENDANCE"],
+                &(today + chrono::Duration::days(90)).to_string()) }),
         )
         .await;
         let contacts =

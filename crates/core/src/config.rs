@@ -54,6 +54,10 @@ pub struct Config {
     /// The region (ISO 3166-1 alpha-2) of phone numbers written without a country code
     /// (`CONTINUUM_PHONE_REGION`, default `US`).
     pub phone_region: String,
+    /// The key of the audit trail's MACs (`CONTINUUM_AUDIT_KEY`, at least 32 bytes; required
+    /// in production). Without it, development uses [`DEVELOPMENT_AUDIT_KEY`], which is
+    /// public and so protects nothing.
+    pub audit_key: SecretString,
     /// How long an emergency-access grant lasts.
     pub emergency_access: Duration,
     /// What a single GraphQL request may ask for (OWASP / graphql-armor defaults).
@@ -121,6 +125,10 @@ pub struct ConfigError {
 fn invalid(name: &'static str, problem: impl Into<String>) -> ConfigError {
     ConfigError { name, problem: problem.into() }
 }
+
+/// The audit key of development databases when none is set. It is in the source, so a
+/// trail keyed with it shows accidents, not tampering.
+pub const DEVELOPMENT_AUDIT_KEY: &str = "continuum-development-audit-key-not-a-secret";
 
 /// The shortest HS256 secret we accept (RFC 7518 §3.2: a key at least as long as the hash).
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
@@ -191,6 +199,16 @@ impl Config {
             })?,
         };
 
+        let audit_key = match get("CONTINUUM_AUDIT_KEY") {
+            Some(key) if key.len() < MIN_JWT_SECRET_BYTES => {
+                return Err(invalid("CONTINUUM_AUDIT_KEY", format!("must be at least {MIN_JWT_SECRET_BYTES} bytes")));
+            }
+            Some(key) => SecretString::from(key),
+            None if environment == Environment::Production => {
+                return Err(invalid("CONTINUUM_AUDIT_KEY", "is required in production"));
+            }
+            None => SecretString::from(DEVELOPMENT_AUDIT_KEY),
+        };
         let phone_region = get("CONTINUUM_PHONE_REGION").unwrap_or_else(|| "US".into()).trim().to_ascii_uppercase();
         if !crate::domain::locator::is_region(&phone_region) {
             return Err(invalid(
@@ -257,6 +275,7 @@ impl Config {
             program_phone: get("CONTINUUM_PROGRAM_PHONE").filter(|p| !p.trim().is_empty()),
             crisis_line: get("CONTINUUM_CRISIS_LINE").unwrap_or_else(|| "988".into()),
             phone_region,
+            audit_key,
         })
     }
 
@@ -332,16 +351,23 @@ mod tests {
         let short = config(&[("CONTINUUM_ENV", "production"), ("CONTINUUM_JWT_SECRET", "short")]);
         assert_eq!(short.expect_err("short secret").name, "CONTINUUM_JWT_SECRET");
         let long = "x".repeat(32);
-        assert!(config(&[("CONTINUUM_ENV", "production"), ("CONTINUUM_JWT_SECRET", &long)]).is_ok());
+        let no_key = config(&[("CONTINUUM_ENV", "production"), ("CONTINUUM_JWT_SECRET", &long)]);
+        assert_eq!(no_key.expect_err("no audit key").name, "CONTINUUM_AUDIT_KEY");
+        let prod = [("CONTINUUM_ENV", "production"), ("CONTINUUM_JWT_SECRET", &long), ("CONTINUUM_AUDIT_KEY", &long)];
+        assert!(config(&prod).is_ok());
     }
 
     #[test]
     fn secrets_do_not_print() {
         let secret = "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t";
-        let c =
-            config(&[("CONTINUUM_JWT_SECRET", secret), ("CONTINUUM_ADMIN_PASSWORD", "hunter2hunter2")]).expect("valid");
+        let c = config(&[
+            ("CONTINUUM_JWT_SECRET", secret),
+            ("CONTINUUM_ADMIN_PASSWORD", "hunter2hunter2"),
+            ("CONTINUUM_AUDIT_KEY", "audit-key-audit-key-audit-key-audit-key"),
+        ])
+        .expect("valid");
         let printed = format!("{c:?}");
-        assert!(!printed.contains(secret) && !printed.contains("hunter2"));
+        assert!(!printed.contains(secret) && !printed.contains("hunter2") && !printed.contains("audit-key-audit"));
     }
 
     #[test]

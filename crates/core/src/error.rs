@@ -15,7 +15,8 @@ pub enum AppError {
     Forbidden(&'static str),
     NotFound,
     /// A disclosure without an active consent that names the recipient and covers it.
-    ConsentRequired,
+    /// A disclosure no consent in force allows; the reason says which part is missing.
+    ConsentRequired(String),
     BadInput {
         message: String,
         field: Option<&'static str>,
@@ -63,7 +64,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::Unauthenticated | AppError::InvalidCredentials => "UNAUTHENTICATED",
-            AppError::Forbidden(_) | AppError::ConsentRequired => "FORBIDDEN",
+            AppError::Forbidden(_) | AppError::ConsentRequired(_) => "FORBIDDEN",
             AppError::NotFound => "NOT_FOUND",
             AppError::BadInput { .. } | AppError::LikelyDuplicate { .. } => "BAD_USER_INPUT",
             AppError::Conflict(_) => "CONFLICT",
@@ -81,9 +82,7 @@ impl AppError {
             AppError::InvalidCredentials => "unknown email or wrong password".into(),
             AppError::Forbidden(why) => format!("not allowed: {why}"),
             AppError::NotFound => "not found".into(),
-            AppError::ConsentRequired => {
-                "no active written consent names this recipient and covers this information (42 CFR Part 2)".into()
-            }
+            AppError::ConsentRequired(reason) => format!("no consent in force allows this disclosure: {reason}"),
             AppError::BadInput { message, .. } | AppError::Conflict(message) => message.clone(),
             AppError::LikelyDuplicate { candidates } => format!(
                 "{} client(s) on your caseloads have the same date of birth and a similar name: check `duplicates` \

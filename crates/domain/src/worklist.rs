@@ -20,4 +20,7 @@ pub enum WorklistKind {
     AdherenceLow,
     AftercareWithoutActiveReferral,
     DischargedWithoutFollowUp,
+    /// A consent recorded before the 2024 § 2.31 elements were kept: no disclosure goes
+    /// under it until the client signs it again.
+    ConsentNeedsRenewal,
 }

@@ -11,7 +11,7 @@ use crate::{
 /// Passes `result` through; when it is a refusal (`NOT_FOUND` from the scope, or
 /// `FORBIDDEN`), notes a denied event naming the client the attempt was aimed at.
 pub async fn audited<T>(ctx: &Context<'_>, field: &str, target: Target, result: AppResult<T>) -> AppResult<T> {
-    if let Err(AppError::NotFound | AppError::Forbidden(_) | AppError::ConsentRequired) = &result {
+    if let Err(AppError::NotFound | AppError::Forbidden(_) | AppError::ConsentRequired(_)) = &result {
         let client = match ctx.state() {
             Ok(state) => client_of(&state.db, target).await,
             Err(_) => None,

@@ -10,7 +10,8 @@ use crate::{
         types::{
             IdConnection, connection,
             privacy::{
-                AuditEvent, AuditFilter, Consent, DiscloseInput, Disclosure, EmergencyGrant, RecordConsentInput,
+                AuditEvent, AuditFilter, Consent, ConsentRef, DiscloseInput, Disclosure, EmergencyGrant,
+                RecordConsentInput,
             },
         },
     },
@@ -81,14 +82,29 @@ impl PrivacyMutation {
         let client_id = target_id(&input.client_id)?;
         let consent = NewConsent {
             client_id,
+            recipient_kind: input.recipient_kind,
             recipient: input.recipient,
+            purposes: input.purposes,
             purpose: input.purpose,
             categories: input.categories,
             signed_on: input.signed_on.map(|d| d.0),
-            expires_on: input.expires_on.0,
+            expiry: input.expiry,
+            expires_on: input.expires_on.map(|d| d.0),
+            expiry_event: input.expiry_event,
+            signer_name: input.signer_name,
+            signer_capacity: input.signer_capacity,
+            signature_method: input.signature_method,
+            right_to_revoke_explained: input.right_to_revoke_explained,
         };
         let result = privacy::record_consent(ctx.state()?, viewer, consent).await;
         Ok(Consent(result?))
+    }
+
+    /// The event a consent expires on has happened: the consent ends now.
+    async fn record_consent_expiry_event(&self, ctx: &Context<'_>, input: ConsentRef) -> Result<Consent> {
+        let viewer = ctx.viewer()?;
+        let consent_id = target_id(&input.consent_id)?;
+        Ok(Consent(privacy::record_expiry_event(ctx.state()?, viewer, consent_id).await?))
     }
 
     async fn revoke_consent(&self, ctx: &Context<'_>, consent_id: ID, reason: String) -> Result<Consent> {
@@ -107,6 +123,7 @@ impl PrivacyMutation {
         let disclosure = NewDisclosure {
             client_id,
             recipient: input.recipient,
+            purpose_code: input.purpose_code,
             purpose: input.purpose,
             categories: input.categories,
             content: input.content,

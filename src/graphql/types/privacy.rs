@@ -3,7 +3,10 @@ use chrono::{DateTime, Utc};
 
 use super::id;
 use crate::{
-    domain::privacy::{DisclosureCategory, decode},
+    domain::privacy::{
+        ConsentExpiry, ConsentPurpose, DisclosureCategory, RecipientKind, SignatureMethod, SignerCapacity, decode,
+        decode_purposes,
+    },
     entity::{audit_event, consent, disclosure, emergency_grant},
     graphql::scalars::Date,
     service::audit::AuditOutcome,
@@ -35,8 +38,64 @@ impl Consent {
         Date(self.0.signed_on)
     }
 
-    async fn expires_on(&self) -> Date {
-        Date(self.0.expires_on)
+    /// The date it expires on, when `expiry` is `ON_DATE`.
+    async fn expires_on(&self) -> Option<Date> {
+        self.0.expires_on.map(Date)
+    }
+
+    /// Who may disclose: the program.
+    async fn disclosing_program(&self) -> &str {
+        &self.0.disclosing_program
+    }
+
+    /// A named recipient, or the general designation of treating providers.
+    async fn recipient_kind(&self) -> RecipientKind {
+        RecipientKind::parse(&self.0.recipient_kind).unwrap_or(RecipientKind::Named)
+    }
+
+    /// What the information may be used for; `purpose` holds the client's words beside them.
+    async fn purposes(&self) -> Vec<ConsentPurpose> {
+        decode_purposes(&self.0.purposes)
+    }
+
+    /// How the consent ends: on a date, on an event, or (treatment, payment and health care
+    /// operations only) not at all.
+    async fn expiry(&self) -> ConsentExpiry {
+        ConsentExpiry::parse(&self.0.expiry).unwrap_or(ConsentExpiry::OnDate)
+    }
+
+    /// The event or condition it expires on ("when I finish aftercare").
+    async fn expiry_event(&self) -> Option<&str> {
+        self.0.expiry_event.as_deref()
+    }
+
+    /// When the expiry event was recorded: the consent ended then.
+    async fn expiry_event_recorded_at(&self) -> Option<DateTime<Utc>> {
+        self.0.expiry_event_recorded_at
+    }
+
+    /// Who signed; empty on consents recorded before the 2024 elements.
+    async fn signer_name(&self) -> &str {
+        &self.0.signer_name
+    }
+
+    async fn signer_capacity(&self) -> Option<SignerCapacity> {
+        SignerCapacity::parse(&self.0.signer_capacity)
+    }
+
+    async fn signature_method(&self) -> Option<SignatureMethod> {
+        SignatureMethod::parse(&self.0.signature_method)
+    }
+
+    /// The right-to-revoke statement the consent was signed with.
+    async fn right_to_revoke(&self) -> &str {
+        &self.0.right_to_revoke
+    }
+
+    /// Recorded before the 2024 § 2.31 elements: no disclosure goes under it until the
+    /// client signs a new consent.
+    async fn needs_reconsent(&self) -> bool {
+        self.0.needs_reconsent
     }
 
     async fn revoked_at(&self) -> Option<DateTime<Utc>> {
@@ -47,11 +106,11 @@ impl Consent {
         self.0.revoke_reason.as_deref()
     }
 
-    /// Signed, not expired and not revoked, judged today in the program's time zone.
+    /// In force today (in the program's time zone): signed, not revoked, not ended by its
+    /// date or event, and recorded with every § 2.31 element.
     async fn active(&self, ctx: &async_graphql::Context<'_>) -> crate::graphql::error::Result<bool> {
         use crate::graphql::context::ContextExt;
-        let today = ctx.state()?.today();
-        Ok(self.0.revoked_at.is_none() && self.0.signed_on <= today && self.0.expires_on >= today)
+        Ok(crate::service::privacy::in_force(&self.0, ctx.state()?.today()))
     }
 }
 
@@ -88,9 +147,21 @@ impl Disclosure {
         &self.0.content
     }
 
-    /// The 42 CFR § 2.32 notice that accompanied the disclosure.
+    /// The consent purpose it was made for; null on disclosures made before purposes were
+    /// recorded.
+    async fn purpose_code(&self) -> Option<ConsentPurpose> {
+        decode_purposes(&self.0.purpose_code).first().copied()
+    }
+
+    /// The 42 CFR § 2.32 notice that accompanied the disclosure (the 2024 full statement
+    /// since that rule; earlier disclosures keep the text they were sent with).
     async fn notice(&self) -> &str {
         &self.0.notice
+    }
+
+    /// § 2.32(a)(2)'s abbreviated statement, for where the full one does not fit.
+    async fn abbreviated_notice(&self) -> &str {
+        crate::domain::privacy::NOTICE_2024_ABBREVIATED
     }
 
     async fn disclosed_by_id(&self) -> ID {
@@ -137,6 +208,15 @@ impl EmergencyGrant {
 
     async fn reviewed_by_id(&self) -> Option<ID> {
         self.0.reviewed_by.map(id)
+    }
+
+    /// For the reviewer (the grant holder's supervisor, or an ADMIN for staff no supervisor
+    /// reviews): every audit event made under the grant, oldest first — operation, field,
+    /// time and outcome, never client content. Anyone else, the holder included, is refused.
+    async fn audit_events(&self, ctx: &async_graphql::Context<'_>) -> crate::graphql::error::Result<Vec<AuditEvent>> {
+        use crate::graphql::context::ContextExt;
+        let rows = crate::service::privacy::grant_evidence(ctx.state()?, ctx.viewer()?, &self.0).await?;
+        Ok(rows.into_iter().map(AuditEvent::from).collect())
     }
 
     async fn review_note(&self) -> Option<&str> {
@@ -199,25 +279,62 @@ pub struct AuditFilter {
     pub emergency: Option<bool>,
 }
 
+/// A written consent with the elements of 42 CFR § 2.31. Elements the schema leaves optional
+/// are still required by the rule `CONSENT_ELEMENTS`, which names the missing field.
 #[derive(InputObject)]
 pub struct RecordConsentInput {
     pub client_id: ID,
+    /// `NAMED` (the default): `recipient` names the person or organisation.
+    /// `TREATING_PROVIDERS`: the general designation a consent for treatment, payment and
+    /// health care operations may use.
+    #[graphql(default_with = "RecipientKind::Named")]
+    pub recipient_kind: RecipientKind,
     /// The person or organisation the client allows information to go to.
+    #[graphql(default)]
     pub recipient: String,
+    /// What the information may be used for. Legal proceedings stand alone.
+    #[graphql(default)]
+    pub purposes: Vec<ConsentPurpose>,
+    /// The purpose in the client's words, beside `purposes`.
+    #[graphql(default)]
     pub purpose: String,
     /// What may be disclosed.
     pub categories: Vec<DisclosureCategory>,
     /// Defaults to today.
     pub signed_on: Option<Date>,
-    pub expires_on: Date,
+    /// Defaults to `ON_DATE`.
+    #[graphql(default_with = "ConsentExpiry::OnDate")]
+    pub expiry: ConsentExpiry,
+    /// With `ON_DATE`: between today and five years from now.
+    pub expires_on: Option<Date>,
+    /// With `ON_EVENT`: the event or condition, in the client's words.
+    pub expiry_event: Option<String>,
+    /// Who signed: the client, or the person authorised to sign for them.
+    #[graphql(default)]
+    pub signer_name: String,
+    pub signer_capacity: Option<SignerCapacity>,
+    pub signature_method: Option<SignatureMethod>,
+    /// The consent states the right to revoke and the client was told: must be true.
+    #[graphql(default)]
+    pub right_to_revoke_explained: bool,
 }
 
 #[derive(InputObject)]
 pub struct DiscloseInput {
     pub client_id: ID,
     pub recipient: String,
+    /// One of the consent's purposes; anything else is refused (`CONSENT_REQUIRED`).
+    pub purpose_code: Option<ConsentPurpose>,
+    /// The purpose in words.
+    #[graphql(default)]
     pub purpose: String,
     pub categories: Vec<DisclosureCategory>,
     /// What is being shared, in a sentence or two.
     pub content: String,
+}
+
+/// A consent, by id.
+#[derive(InputObject)]
+pub struct ConsentRef {
+    pub consent_id: ID,
 }

@@ -352,7 +352,10 @@ async fn main() -> anyhow::Result<()> {
         .map(|r| r.try_get::<i64>("", "n"))
         .transpose()?
         .unwrap_or(0);
-    let verify = continuum_core::service::audit::verify(&db).await?;
+    let audit_key = std::env::var("CONTINUUM_AUDIT_KEY")
+        .map(secrecy::SecretString::from)
+        .unwrap_or_else(|_| secrecy::SecretString::from(continuum_core::config::DEVELOPMENT_AUDIT_KEY));
+    let verify = continuum_core::service::audit::verify(&db, &audit_key).await?;
 
     let ledger = ledger.lock().unwrap_or_else(|e| e.into_inner());
     let (mut acknowledged, mut lost, mut duplicated, mut unacknowledged_written) = (0u64, 0u64, 0u64, 0u64);

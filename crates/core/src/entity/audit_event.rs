@@ -22,6 +22,8 @@ pub struct Model {
     pub detail: Option<String>,
     pub prev_hash: String,
     pub hash: String,
+    /// HMAC-SHA256 of `hash` under the audit key (`None` on events written before the key).
+    pub mac: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

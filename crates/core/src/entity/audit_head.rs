@@ -8,6 +8,10 @@ pub struct Model {
     pub id: i32,
     pub seq: i64,
     pub hash: String,
+    /// The first event of the chain written with a keyed MAC; `None` until the chain is sealed.
+    pub keyed_from: Option<i64>,
+    /// HMAC-SHA256 under the audit key over (chain, seq, hash, keyed_from).
+    pub mac: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

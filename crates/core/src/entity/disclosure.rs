@@ -15,6 +15,8 @@ pub struct Model {
     pub notice: String,
     pub disclosed_by: Uuid,
     pub disclosed_at: DateTimeUtc,
+    /// The consent purpose it was made for (`ConsentPurpose`); empty before issue 18.
+    pub purpose_code: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

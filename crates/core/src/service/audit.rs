@@ -11,10 +11,12 @@
 use std::{collections::HashSet, sync::Arc};
 
 use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac as _, digest::KeyInit};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, sea_query::Expr,
 };
+use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -33,14 +35,75 @@ use crate::{
 /// migration that made the chains' heads.
 pub use migration::{AUDIT_CHAINS as CHAINS, genesis};
 
-/// The chain a set of events goes to: the client's when they are all about one client (so
-/// one client's events are in order in one chain), else any.
-fn chain_for(events: &[Event]) -> i32 {
-    let one_client =
-        events.first().and_then(|e| e.client_id).filter(|c| events.iter().all(|e| e.client_id == Some(*c)));
-    let key = one_client.map_or_else(rand::random::<u128>, |c| c.as_u128());
+/// The chain of a client's events: always the same one, so one client's events are in order
+/// in one chain.
+fn chain_of_client(client: Uuid) -> i32 {
     let chains = u128::try_from(CHAINS).unwrap_or(1);
-    i32::try_from(key % chains).unwrap_or(0) + 1
+    i32::try_from(client.as_u128() % chains).unwrap_or(0) + 1
+}
+
+/// Splits a set of events (one request's, or a group commit's) by chain: each client's go to
+/// that client's chain; events about no client join the first chain used, or a random one.
+fn by_chain(events: Vec<Event>) -> Vec<(i32, Vec<Event>)> {
+    let mut buckets: std::collections::BTreeMap<i32, Vec<Event>> = std::collections::BTreeMap::new();
+    let mut loose = Vec::new();
+    for e in events {
+        match e.client_id {
+            Some(c) => buckets.entry(chain_of_client(c)).or_default().push(e),
+            None => loose.push(e),
+        }
+    }
+    if !loose.is_empty() {
+        let chain = buckets.keys().next().copied().unwrap_or_else(|| {
+            let chains = u128::try_from(CHAINS).unwrap_or(1);
+            i32::try_from(rand::random::<u128>() % chains).unwrap_or(0) + 1
+        });
+        buckets.entry(chain).or_default().extend(loose);
+    }
+    // Ascending chain order: two writers lock heads in the same order and never deadlock.
+    buckets.into_iter().collect()
+}
+
+type Mac = Hmac<Sha256>;
+
+/// HMAC-SHA256 under the audit key, hex.
+fn mac_of(key: &SecretString, parts: &[&str]) -> String {
+    let mut mac = <Mac as KeyInit>::new_from_slice(key.expose_secret().as_bytes()).unwrap_or_else(|_| {
+        // HMAC takes keys of any length; this cannot happen.
+        <Mac as KeyInit>::new_from_slice(b"\0").unwrap_or_else(|_| unreachable!())
+    });
+    for part in parts {
+        mac.update(part.as_bytes());
+        mac.update(&[0x1f]);
+    }
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// An event's MAC: over its chain hash, which covers the event and every one before it.
+pub fn event_mac(key: &SecretString, hash: &str) -> String {
+    mac_of(key, &["event", hash])
+}
+
+/// A head's seal: where the keyed part of its chain begins and where the chain ends.
+pub fn head_mac(key: &SecretString, chain: i32, seq: i64, hash: &str, keyed_from: i64) -> String {
+    mac_of(key, &["head", &chain.to_string(), &seq.to_string(), hash, &keyed_from.to_string()])
+}
+
+/// Seals every chain that is not sealed yet (after the keyed-audit migration, before any
+/// event of it is keyed): its next event is the first keyed one. Run at every start.
+pub async fn seal_heads(db: &sea_orm::DatabaseConnection, key: &SecretString) -> Result<(), sea_orm::DbErr> {
+    for head in audit_head::Entity::find().filter(audit_head::Column::KeyedFrom.is_null()).all(db).await? {
+        let keyed_from = head.seq + 1;
+        audit_head::Entity::update_many()
+            .col_expr(audit_head::Column::KeyedFrom, Expr::value(keyed_from))
+            .col_expr(audit_head::Column::Mac, Expr::value(head_mac(key, head.id, head.seq, &head.hash, keyed_from)))
+            .filter(audit_head::Column::Id.eq(head.id))
+            .filter(audit_head::Column::Seq.eq(head.seq))
+            .filter(audit_head::Column::KeyedFrom.is_null())
+            .exec(db)
+            .await?;
+    }
+    Ok(())
 }
 
 pub use crate::domain::privacy::AuditOutcome;
@@ -122,60 +185,97 @@ pub fn link(prev: &str, row: &audit_event::Model) -> String {
     hex::encode(h.finalize())
 }
 
-/// Appends events to the chain. Call inside a write transaction (`db::begin_write`): on
-/// PostgreSQL the head row is locked until commit, so the chain never forks.
+/// Appends events to their chains. Call inside a write transaction (`db::begin_write`): on
+/// PostgreSQL the heads are locked until commit, so no chain forks. Whatever the number of
+/// chains the events go to, the heads are read in one statement, the events inserted 100 to
+/// a statement and the heads moved in one more.
 pub async fn append(conn: &impl ConnectionTrait, state: &AppState, events: Vec<Event>) -> AppResult<()> {
     if events.is_empty() {
         return Ok(());
     }
     // Microsecond precision: what both databases store, so the hash can be recomputed.
     let at = truncate_micros(state.now());
-    // Before the head is locked: the lock is held from here to commit, so as briefly as can be.
+    // Before the heads are locked: a lock is held from there to commit, so as briefly as can be.
     let emergency = emergency_pairs(conn, &events, at).await?;
-    let chain = chain_for(&events);
-    let mut head = audit_head::Entity::find_by_id(chain);
+    let key = &state.config.audit_key;
+    let buckets = by_chain(events);
+    // In ascending id order: two writers lock shared heads in the same order, never crosswise.
+    let mut heads = audit_head::Entity::find()
+        .filter(audit_head::Column::Id.is_in(buckets.iter().map(|(chain, _)| *chain)))
+        .order_by_asc(audit_head::Column::Id);
     if conn.get_database_backend() == DatabaseBackend::Postgres {
-        head = head.lock_exclusive();
+        heads = heads.lock_exclusive();
     }
-    let head = head.one(conn).await?.ok_or_else(|| AppError::internal(anyhow::anyhow!("audit head missing")))?;
-    let mut prev = head.hash;
-    let mut seq = head.seq;
-    let mut rows = Vec::with_capacity(events.len());
-    for e in events {
-        seq += 1;
-        let mut row = audit_event::Model {
-            id: Uuid::now_v7(),
-            chain,
-            seq,
-            at,
-            staff_id: e.staff_id,
-            staff_role: e.staff_role.map(|r| r.as_str().to_owned()),
-            action: e.action,
-            field: e.field,
-            client_id: e.client_id,
-            outcome: e.outcome.as_str().to_owned(),
-            request_id: e.request_id,
-            emergency: matches!((e.staff_id, e.client_id), (Some(s), Some(c)) if emergency.contains(&(s, c))),
-            detail: e.detail,
-            prev_hash: prev.clone(),
-            hash: String::new(),
-        };
-        row.hash = link(&prev, &row);
-        prev = row.hash.clone();
-        rows.push(row);
+    let heads = heads.all(conn).await?;
+    let mut rows = Vec::new();
+    let mut moved = Vec::with_capacity(buckets.len());
+    for (chain, events) in buckets {
+        let head = heads
+            .iter()
+            .find(|h| h.id == chain)
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("audit head {chain} missing")))?;
+        let keyed_from = head.keyed_from.unwrap_or(head.seq + 1);
+        let mut prev = head.hash.clone();
+        let mut seq = head.seq;
+        for e in events {
+            seq += 1;
+            let mut row = audit_event::Model {
+                id: Uuid::now_v7(),
+                chain,
+                seq,
+                at,
+                staff_id: e.staff_id,
+                staff_role: e.staff_role.map(|r| r.as_str().to_owned()),
+                action: e.action,
+                field: e.field,
+                client_id: e.client_id,
+                outcome: e.outcome.as_str().to_owned(),
+                request_id: e.request_id,
+                emergency: matches!((e.staff_id, e.client_id), (Some(s), Some(c)) if emergency.contains(&(s, c))),
+                detail: e.detail,
+                prev_hash: prev.clone(),
+                hash: String::new(),
+                mac: None,
+            };
+            row.hash = link(&prev, &row);
+            row.mac = Some(event_mac(key, &row.hash));
+            prev = row.hash.clone();
+            rows.push(row);
+        }
+        let mac = head_mac(key, chain, seq, &prev, keyed_from);
+        moved.push(Moved { chain, seq, hash: prev, keyed_from, mac });
     }
     // 100 rows per statement: a page of the largest size is one statement.
     for chunk in rows.chunks(100) {
         let models: Vec<audit_event::ActiveModel> = chunk.iter().cloned().map(active).collect();
         audit_event::Entity::insert_many(models).exec(conn).await?;
     }
+    // Every moved head in one statement: `CASE id WHEN … THEN …` per column.
+    let column = |value: &dyn Fn(&Moved) -> sea_orm::Value, otherwise: audit_head::Column| {
+        let mut case = sea_orm::sea_query::CaseStatement::new();
+        for m in &moved {
+            case = case.case(audit_head::Column::Id.eq(m.chain), Expr::val(value(m)));
+        }
+        Expr::Case(Box::new(case.finally(Expr::col(otherwise))))
+    };
     audit_head::Entity::update_many()
-        .col_expr(audit_head::Column::Seq, Expr::value(seq))
-        .col_expr(audit_head::Column::Hash, Expr::value(prev))
-        .filter(audit_head::Column::Id.eq(chain))
+        .col_expr(audit_head::Column::Seq, column(&|m| m.seq.into(), audit_head::Column::Seq))
+        .col_expr(audit_head::Column::Hash, column(&|m| m.hash.clone().into(), audit_head::Column::Hash))
+        .col_expr(audit_head::Column::KeyedFrom, column(&|m| m.keyed_from.into(), audit_head::Column::KeyedFrom))
+        .col_expr(audit_head::Column::Mac, column(&|m| m.mac.clone().into(), audit_head::Column::Mac))
+        .filter(audit_head::Column::Id.is_in(moved.iter().map(|m| m.chain)))
         .exec(conn)
         .await?;
     Ok(())
+}
+
+/// Where a chain's head moves to in an append.
+struct Moved {
+    chain: i32,
+    seq: i64,
+    hash: String,
+    keyed_from: i64,
+    mac: String,
 }
 
 fn truncate_micros(t: DateTime<Utc>) -> DateTime<Utc> {
@@ -199,6 +299,7 @@ fn active(m: audit_event::Model) -> audit_event::ActiveModel {
         detail: Set(m.detail),
         prev_hash: Set(m.prev_hash),
         hash: Set(m.hash),
+        mac: Set(m.mac),
     }
 }
 
@@ -379,49 +480,99 @@ pub async fn list(
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verification {
-    Intact { events: u64 },
-    Broken { chain: i32, seq: i64, id: Uuid, why: &'static str },
+    /// Every chain checks out: `keyed` of the `events` carry a valid MAC (the others were
+    /// written before the audit key and are checked by their hashes alone).
+    Intact {
+        events: u64,
+        keyed: u64,
+    },
+    Broken {
+        chain: i32,
+        seq: i64,
+        id: Uuid,
+        why: &'static str,
+    },
 }
 
-/// Walks every chain from its start and reports the first broken link.
-pub async fn verify(db: &sea_orm::DatabaseConnection) -> Result<Verification, sea_orm::DbErr> {
+/// Walks every chain from its start and reports the first broken link. It reads one
+/// consistent snapshot (a read-only, repeatable-read transaction on PostgreSQL; a read
+/// transaction on SQLite) and stops at the heads it read first, so writers appending while
+/// it runs are neither seen half-done nor mistaken for damage.
+pub async fn verify(db: &sea_orm::DatabaseConnection, key: &SecretString) -> Result<Verification, sea_orm::DbErr> {
+    use sea_orm::{AccessMode, IsolationLevel, TransactionTrait};
+    let txn = match db.get_database_backend() {
+        DatabaseBackend::Postgres => {
+            db.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await?
+        }
+        _ => db.begin().await?,
+    };
+    let verified = verify_in(&txn, key).await;
+    txn.rollback().await?;
+    verified
+}
+
+async fn verify_in(db: &impl ConnectionTrait, key: &SecretString) -> Result<Verification, sea_orm::DbErr> {
     let heads = audit_head::Entity::find().order_by_asc(audit_head::Column::Id).all(db).await?;
     let chains: Vec<i32> = heads.iter().map(|h| h.id).collect();
-    let mut count = 0u64;
-    for head in heads {
-        match verify_chain(db, &head).await? {
-            Ok(events) => count += events,
+    let (mut count, mut keyed) = (0u64, 0u64);
+    for head in &heads {
+        match verify_chain(db, key, head).await? {
+            Ok((events, with_mac)) => {
+                count += events;
+                keyed += with_mac;
+            }
             Err(broken) => return Ok(broken),
         }
     }
-    // Every event is in some chain that has a head.
+    // Every event is in some chain that has a head, and none lies past its head.
     let all = audit_event::Entity::find().count(db).await?;
     if all != count {
-        let stray = audit_event::Entity::find().filter(audit_event::Column::Chain.is_not_in(chains)).one(db).await?;
+        let mut beyond = Condition::any().add(audit_event::Column::Chain.is_not_in(chains));
+        for head in &heads {
+            beyond = beyond.add(
+                Condition::all().add(audit_event::Column::Chain.eq(head.id)).add(audit_event::Column::Seq.gt(head.seq)),
+            );
+        }
+        let stray = audit_event::Entity::find().filter(beyond).one(db).await?;
         return Ok(Verification::Broken {
             chain: stray.as_ref().map_or(0, |e| e.chain),
             seq: stray.as_ref().map_or(0, |e| e.seq),
             id: stray.map_or(Uuid::nil(), |e| e.id),
-            why: "an event belongs to no chain",
+            why: "an event belongs to no chain, or lies past its chain's head",
         });
     }
-    Ok(Verification::Intact { events: count })
+    Ok(Verification::Intact { events: count, keyed })
 }
 
 async fn verify_chain(
-    db: &sea_orm::DatabaseConnection,
+    db: &impl ConnectionTrait,
+    key: &SecretString,
     head: &audit_head::Model,
-) -> Result<Result<u64, Verification>, sea_orm::DbErr> {
+) -> Result<Result<(u64, u64), Verification>, sea_orm::DbErr> {
     let chain = head.id;
+    let at_head = |why| Verification::Broken { chain, seq: head.seq, id: Uuid::nil(), why };
+    // The seal says where the keyed part begins; without the key it cannot be forged, moved
+    // or removed unseen (an unsealed head with events is itself a finding).
+    let keyed_from = match (head.keyed_from, head.mac.as_deref()) {
+        (Some(from), Some(mac)) if head_mac(key, chain, head.seq, &head.hash, from) == mac => from,
+        (Some(_), Some(_)) => {
+            return Ok(Err(at_head(
+                "the chain's head does not match its seal (or the audit key is not the one it was written with)",
+            )));
+        }
+        _ if head.seq == 0 => 1,
+        _ => return Ok(Err(at_head("the chain's head is not sealed with the audit key"))),
+    };
     let mut prev = genesis(chain);
     let mut expected_seq = 1i64;
     let mut last_seq = 0i64;
-    let mut count = 0u64;
+    let (mut count, mut keyed) = (0u64, 0u64);
     let broken = |row: &audit_event::Model, why| Verification::Broken { chain, seq: row.seq, id: row.id, why };
-    loop {
+    while last_seq < head.seq {
         let rows = audit_event::Entity::find()
             .filter(audit_event::Column::Chain.eq(chain))
             .filter(audit_event::Column::Seq.gt(last_seq))
+            .filter(audit_event::Column::Seq.lte(head.seq))
             .order_by_asc(audit_event::Column::Seq)
             .limit(1000)
             .all(db)
@@ -439,6 +590,15 @@ async fn verify_chain(
             if link(&prev, &row) != row.hash {
                 return Ok(Err(broken(&row, "its content does not match its hash")));
             }
+            if row.seq >= keyed_from {
+                if row.mac.as_deref() != Some(event_mac(key, &row.hash).as_str()) {
+                    return Ok(Err(broken(
+                        &row,
+                        "its MAC does not match: the event was rewritten without the audit key",
+                    )));
+                }
+                keyed += 1;
+            }
             prev = row.hash;
             last_seq = row.seq;
             expected_seq += 1;
@@ -446,14 +606,9 @@ async fn verify_chain(
         }
     }
     if head.seq != last_seq || head.hash != prev {
-        return Ok(Err(Verification::Broken {
-            chain,
-            seq: head.seq,
-            id: Uuid::nil(),
-            why: "events at the end of the chain are missing",
-        }));
+        return Ok(Err(at_head("events at the end of the chain are missing")));
     }
-    Ok(Ok(count))
+    Ok(Ok((count, keyed)))
 }
 
 /// What a refused request was aimed at, to find the client for the audit record.

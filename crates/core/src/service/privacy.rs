@@ -15,7 +15,10 @@ use crate::{
     domain::{
         Role,
         client::{MAX_NOTE_CHARS, MAX_REASON_CHARS, check_text},
-        privacy::{self, DisclosureCategory, REDISCLOSURE_NOTICE},
+        privacy::{
+            self, ConsentExpiry, ConsentPurpose, DisclosureCategory, NOTICE_2024, RIGHT_TO_REVOKE, RecipientKind,
+            SignatureMethod, SignerCapacity,
+        },
     },
     entity::{Id, client, consent, disclosure, emergency_grant},
     error::{AppError, AppResult},
@@ -30,21 +33,44 @@ use crate::{
 #[derive(Clone)]
 pub struct NewConsent {
     pub client_id: Uuid,
+    pub recipient_kind: RecipientKind,
     pub recipient: String,
+    pub purposes: Vec<ConsentPurpose>,
+    /// The client's words beside the purposes.
     pub purpose: String,
     pub categories: Vec<DisclosureCategory>,
     pub signed_on: Option<NaiveDate>,
-    pub expires_on: NaiveDate,
+    pub expiry: ConsentExpiry,
+    pub expires_on: Option<NaiveDate>,
+    pub expiry_event: Option<String>,
+    pub signer_name: String,
+    pub signer_capacity: Option<SignerCapacity>,
+    pub signature_method: Option<SignatureMethod>,
+    pub right_to_revoke_explained: bool,
 }
 
 #[derive(Clone)]
 pub struct NewDisclosure {
     pub client_id: Uuid,
     pub recipient: String,
+    /// The consent purpose the disclosure is for.
+    pub purpose_code: Option<ConsentPurpose>,
     pub purpose: String,
     pub categories: Vec<DisclosureCategory>,
     /// What was shared, in a sentence or two.
     pub content: String,
+}
+
+/// Whether a consent can carry a disclosure today: signed, not revoked, not ended by its
+/// date or its event, and recorded with every § 2.31 element.
+pub fn in_force(consent: &consent::Model, today: NaiveDate) -> bool {
+    let ended = match ConsentExpiry::parse(&consent.expiry) {
+        Some(ConsentExpiry::OnDate) => consent.expires_on.is_none_or(|d| d < today),
+        Some(ConsentExpiry::OnEvent) => consent.expiry_event_recorded_at.is_some(),
+        Some(ConsentExpiry::None) => false,
+        None => true,
+    };
+    consent.revoked_at.is_none() && consent.signed_on <= today && !ended && !consent.needs_reconsent
 }
 
 fn required_text(field: &'static str, value: &str, max: usize) -> AppResult<String> {
@@ -64,19 +90,37 @@ pub async fn record_consent(state: &AppState, viewer: &Viewer, input: NewConsent
 async fn record_consent_in(mut tx: Tx, input: NewConsent) -> AppResult<(Tx, consent::Model)> {
     let state = &tx.state().clone();
     let viewer = &tx.viewer()?.clone();
-    let recipient = required_text("recipient", &input.recipient, 200)?;
-    let purpose = required_text("purpose", &input.purpose, MAX_REASON_CHARS)?;
-    if input.categories.is_empty() {
-        return Err(AppError::bad_field("categories", "name at least one category of information"));
-    }
     let today = state.today();
     let signed_on = input.signed_on.unwrap_or(today);
-    if signed_on > today {
-        return Err(AppError::bad_field("signedOn", "a consent cannot be signed in the future"));
-    }
-    if input.expires_on < today || input.expires_on > today + chrono::Days::new(5 * 366) {
-        return Err(AppError::bad_field("expiresOn", "a consent expires between today and five years from now"));
-    }
+    let expiry_event = input.expiry_event.clone().unwrap_or_default();
+    privacy::check_consent(
+        &privacy::ConsentDraft {
+            recipient_kind: input.recipient_kind,
+            recipient: &input.recipient,
+            purposes: &input.purposes,
+            categories: &input.categories,
+            expiry: input.expiry,
+            expires_on: input.expires_on,
+            expiry_event: &expiry_event,
+            signer_name: &input.signer_name,
+            signer_capacity: input.signer_capacity,
+            signature_method: input.signature_method,
+            signed_on,
+            right_to_revoke_explained: input.right_to_revoke_explained,
+        },
+        today,
+    )?;
+    let recipient = match input.recipient_kind {
+        RecipientKind::Named => required_text("recipient", &input.recipient, 200)?,
+        RecipientKind::TreatingProviders => TREATING_PROVIDERS.to_owned(),
+    };
+    let purpose = input.purpose.trim().to_owned();
+    check_text("purpose", &purpose, MAX_REASON_CHARS)?;
+    let signer_name = required_text("signerName", &input.signer_name, 200)?;
+    let expiry_event = match input.expiry {
+        ConsentExpiry::OnEvent => Some(required_text("expiryEvent", &expiry_event, 500)?),
+        _ => None,
+    };
     let now = state.now();
     let client = find_visible(tx.conn(), viewer, input.client_id).await?;
     let created = consent::ActiveModel {
@@ -87,17 +131,60 @@ async fn record_consent_in(mut tx: Tx, input: NewConsent) -> AppResult<(Tx, cons
         purpose: Set(purpose),
         categories: Set(privacy::encode(&input.categories)),
         signed_on: Set(signed_on),
-        expires_on: Set(input.expires_on),
+        expires_on: Set(if input.expiry == ConsentExpiry::OnDate { input.expires_on } else { None }),
         revoked_at: Set(None),
         revoked_by: Set(None),
         revoke_reason: Set(None),
         recorded_by: Set(viewer.staff_id),
         created_at: Set(now),
+        disclosing_program: Set(state.config.program_name.clone()),
+        recipient_kind: Set(input.recipient_kind.as_str().to_owned()),
+        purposes: Set(privacy::encode_purposes(&input.purposes)),
+        expiry: Set(input.expiry.as_str().to_owned()),
+        expiry_event: Set(expiry_event),
+        expiry_event_recorded_at: Set(None),
+        signer_name: Set(signer_name),
+        signer_capacity: Set(input.signer_capacity.map(|c| c.as_str().to_owned()).unwrap_or_default()),
+        signature_method: Set(input.signature_method.map(|m| m.as_str().to_owned()).unwrap_or_default()),
+        right_to_revoke: Set(RIGHT_TO_REVOKE.to_owned()),
+        needs_reconsent: Set(false),
     }
     .insert(tx.conn())
     .await?;
     tx.changed(Some(client.id))?;
     Ok((tx, created))
+}
+
+/// The recipient of a consent that names its recipients by the general designation.
+pub const TREATING_PROVIDERS: &str =
+    "my treating providers, health plans, third-party payers, and people helping to operate this program";
+
+/// Records that the event a consent expires on has happened ("finished aftercare"): the
+/// consent ends now, and no disclosure goes under it again.
+pub async fn record_expiry_event(state: &AppState, viewer: &Viewer, consent_id: Uuid) -> AppResult<consent::Model> {
+    let spec = Write::new("recordConsentExpiryEvent", Who::Clinical, Target::Consent(consent_id));
+    write(state, viewer, spec, |tx| record_expiry_event_in(tx, consent_id)).await
+}
+
+async fn record_expiry_event_in(mut tx: Tx, consent_id: Uuid) -> AppResult<(Tx, consent::Model)> {
+    let state = &tx.state().clone();
+    let viewer = &tx.viewer()?.clone();
+    let current = consent::Entity::find_by_id(consent_id).one(tx.conn()).await?.ok_or(AppError::NotFound)?;
+    find_visible(tx.conn(), viewer, current.client_id).await?;
+    if ConsentExpiry::parse(&current.expiry) != Some(ConsentExpiry::OnEvent) {
+        return Err(AppError::bad_field("consentId", "this consent does not expire on an event"));
+    }
+    if current.expiry_event_recorded_at.is_some() || current.revoked_at.is_some() {
+        return Err(AppError::bad_field("consentId", "this consent has already ended"));
+    }
+    consent::Entity::update_many()
+        .col_expr(consent::Column::ExpiryEventRecordedAt, Expr::value(Some(state.now())))
+        .filter(consent::Column::Id.eq(current.id))
+        .exec(tx.conn())
+        .await?;
+    tx.changed(Some(current.client_id))?;
+    let updated = consent::Entity::find_by_id(current.id).one(tx.conn()).await?.ok_or(AppError::NotFound)?;
+    Ok((tx, updated))
 }
 
 pub async fn revoke_consent(
@@ -167,7 +254,11 @@ async fn disclose_in(mut tx: Tx, input: NewDisclosure) -> AppResult<(Tx, disclos
     let state = &tx.state().clone();
     let viewer = &tx.viewer()?.clone();
     let recipient = required_text("recipient", &input.recipient, 200)?;
-    let purpose = required_text("purpose", &input.purpose, MAX_REASON_CHARS)?;
+    let purpose = input.purpose.trim().to_owned();
+    check_text("purpose", &purpose, MAX_REASON_CHARS)?;
+    let Some(purpose_code) = input.purpose_code else {
+        return Err(AppError::bad_field("purposeCode", "name the consent purpose this disclosure is for"));
+    };
     let content = required_text("content", &input.content, MAX_NOTE_CHARS)?;
     if input.categories.is_empty() {
         return Err(AppError::bad_field("categories", "name at least one category of information"));
@@ -175,20 +266,52 @@ async fn disclose_in(mut tx: Tx, input: NewDisclosure) -> AppResult<(Tx, disclos
     let today = state.today();
     let now = state.now();
     let client = find_visible(tx.conn(), viewer, input.client_id).await?;
-    let candidates = consent::Entity::find()
+    let wanted = privacy::normalize_recipient(&recipient);
+    let consents = consent::Entity::find()
         .filter(consent::Column::ClientId.eq(client.id))
-        .filter(consent::Column::RecipientNormalized.eq(privacy::normalize_recipient(&recipient)))
-        .filter(consent::Column::RevokedAt.is_null())
-        .filter(consent::Column::SignedOn.lte(today))
-        .filter(consent::Column::ExpiresOn.gte(today))
         .order_by_desc(consent::Column::Id)
         .all(tx.conn())
         .await?;
-    let Some(consent) =
-        candidates.into_iter().find(|c| privacy::covers(&privacy::decode(&c.categories), &input.categories))
-    else {
-        // Rolled back and audited as DENIED by the write path.
-        return Err(AppError::ConsentRequired);
+    // The consents that reach this recipient; a general designation reaches any recipient,
+    // for treatment, payment and health care operations only.
+    let for_recipient: Vec<&consent::Model> = consents
+        .iter()
+        .filter(|c| match RecipientKind::parse(&c.recipient_kind) {
+            Some(RecipientKind::Named) => c.recipient_normalized == wanted,
+            Some(RecipientKind::TreatingProviders) => purpose_code.is_tpo(),
+            None => false,
+        })
+        .collect();
+    let in_force: Vec<&consent::Model> = for_recipient.iter().copied().filter(|c| in_force(c, today)).collect();
+    let for_purpose: Vec<&consent::Model> =
+        in_force.iter().copied().filter(|c| privacy::decode_purposes(&c.purposes).contains(&purpose_code)).collect();
+    let found = for_purpose.iter().find(|c| privacy::covers(&privacy::decode(&c.categories), &input.categories));
+    let Some(consent) = found else {
+        // Rolled back and audited as DENIED by the write path. The reason names the gap,
+        // never the record.
+        let reason = if for_recipient.is_empty() {
+            "no written consent of the client names this recipient (42 CFR 2.31)".to_owned()
+        } else if in_force.is_empty() {
+            if for_recipient.iter().any(|c| c.needs_reconsent && c.revoked_at.is_none()) {
+                "the consent for this recipient was recorded before the 2024 consent elements and needs the client's re-consent".to_owned()
+            } else {
+                "the consent for this recipient has been revoked or has expired".to_owned()
+            }
+        } else if for_purpose.is_empty() {
+            let allowed: Vec<&str> = in_force
+                .iter()
+                .flat_map(|c| privacy::decode_purposes(&c.purposes))
+                .map(ConsentPurpose::label)
+                .collect();
+            format!(
+                "the client consented to disclosures to this recipient for {} only, not for {}",
+                allowed.join(", "),
+                purpose_code.label()
+            )
+        } else {
+            "the consent for this recipient and purpose does not cover this information".to_owned()
+        };
+        return Err(AppError::ConsentRequired(reason));
     };
     let created = disclosure::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -198,9 +321,10 @@ async fn disclose_in(mut tx: Tx, input: NewDisclosure) -> AppResult<(Tx, disclos
         purpose: Set(purpose),
         categories: Set(privacy::encode(&input.categories)),
         content: Set(content),
-        notice: Set(REDISCLOSURE_NOTICE.to_owned()),
+        notice: Set(NOTICE_2024.to_owned()),
         disclosed_by: Set(viewer.staff_id),
         disclosed_at: Set(now),
+        purpose_code: Set(purpose_code.as_str().to_owned()),
     }
     .insert(tx.conn())
     .await?;
@@ -350,4 +474,41 @@ async fn review_in(mut tx: Tx, grant_id: Uuid, note: String) -> AppResult<(Tx, e
     tx.audit(event);
     let updated = emergency_grant::Entity::find_by_id(grant.id).one(tx.conn()).await?.ok_or(AppError::NotFound)?;
     Ok((tx, updated))
+}
+
+/// The audit events made under a grant (by its holder, on its client, flagged as emergency
+/// access, while it lasted), for the one who reviews it. The holder, and anyone else, is
+/// refused: a review is not its own evidence.
+pub async fn grant_evidence(
+    state: &AppState,
+    viewer: &Viewer,
+    grant: &emergency_grant::Model,
+) -> AppResult<Vec<crate::entity::audit_event::Model>> {
+    use crate::entity::audit_event;
+    let reviewable =
+        emergency_grant::Entity::find_by_id(grant.id).filter(reviewable_by(viewer)?).one(&state.db).await?;
+    if reviewable.is_none() {
+        return Err(AppError::Forbidden("only the grant's reviewer sees what was done under it"));
+    }
+    Ok(audit_event::Entity::find()
+        .filter(audit_event::Column::StaffId.eq(grant.staff_id))
+        .filter(audit_event::Column::ClientId.eq(grant.client_id))
+        .filter(audit_event::Column::Emergency.eq(true))
+        .filter(audit_event::Column::At.gte(grant.granted_at))
+        .filter(audit_event::Column::At.lte(grant.expires_at))
+        .order_by_asc(audit_event::Column::At)
+        .order_by_asc(audit_event::Column::Id)
+        .all(&state.db)
+        .await?)
+}
+
+/// A consent by id, with no scope: the caller checks its client's visibility before showing
+/// anything of it (the printable form does).
+pub async fn consent_row(state: &AppState, id: Uuid) -> AppResult<Option<consent::Model>> {
+    Ok(consent::Entity::find_by_id(id).one(&state.db).await?)
+}
+
+/// A disclosure by id, with no scope, like [`consent_row`].
+pub async fn disclosure_row(state: &AppState, id: Uuid) -> AppResult<Option<disclosure::Model>> {
+    Ok(disclosure::Entity::find_by_id(id).one(&state.db).await?)
 }

@@ -20,7 +20,7 @@ use uuid::Uuid;
 use crate::{
     auth::Viewer,
     domain::{DischargeReason, FollowUpOutcome, FollowUpStatus, ReferralStatus, Stage, aftercare},
-    entity::{Id, attendance, client, episode, follow_up, meeting, referral, support_group},
+    entity::{Id, attendance, client, consent, episode, follow_up, meeting, referral, support_group},
     error::AppResult,
     service::{aftercare::adherence_of, loaders, scope},
     state::AppState,
@@ -435,6 +435,29 @@ pub async fn items(state: &AppState, viewer: &Viewer, counselor_id: Option<Uuid>
             follow_up: None,
             referral: None,
             episode: Some(e),
+        });
+    }
+
+    // Consents kept from before the § 2.31 elements, not revoked: the client signs again.
+    for c in consent::Entity::find()
+        .filter(consent::Column::ClientId.is_in(client_ids.iter().copied()))
+        .filter(consent::Column::NeedsReconsent.eq(true))
+        .filter(consent::Column::RevokedAt.is_null())
+        .all(db)
+        .await?
+    {
+        let since = state.local_date(c.created_at);
+        out.push(Item {
+            kind: WorklistKind::ConsentNeedsRenewal,
+            reason: format!(
+                "the consent to share with {} (recorded {since}) lacks the 2024 42 CFR 2.31 elements: record it again with the client",
+                c.recipient
+            ),
+            since,
+            client_id: c.client_id,
+            follow_up: None,
+            referral: None,
+            episode: None,
         });
     }
 

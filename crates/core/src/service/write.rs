@@ -200,7 +200,7 @@ pub async fn authorize(state: &AppState, viewer: &Viewer, write: Write) -> AppRe
 /// A refusal from the role or the scope goes into the trail against the client it was
 /// aimed at; other errors (bad input, conflicts) are the caller's to fix, not denials.
 async fn denied(state: &AppState, viewer: &Viewer, write: Write, refusal: &AppError) -> AppResult<()> {
-    if !matches!(refusal, AppError::NotFound | AppError::Forbidden(_) | AppError::ConsentRequired) {
+    if !matches!(refusal, AppError::NotFound | AppError::Forbidden(_) | AppError::ConsentRequired(_)) {
         return Ok(());
     }
     let client = client_of(&state.db, write.target).await;
