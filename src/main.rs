@@ -90,10 +90,21 @@ async fn main() -> ExitCode {
     }
 }
 
+/// Logs go to standard output: one JSON object a line with `CONTINUUM_LOG_FORMAT=json` (for a
+/// log shipper), plain text otherwise, with colour only on a terminal (and never with
+/// `NO_COLOR`), so a log file or `journalctl` holds no escape codes.
 fn init_tracing() {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+    let json = std::env::var("CONTINUUM_LOG_FORMAT").is_ok_and(|f| f.trim().eq_ignore_ascii_case("json"));
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    if json {
+        logs.json().with_current_span(true).init();
+    } else {
+        logs.with_ansi(colour).init();
+    }
 }
 
 async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {

@@ -17,7 +17,14 @@ impl Application {
         let (conn, statements) = db::connect(&config.database_url, config.database_max_connections).await?;
         db::migrate(&conn).await?;
         crate::service::audit::seal_heads(&conn, &config.audit_key).await?;
-        let listener = TcpListener::bind(config.bind).await?;
+        let listener = TcpListener::bind(config.bind).await.map_err(|err| {
+            let hint = if err.kind() == std::io::ErrorKind::AddrInUse {
+                " (another server, perhaps a running `continuum`, is on it: stop it or pass --bind 127.0.0.1:8081)"
+            } else {
+                ""
+            };
+            anyhow::anyhow!("cannot listen on {}: {err}{hint}", config.bind)
+        })?;
         Ok(Application { state: AppState::new(config, conn, statements), listener })
     }
 

@@ -69,6 +69,7 @@ pub fn admit(request: &mut async_graphql::Request, limits: &Limits) -> Result<Op
         ));
     }
     let operation_name = request.operation_name.clone();
+    let variables = request.variables.clone();
     let document = request.parsed_query().map_err(|mut e| {
         set_code(&mut e, "BAD_USER_INPUT");
         e
@@ -87,7 +88,39 @@ pub fn admit(request: &mut async_graphql::Request, limits: &Limits) -> Result<Op
             Some("CONTINUUM_MAX_ALIASES"),
         ));
     }
+    if let Some(missing) = missing_variable(document, operation_name.as_deref(), &variables) {
+        return Err(missing);
+    }
     Ok(operation_kind(document, operation_name.as_deref()).unwrap_or(OperationKind::Query))
+}
+
+/// A variable the operation declares as required (non-null, no default) that the request
+/// left out or sent as null. async-graphql reports it where it is used, as "Variable id is
+/// not defined", which reads as a typo in the document; this names it and says what to send.
+fn missing_variable(
+    document: &ExecutableDocument,
+    name: Option<&str>,
+    variables: &async_graphql::Variables,
+) -> Option<ServerError> {
+    let operation = match (&document.operations, name) {
+        (DocumentOperations::Single(op), _) => op,
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name)?,
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next()?,
+        (DocumentOperations::Multiple(_), None) => return None,
+    };
+    operation.node.variable_definitions.iter().find_map(|definition| {
+        let definition = &definition.node;
+        let var = &definition.name.node;
+        let given = variables.get(var).is_some_and(|v| !matches!(v, async_graphql::Value::Null));
+        if definition.var_type.node.nullable || definition.default_value.is_some() || given {
+            return None;
+        }
+        let mut error =
+            refusal(format!("Variable ${var} of required type {} was not provided.", definition.var_type.node), None);
+        error.extensions.get_or_insert_with(Default::default).set("variable", var.as_str());
+        error.locations = vec![definition.name.pos];
+        Some(error)
+    })
 }
 
 fn refusal(message: impl Into<String>, limit: Option<&str>) -> ServerError {

@@ -57,7 +57,7 @@ impl ContextExt for Context<'_> {
     }
 
     fn viewer(&self) -> AppResult<&Viewer> {
-        self.data_opt::<Auth>().ok_or(AppError::Unauthenticated)?.viewer()
+        self.data_opt::<Auth>().ok_or(AppError::Unauthenticated(crate::auth::TokenProblem::Missing))?.viewer()
     }
 
     fn request_id(&self) -> Option<String> {

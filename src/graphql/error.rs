@@ -51,6 +51,7 @@ pub fn to_graphql(err: AppError) -> async_graphql::Error {
                 }
             }
             AppError::RateLimited { retry_after_secs } => ext.set("retryAfter", *retry_after_secs),
+            AppError::Unauthenticated(problem) => ext.set("reason", problem.reason()),
             AppError::ConsentRequired(_) => ext.set("rule", "CONSENT_REQUIRED"),
             AppError::LikelyDuplicate { candidates } => {
                 ext.set("rule", "LIKELY_DUPLICATE");

@@ -7,6 +7,7 @@ pub mod context;
 pub mod cursor;
 pub mod error;
 pub mod extensions;
+pub mod order;
 pub mod resolvers;
 mod root;
 pub mod scalars;
@@ -52,7 +53,50 @@ pub fn page_cost(first: Option<i32>, child_complexity: usize) -> usize {
     usize::try_from(items).unwrap_or(1).saturating_mul(child_complexity).saturating_add(1)
 }
 
-/// The SDL that `schema.graphql` holds.
+/// The SDL that `schema.graphql` holds: what production serves. Fields hidden from
+/// introspection (`resolvers::debug::HIDDEN_FIELDS`, the fault-injection fields of the
+/// tests) are left out, so types generated from the file and from the URL agree.
+/// async-graphql prints invisible fields in its SDL, so they are taken out here, each with
+/// its description.
 pub fn sdl() -> String {
-    schema_builder().finish().sdl()
+    let printed =
+        schema_builder().finish().sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by());
+    without_fields(&printed, resolvers::debug::HIDDEN_FIELDS)
+}
+
+/// `sdl` without the field definitions named `hidden` (and their descriptions).
+fn without_fields(sdl: &str, hidden: &[&str]) -> String {
+    let lines: Vec<&str> = sdl.lines().collect();
+    let mut keep = vec![true; lines.len()];
+    for (i, line) in lines.iter().enumerate() {
+        let trimmed = line.trim_start();
+        let is_hidden = hidden
+            .iter()
+            .any(|name| trimmed.strip_prefix(name).is_some_and(|rest| rest.starts_with(':') || rest.starts_with('(')));
+        if !is_hidden {
+            continue;
+        }
+        keep[i] = false;
+        // The description above it: `"""` … `"""`, or one `"…"` line.
+        let mut j = i;
+        if j > 0 && lines[j - 1].trim() == "\"\"\"" {
+            j -= 1;
+            keep[j] = false;
+            while j > 0 {
+                j -= 1;
+                keep[j] = false;
+                if lines[j].trim() == "\"\"\"" {
+                    break;
+                }
+            }
+        } else if j > 0 && lines[j - 1].trim_start().starts_with('"') {
+            keep[j - 1] = false;
+        }
+    }
+    let mut out: String =
+        lines.iter().zip(keep).filter(|(_, keep)| *keep).map(|(line, _)| *line).collect::<Vec<_>>().join("\n");
+    if sdl.ends_with('\n') {
+        out.push('\n');
+    }
+    out
 }

@@ -4,6 +4,8 @@ use std::panic::AssertUnwindSafe;
 
 use async_graphql::ParseRequestError;
 use async_graphql::{BatchRequest, BatchResponse, Response as GqlResponse, ServerError, http::GraphiQLSource};
+
+use crate::graphql::order::Plan;
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse, rejection::GraphQLRejection};
 use axum::{
     Extension,
@@ -142,6 +144,12 @@ async fn admitted(
     }
     let header = headers.get(AUTHORIZATION).map(|v| v.to_str().unwrap_or_default());
     scope.authenticate(&state.app, header).await?;
+    // The order each response's keys go back in, from the documents admission parsed.
+    let mut request = request;
+    let plans: Vec<Option<Plan>> = match &mut request {
+        BatchRequest::Single(r) => vec![plan_of(r)],
+        BatchRequest::Batch(rs) => rs.iter_mut().map(plan_of).collect(),
+    };
     let request = scope.attach(request);
     // A panic in a resolver ends this request with INTERNAL, not the connection or the
     // server.
@@ -156,15 +164,27 @@ async fn admitted(
         BatchResponse::Single(r) => {
             add_default_codes(r);
             kinds.take(1).for_each(|kind| extensions::count_request(kind, r));
+            if let Some(Some(plan)) = plans.first() {
+                plan.apply(&mut r.data);
+            }
         }
         BatchResponse::Batch(rs) => {
-            for (r, kind) in rs.iter_mut().zip(kinds) {
+            for ((r, kind), plan) in rs.iter_mut().zip(kinds).zip(&plans) {
                 add_default_codes(r);
                 extensions::count_request(kind, r);
+                if let Some(plan) = plan {
+                    plan.apply(&mut r.data);
+                }
             }
         }
     }
     Ok(response.into())
+}
+
+/// The selection order of an admitted (so already parsed) request.
+pub fn plan_of(request: &mut async_graphql::Request) -> Option<Plan> {
+    let name = request.operation_name.clone();
+    request.parsed_query().ok().and_then(|document| Plan::of(document, name.as_deref()))
 }
 
 /// `POST /graphql` executes JSON bodies only. A page on any site can make a browser send

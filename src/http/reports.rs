@@ -35,7 +35,7 @@ pub struct Params {
 /// An error as plain text with the status a browser or script expects.
 pub fn error_response(err: AppError) -> Response {
     let status = match &err {
-        AppError::Unauthenticated | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+        AppError::Unauthenticated(_) | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
         AppError::Forbidden(_) | AppError::ConsentRequired(_) => StatusCode::FORBIDDEN,
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::BadInput { .. } | AppError::LikelyDuplicate { .. } => StatusCode::BAD_REQUEST,

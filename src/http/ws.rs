@@ -145,9 +145,13 @@ async fn serve(socket: WebSocket, state: HttpState, protocol: WebSocketProtocols
                     }
                     Ok(Data::default())
                 }
-                Ok(_) => {
+                Ok(auth) => {
                     session.refuse(UNAUTHORIZED);
-                    Err(async_graphql::Error::new(AppError::Unauthenticated.public_message()))
+                    let problem = match auth {
+                        Auth::Rejected(problem) => problem,
+                        _ => crate::auth::TokenProblem::Missing,
+                    };
+                    Err(async_graphql::Error::new(AppError::Unauthenticated(problem).public_message()))
                 }
                 Err(err) => Err(async_graphql::Error::new(err.public_message())),
             }
@@ -261,26 +265,31 @@ impl Executor for GuardedSocket {
                 Ok(()) if scope.viewer().is_ok() => None,
                 Ok(()) => {
                     session.refuse(UNAUTHORIZED);
-                    Some(AppError::Unauthenticated)
+                    scope.viewer().err()
                 }
                 Err(err) => Some(err),
             };
             if let Some(err) = refused {
                 return futures_util::stream::once(async move { error_response(err) }).boxed();
             }
+            let mut request = request;
+            let plan = Arc::new(super::graphql::plan_of(&mut request));
             let request = scope.attach_one(request);
             let app = http.app.clone();
             let scope = Arc::new(scope);
             http.schema
                 .execute_stream(request)
                 .then(move |mut response| {
-                    let (app, scope) = (app.clone(), scope.clone());
+                    let (app, scope, plan) = (app.clone(), scope.clone(), plan.clone());
                     async move {
                         // Nothing read leaves without its audit events on record.
                         if let Err(err) = scope.finish(&app).await {
                             return Some(error_response(err));
                         }
                         super::graphql::add_default_codes(&mut response);
+                        if let Some(plan) = plan.as_ref() {
+                            plan.apply(&mut response.data);
+                        }
                         Some(response)
                     }
                 })

@@ -25,6 +25,7 @@ mod guards;
 mod health;
 mod hostile;
 mod locator;
+mod portal;
 mod printing;
 mod privacy;
 mod recommendations;

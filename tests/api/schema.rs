@@ -20,3 +20,55 @@ fn print_schema_prints_exactly_the_schema_file() {
     let on_disk = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).expect("schema.graphql");
     assert!(output.stdout == on_disk, "`continuum print-schema` differs from schema.graphql");
 }
+
+/// What a client generates types from, the file or the URL, is the same schema: every type
+/// and field that introspection shows is in `schema.graphql`, and nothing else is (the
+/// test-only fault-injection fields are in neither).
+#[tokio::test]
+async fn the_schema_file_and_introspection_show_the_same_fields() {
+    use std::collections::BTreeSet;
+    let app = crate::helpers::TestApp::spawn_with(&[("CONTINUUM_FAULT_INJECTION", "1")]).await;
+    let data = app
+        .gql_ok(
+            None,
+            "{ __schema { types { name kind fields(includeDeprecated: true) { name } } } }",
+            serde_json::json!({}),
+        )
+        .await;
+    let mut introspected = BTreeSet::new();
+    for ty in data["__schema"]["types"].as_array().expect("types") {
+        let name = ty["name"].as_str().unwrap_or_default();
+        // Built-in scalars are not printed in SDL.
+        if name.starts_with("__") || ["Boolean", "Float", "ID", "Int", "String"].contains(&name) {
+            continue;
+        }
+        introspected.insert(name.to_owned());
+        for field in ty["fields"].as_array().into_iter().flatten() {
+            introspected.insert(format!("{name}.{}", field["name"].as_str().unwrap_or_default()));
+        }
+    }
+    let file = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).expect("schema.graphql");
+    let document = async_graphql::parser::parse_schema(&file).expect("schema.graphql parses");
+    let mut in_file = BTreeSet::new();
+    for definition in &document.definitions {
+        use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+        let TypeSystemDefinition::Type(ty) = definition else { continue };
+        let name = ty.node.name.node.to_string();
+        in_file.insert(name.clone());
+        let fields = match &ty.node.kind {
+            TypeKind::Object(o) => o.fields.iter().map(|f| f.node.name.node.to_string()).collect::<Vec<_>>(),
+            TypeKind::Interface(i) => i.fields.iter().map(|f| f.node.name.node.to_string()).collect(),
+            _ => Vec::new(),
+        };
+        for field in fields {
+            in_file.insert(format!("{name}.{field}"));
+        }
+    }
+    let only_file: Vec<_> = in_file.difference(&introspected).collect();
+    let only_url: Vec<_> = introspected.difference(&in_file).collect();
+    assert!(
+        only_file.is_empty() && only_url.is_empty(),
+        "only in the file: {only_file:?}; only over the URL: {only_url:?}"
+    );
+    assert!(!file.contains("debugPanic") && !file.contains("debugSleep"), "no test-only fields in the file");
+}

@@ -9,7 +9,8 @@
 use sea_orm::DbErr;
 
 pub enum AppError {
-    Unauthenticated,
+    /// Not signed in; the problem tells the client whether to sign in or refresh.
+    Unauthenticated(crate::auth::TokenProblem),
     /// Unknown email, wrong password or inactive account: one answer for all three.
     InvalidCredentials,
     Forbidden(&'static str),
@@ -63,7 +64,7 @@ impl AppError {
 
     pub fn code(&self) -> &'static str {
         match self {
-            AppError::Unauthenticated | AppError::InvalidCredentials => "UNAUTHENTICATED",
+            AppError::Unauthenticated(_) | AppError::InvalidCredentials => "UNAUTHENTICATED",
             AppError::Forbidden(_) | AppError::ConsentRequired(_) => "FORBIDDEN",
             AppError::NotFound => "NOT_FOUND",
             AppError::BadInput { .. } | AppError::LikelyDuplicate { .. } => "BAD_USER_INPUT",
@@ -78,7 +79,18 @@ impl AppError {
     /// The message a client may see.
     pub fn public_message(&self) -> String {
         match self {
-            AppError::Unauthenticated => "not signed in, or the session has ended".into(),
+            AppError::Unauthenticated(problem) => match problem {
+                crate::auth::TokenProblem::Missing => {
+                    "not signed in: send `Authorization: Bearer <accessToken>`".into()
+                }
+                crate::auth::TokenProblem::Invalid => "the access token is not valid: sign in again".into(),
+                crate::auth::TokenProblem::Expired => {
+                    "the access token has expired: refresh the session (refreshSession) and retry".into()
+                }
+                crate::auth::TokenProblem::SessionEnded => {
+                    "the session has ended (signed out, timed out or revoked): sign in again".into()
+                }
+            },
             AppError::InvalidCredentials => "unknown email or wrong password".into(),
             AppError::Forbidden(why) => format!("not allowed: {why}"),
             AppError::NotFound => "not found".into(),

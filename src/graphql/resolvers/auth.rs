@@ -18,7 +18,7 @@ impl From<session::Issued> for AuthPayload {
         AuthPayload {
             access_token: issued.access_token,
             refresh_token: issued.refresh_token,
-            expires_at: issued.expires_at,
+            expires_at: issued.expires_at.into(),
             staff: Staff::one(issued.staff),
         }
     }

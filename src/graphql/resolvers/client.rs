@@ -207,7 +207,7 @@ impl ClientMutation {
                     client_id,
                     stage: input.stage,
                     level_of_care: input.level_of_care,
-                    admitted_at: input.admitted_at,
+                    admitted_at: input.admitted_at.map(|t| t.0),
                     intake: intake.clone(),
                 };
                 episodes::admit(state, viewer, admission)

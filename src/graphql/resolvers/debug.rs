@@ -10,6 +10,9 @@ use crate::{error::AppError, graphql::context::ContextExt};
 #[derive(Default)]
 pub struct DebugQuery;
 
+/// The fields below: never in `schema.graphql` (`graphql::sdl`) nor in introspection.
+pub const HIDDEN_FIELDS: &[&str] = &["debugPanic", "debugSleep"];
+
 fn enabled(ctx: &Context<'_>) -> Result<()> {
     if ctx.state()?.config.fault_injection { Ok(()) } else { Err(AppError::NotFound.into()) }
 }

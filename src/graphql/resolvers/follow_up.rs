@@ -99,7 +99,7 @@ impl FollowUpMutation {
             status: input.status,
             outcome: input.outcome,
             attending_support_group: input.attending_support_group,
-            contacted_at: input.contacted_at,
+            contacted_at: input.contacted_at.map(|t| t.0),
             note: input.note,
         };
         Ok(FollowUp::one(follow_ups::record(ctx.state()?, viewer, contact).await?))
@@ -111,7 +111,7 @@ impl FollowUpMutation {
         let viewer = ctx.viewer()?;
         let attempt = Attempt {
             follow_up_id: target_id(&input.follow_up_id)?,
-            attempted_at: input.attempted_at,
+            attempted_at: input.attempted_at.map(|t| t.0),
             method: input.method,
             result: input.result,
             note: input.note,

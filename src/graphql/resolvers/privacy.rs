@@ -60,8 +60,8 @@ impl PrivacyQuery {
         let filter = audit::AuditFilter {
             staff_id: f.staff_id.as_ref().map(|id| require_id(id, "staffId")).transpose()?,
             client_id: f.client_id.as_ref().map(|id| require_id(id, "clientId")).transpose()?,
-            from: f.from,
-            to: f.to,
+            from: f.from.map(|t| t.0),
+            to: f.to.map(|t| t.0),
             outcome: f.outcome,
             emergency: f.emergency,
         };

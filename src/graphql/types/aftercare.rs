@@ -1,5 +1,5 @@
+use crate::graphql::scalars::DateTime;
 use async_graphql::{ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 
 use super::{
     client::{Client, Episode},
@@ -72,12 +72,12 @@ impl AftercarePlan {
     }
 
     /// When the plan took effect (entry into AFTERCARE).
-    async fn effective_at(&self) -> Option<DateTime<Utc>> {
-        self.0.plan.as_ref().and_then(|p| p.effective_at)
+    async fn effective_at(&self) -> Option<DateTime> {
+        self.0.plan.as_ref().and_then(|p| p.effective_at).map(DateTime)
     }
 
-    async fn updated_at(&self) -> Option<DateTime<Utc>> {
-        self.0.plan.as_ref().map(|p| p.updated_at)
+    async fn updated_at(&self) -> Option<DateTime> {
+        self.0.plan.as_ref().map(|p| p.updated_at).map(DateTime)
     }
 
     async fn episode(&self) -> Episode {
@@ -185,12 +185,12 @@ impl ScheduledMeeting {
         aftercare::weekday_name(self.item.date.weekday())
     }
 
-    async fn starts_at(&self) -> DateTime<Utc> {
-        self.item.slot.starts_at
+    async fn starts_at(&self) -> DateTime {
+        DateTime(self.item.slot.starts_at)
     }
 
-    async fn ends_at(&self) -> DateTime<Utc> {
-        self.item.slot.ends_at
+    async fn ends_at(&self) -> DateTime {
+        DateTime(self.item.slot.ends_at)
     }
 
     async fn time_zone(&self) -> &str {

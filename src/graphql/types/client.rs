@@ -3,7 +3,7 @@ use std::{collections::HashMap, sync::Arc};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 
 use crate::graphql::error::Result;
-use chrono::{DateTime, Utc};
+use crate::graphql::scalars::DateTime;
 use uuid::Uuid;
 
 use crate::graphql::scalars::Date;
@@ -374,16 +374,16 @@ impl Episode {
     }
 
     /// When the current stage began.
-    async fn stage_entered_at(&self) -> DateTime<Utc> {
-        self.row.stage_entered_at
+    async fn stage_entered_at(&self) -> DateTime {
+        DateTime(self.row.stage_entered_at)
     }
 
-    async fn admitted_at(&self) -> DateTime<Utc> {
-        self.row.admitted_at
+    async fn admitted_at(&self) -> DateTime {
+        DateTime(self.row.admitted_at)
     }
 
-    async fn discharged_at(&self) -> Option<DateTime<Utc>> {
-        self.row.discharged_at
+    async fn discharged_at(&self) -> Option<DateTime> {
+        self.row.discharged_at.map(DateTime)
     }
 
     async fn discharge_reason(&self) -> Option<DischargeReason> {
@@ -481,8 +481,8 @@ impl StageChange {
         self.row.level_of_care
     }
 
-    async fn at(&self) -> DateTime<Utc> {
-        self.row.at
+    async fn at(&self) -> DateTime {
+        DateTime(self.row.at)
     }
 
     async fn by(&self, ctx: &Context<'_>) -> Result<Staff> {
@@ -501,7 +501,7 @@ impl StageChange {
 
 #[derive(InputObject)]
 pub struct RegisterClientInput {
-    /// Makes the create safe to retry: the same key returns the first result (kept 24 hours).
+    /// Makes the create safe to retry: the same key returns the first result (kept at least 48 hours).
     pub idempotency_key: Option<String>,
     pub first_name: String,
     pub last_name: String,
@@ -552,13 +552,13 @@ pub struct ClientFilter {
 
 #[derive(InputObject)]
 pub struct AdmitClientInput {
-    /// Makes the create safe to retry: the same key returns the first result (kept 24 hours).
+    /// Makes the create safe to retry: the same key returns the first result (kept at least 48 hours).
     pub idempotency_key: Option<String>,
     pub client_id: ID,
     pub stage: Stage,
     pub level_of_care: Option<LevelOfCare>,
     /// Defaults to now.
-    pub admitted_at: Option<DateTime<Utc>>,
+    pub admitted_at: Option<DateTime>,
     /// The TEDS intake elements (substances with route, frequency and age at first use,
     /// prior treatment, referral source, self-help before admission) for the state extract.
     pub intake: Option<super::teds::TedsIntakeInput>,

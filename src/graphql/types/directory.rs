@@ -1,7 +1,7 @@
 use std::{collections::HashMap, sync::Arc};
 
+use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
-use chrono::{DateTime, Utc};
 
 use crate::graphql::error::Result;
 
@@ -107,8 +107,8 @@ impl SupportGroup {
     }
 
     /// When the group left the directory; null while it is listed.
-    async fn retired_at(&self) -> Option<DateTime<Utc>> {
-        self.row.retired_at
+    async fn retired_at(&self) -> Option<DateTime> {
+        self.row.retired_at.map(DateTime)
     }
 
     /// Weekly meetings, Monday first; retired ones only when asked for.
@@ -228,8 +228,8 @@ impl Meeting {
 
     /// When the meeting stopped running; null while it runs. A retired meeting is in no
     /// schedule or recommendation from that day on.
-    async fn retired_at(&self) -> Option<DateTime<Utc>> {
-        self.row.retired_at
+    async fn retired_at(&self) -> Option<DateTime> {
+        self.row.retired_at.map(DateTime)
     }
 }
 

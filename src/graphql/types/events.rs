@@ -1,7 +1,7 @@
 //! A caseload event as subscribers see it.
 
+use crate::graphql::scalars::DateTime;
 use async_graphql::{ID, Object};
-use chrono::{DateTime, Utc};
 
 use super::id;
 use crate::{domain::caseload::CaseloadEventKind, events};
@@ -14,8 +14,8 @@ impl CaseloadEvent {
         self.0.kind
     }
 
-    async fn at(&self) -> DateTime<Utc> {
-        self.0.at
+    async fn at(&self) -> DateTime {
+        DateTime(self.0.at)
     }
 
     async fn client_id(&self) -> ID {

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use async_graphql::{Context, ID, InputObject, Object};
 
 use crate::graphql::error::Result;
-use chrono::{DateTime, Utc};
+use crate::graphql::scalars::DateTime;
 
 use crate::graphql::scalars::Date;
 
@@ -148,8 +148,8 @@ impl FollowUp {
         self.row.attending_support_group
     }
 
-    async fn contacted_at(&self) -> Option<DateTime<Utc>> {
-        self.row.contacted_at
+    async fn contacted_at(&self) -> Option<DateTime> {
+        self.row.contacted_at.map(DateTime)
     }
 
     async fn note(&self) -> Option<&str> {
@@ -182,8 +182,8 @@ impl FollowUpAttempt {
         id(self.row.id)
     }
 
-    async fn attempted_at(&self) -> DateTime<Utc> {
-        self.row.attempted_at
+    async fn attempted_at(&self) -> DateTime {
+        DateTime(self.row.attempted_at)
     }
 
     async fn method(&self) -> AttemptMethod {
@@ -207,7 +207,7 @@ impl FollowUpAttempt {
 pub struct RecordFollowUpAttemptInput {
     pub follow_up_id: ID,
     /// Defaults to now; never before the episode began or in the future.
-    pub attempted_at: Option<DateTime<Utc>>,
+    pub attempted_at: Option<DateTime>,
     pub method: AttemptMethod,
     pub result: AttemptResult,
     pub note: Option<String>,
@@ -225,7 +225,7 @@ pub struct FollowUpFilter {
 
 #[derive(InputObject)]
 pub struct ScheduleFollowUpInput {
-    /// Makes the create safe to retry: the same key returns the first result (kept 24 hours).
+    /// Makes the create safe to retry: the same key returns the first result (kept at least 48 hours).
     pub idempotency_key: Option<String>,
     pub client_id: ID,
     pub due_on: Date,
@@ -243,6 +243,6 @@ pub struct RecordFollowUpInput {
     pub outcome: Option<FollowUpOutcome>,
     pub attending_support_group: Option<bool>,
     /// Defaults to now; never before the episode began or in the future.
-    pub contacted_at: Option<DateTime<Utc>>,
+    pub contacted_at: Option<DateTime>,
     pub note: Option<String>,
 }

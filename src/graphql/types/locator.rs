@@ -1,8 +1,8 @@
 //! How to reach a client: the locator, as the client record shows it and as a counselor
 //! enters it. Visible exactly when the client is; never in events or logs.
 
+use crate::graphql::scalars::DateTime;
 use async_graphql::{InputObject, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 
 use crate::{
     domain::locator::{ContactMethod, EmergencyContact, Locator, Phone, PhoneKind, PostalAddress},
@@ -102,12 +102,12 @@ impl ClientLocator {
     }
 
     /// When the standing consent to contact was recorded; null without one.
-    async fn consent_recorded_at(&self) -> Option<DateTime<Utc>> {
-        self.row.consent_recorded_at
+    async fn consent_recorded_at(&self) -> Option<DateTime> {
+        self.row.consent_recorded_at.map(DateTime)
     }
 
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.row.updated_at
+    async fn updated_at(&self) -> DateTime {
+        DateTime(self.row.updated_at)
     }
 }
 

@@ -1,5 +1,5 @@
+use crate::graphql::scalars::DateTime;
 use async_graphql::{ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 
 use super::id;
 use crate::{
@@ -70,8 +70,8 @@ impl Consent {
     }
 
     /// When the expiry event was recorded: the consent ended then.
-    async fn expiry_event_recorded_at(&self) -> Option<DateTime<Utc>> {
-        self.0.expiry_event_recorded_at
+    async fn expiry_event_recorded_at(&self) -> Option<DateTime> {
+        self.0.expiry_event_recorded_at.map(DateTime)
     }
 
     /// Who signed; empty on consents recorded before the 2024 elements.
@@ -98,8 +98,8 @@ impl Consent {
         self.0.needs_reconsent
     }
 
-    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
-        self.0.revoked_at
+    async fn revoked_at(&self) -> Option<DateTime> {
+        self.0.revoked_at.map(DateTime)
     }
 
     async fn revoke_reason(&self) -> Option<&str> {
@@ -168,8 +168,8 @@ impl Disclosure {
         id(self.0.disclosed_by)
     }
 
-    async fn disclosed_at(&self) -> DateTime<Utc> {
-        self.0.disclosed_at
+    async fn disclosed_at(&self) -> DateTime {
+        DateTime(self.0.disclosed_at)
     }
 }
 
@@ -194,16 +194,16 @@ impl EmergencyGrant {
         &self.0.reason
     }
 
-    async fn granted_at(&self) -> DateTime<Utc> {
-        self.0.granted_at
+    async fn granted_at(&self) -> DateTime {
+        DateTime(self.0.granted_at)
     }
 
-    async fn expires_at(&self) -> DateTime<Utc> {
-        self.0.expires_at
+    async fn expires_at(&self) -> DateTime {
+        DateTime(self.0.expires_at)
     }
 
-    async fn reviewed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.reviewed_at
+    async fn reviewed_at(&self) -> Option<DateTime> {
+        self.0.reviewed_at.map(DateTime)
     }
 
     async fn reviewed_by_id(&self) -> Option<ID> {
@@ -232,7 +232,7 @@ pub struct AuditEvent {
     pub chain: i32,
     /// Position in its chain.
     pub seq: i64,
-    pub at: DateTime<Utc>,
+    pub at: DateTime,
     pub staff_id: Option<ID>,
     pub staff_role: Option<String>,
     /// The operation (`changeStage`, `read`, `login`, …).
@@ -254,7 +254,7 @@ impl From<audit_event::Model> for AuditEvent {
             id: id(m.id),
             chain: m.chain,
             seq: m.seq,
-            at: m.at,
+            at: m.at.into(),
             staff_id: m.staff_id.map(id),
             staff_role: m.staff_role,
             action: m.action,
@@ -273,8 +273,8 @@ impl From<audit_event::Model> for AuditEvent {
 pub struct AuditFilter {
     pub staff_id: Option<ID>,
     pub client_id: Option<ID>,
-    pub from: Option<DateTime<Utc>>,
-    pub to: Option<DateTime<Utc>>,
+    pub from: Option<DateTime>,
+    pub to: Option<DateTime>,
     pub outcome: Option<AuditOutcome>,
     pub emergency: Option<bool>,
 }

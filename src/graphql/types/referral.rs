@@ -3,7 +3,7 @@ use std::sync::Arc;
 use async_graphql::{Context, ID, InputObject, Object};
 
 use crate::graphql::error::Result;
-use chrono::{DateTime, Utc};
+use crate::graphql::scalars::DateTime;
 
 use super::{
     client::Client,
@@ -152,12 +152,12 @@ impl Referral {
         self.row.weekly_goal
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.row.created_at
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.row.created_at)
     }
 
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.row.updated_at
+    async fn updated_at(&self) -> DateTime {
+        DateTime(self.row.updated_at)
     }
 
     /// Meetings attended, oldest first.
@@ -220,7 +220,7 @@ impl Attendance {
 
 #[derive(InputObject)]
 pub struct ReferToSupportGroupInput {
-    /// Makes the create safe to retry: the same key returns the first result (kept 24 hours).
+    /// Makes the create safe to retry: the same key returns the first result (kept at least 48 hours).
     pub idempotency_key: Option<String>,
     pub client_id: ID,
     pub support_group_id: ID,
@@ -243,7 +243,7 @@ pub struct UpdateReferralStatusInput {
 
 #[derive(InputObject)]
 pub struct RecordAttendanceInput {
-    /// Makes the create safe to retry: the same key returns the first result (kept 24 hours).
+    /// Makes the create safe to retry: the same key returns the first result (kept at least 48 hours).
     pub idempotency_key: Option<String>,
     pub referral_id: ID,
     pub attended_on: Date,

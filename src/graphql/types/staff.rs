@@ -3,7 +3,7 @@ use std::{collections::HashMap, sync::Arc};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 
 use crate::graphql::error::Result;
-use chrono::{DateTime, Utc};
+use crate::graphql::scalars::DateTime;
 
 use crate::{
     domain::Role,
@@ -106,13 +106,13 @@ pub struct AuthPayload {
     pub access_token: String,
     /// Opaque; exchange it with `refreshSession` before the access token expires.
     pub refresh_token: String,
-    pub expires_at: DateTime<Utc>,
+    pub expires_at: DateTime,
     pub staff: Staff,
 }
 
 #[derive(InputObject)]
 pub struct CreateStaffInput {
-    /// Makes the create safe to retry: the same key returns the first result (kept 24 hours).
+    /// Makes the create safe to retry: the same key returns the first result (kept at least 48 hours).
     pub idempotency_key: Option<String>,
     pub email: String,
     pub name: String,

@@ -6,6 +6,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::TokenProblem;
+
 pub const ISSUER: &str = "continuum";
 pub const AUDIENCE: &str = "continuum-portal";
 /// Clock skew we tolerate between nodes.
@@ -78,13 +80,22 @@ impl JwtKeys {
         Ok((token, expires_at))
     }
 
-    /// `None` for anything but a well-formed, correctly signed, current HS256 token of ours.
-    /// `iat` and `jti` are required by the `Claims` type itself; `exp` and `nbf` are
-    /// checked against `now` with the leeway.
-    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Option<Claims> {
-        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).ok()?.claims;
+    /// The claims of a well-formed, correctly signed, current HS256 token of ours; otherwise
+    /// `Expired` for one of ours past its `exp`, `Invalid` for anything else. `iat` and `jti`
+    /// are required by the `Claims` type itself; `exp` and `nbf` are checked against `now`
+    /// with the leeway.
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Claims, TokenProblem> {
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|_| TokenProblem::Invalid)?
+            .claims;
         let now = now.timestamp();
         let leeway = LEEWAY_SECS as i64;
-        (claims.exp + leeway > now && claims.nbf - leeway <= now).then_some(claims)
+        if claims.nbf - leeway > now {
+            return Err(TokenProblem::Invalid);
+        }
+        if claims.exp + leeway <= now {
+            return Err(TokenProblem::Expired);
+        }
+        Ok(claims)
     }
 }

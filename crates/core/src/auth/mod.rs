@@ -6,4 +6,4 @@ pub mod throttle;
 pub mod viewer;
 
 pub use jwt::JwtKeys;
-pub use viewer::{Auth, Viewer};
+pub use viewer::{Auth, TokenProblem, Viewer};

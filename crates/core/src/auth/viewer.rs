@@ -21,13 +21,39 @@ pub struct Viewer {
     pub member: Option<std::sync::Arc<crate::entity::staff::Model>>,
 }
 
+/// Why a request is not signed in: what a client does next depends on it (sign in, refresh,
+/// or sign in again). `extensions.reason` of an `UNAUTHENTICATED` error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenProblem {
+    /// No `Authorization` header: sign in.
+    Missing,
+    /// Not a token of ours (malformed, wrong signature, wrong scheme): sign in again.
+    Invalid,
+    /// Ours, but past its `exp`: refresh the session (`refreshSession`).
+    Expired,
+    /// The session or account behind it has ended (signed out, idle or absolute limit,
+    /// revoked, deactivated, password or role changed): sign in again.
+    SessionEnded,
+}
+
+impl TokenProblem {
+    pub fn reason(self) -> &'static str {
+        match self {
+            TokenProblem::Missing => "TOKEN_MISSING",
+            TokenProblem::Invalid => "TOKEN_INVALID",
+            TokenProblem::Expired => "TOKEN_EXPIRED",
+            TokenProblem::SessionEnded => "SESSION_ENDED",
+        }
+    }
+}
+
 /// What the request's `Authorization` header amounted to.
 #[derive(Debug, Clone)]
 pub enum Auth {
     /// No header: fine for `login`, `UNAUTHENTICATED` for everything else.
     Anonymous,
     /// A header that did not verify, or a session or account that has ended.
-    Rejected,
+    Rejected(TokenProblem),
     Staff(Viewer),
 }
 
@@ -35,7 +61,8 @@ impl Auth {
     pub fn viewer(&self) -> AppResult<&Viewer> {
         match self {
             Auth::Staff(viewer) => Ok(viewer),
-            Auth::Anonymous | Auth::Rejected => Err(AppError::Unauthenticated),
+            Auth::Anonymous => Err(AppError::Unauthenticated(TokenProblem::Missing)),
+            Auth::Rejected(problem) => Err(AppError::Unauthenticated(*problem)),
         }
     }
 }

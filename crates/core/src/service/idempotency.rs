@@ -1,4 +1,4 @@
-//! Idempotent creates. A key (≤ 255 characters, per staff member, kept at least 24 hours)
+//! Idempotent creates. A key (≤ 255 characters, per staff member, kept at least 48 hours)
 //! reserves the id of the row the mutation will create. Sent again with the same input, the
 //! mutation finds that row and returns it; with different input, it is `CONFLICT`. Two
 //! concurrent requests with one key race for the same primary key, so one row is created.
@@ -18,7 +18,7 @@ use crate::{
 };
 
 pub const MAX_KEY_CHARS: usize = 255;
-/// Keys are kept this long (the contract promises at least 24 hours).
+/// Keys are kept this long (what the schema and the README promise).
 pub const KEEP_HOURS: i64 = 48;
 
 /// The id to create under, and whether the key had been seen before.

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::{
-    auth::{Auth, Viewer, password, throttle},
+    auth::{Auth, TokenProblem, Viewer, password, throttle},
     domain::staff::normalize_email,
     entity::{refresh_token, session_family, staff},
     error::{AppError, AppResult},
@@ -222,19 +222,19 @@ async fn refresh_in(
     let Some(token) =
         refresh_token::Entity::find().filter(refresh_token::Column::TokenHash.eq(token_hash)).one(tx.conn()).await?
     else {
-        return Err(AppError::Unauthenticated);
+        return Err(AppError::Unauthenticated(TokenProblem::Invalid));
     };
     let Some(family) = session_family::Entity::find_by_id(token.family_id).one(tx.conn()).await? else {
-        return Err(AppError::Unauthenticated);
+        return Err(AppError::Unauthenticated(TokenProblem::Invalid));
     };
 
     if let Some(reason) = session_ended(tx.state(), &family, now) {
         if family.revoked_at.is_some() {
-            return Err(AppError::Unauthenticated);
+            return Err(AppError::Unauthenticated(TokenProblem::SessionEnded));
         }
         revoke_family(tx.conn(), family.id, reason, now).await?;
         family_event(&mut tx, &family, "sessionRevoked", reason, request_id).await?;
-        return Ok((tx, Err(AppError::Unauthenticated)));
+        return Ok((tx, Err(AppError::Unauthenticated(TokenProblem::SessionEnded))));
     }
 
     // Exchange the token only if nobody has exchanged it yet; a second use is a replay.
@@ -248,12 +248,12 @@ async fn refresh_in(
         revoke_family(tx.conn(), family.id, "refresh token reuse", now).await?;
         family_event(&mut tx, &family, "sessionRevoked", "refresh token reuse", request_id).await?;
         tracing::warn!(event = "refresh_token_reuse", session_id = %family.id, "revoked a session family");
-        return Ok((tx, Err(AppError::Unauthenticated)));
+        return Ok((tx, Err(AppError::Unauthenticated(TokenProblem::SessionEnded))));
     }
 
     let member = staff::Entity::find_by_id(family.staff_id).one(tx.conn()).await?;
     let Some(member) = member.filter(|m| m.active) else {
-        return Err(AppError::Unauthenticated);
+        return Err(AppError::Unauthenticated(TokenProblem::SessionEnded));
     };
     session_family::Entity::update_many()
         .col_expr(session_family::Column::LastUsedAt, Expr::value(now))
@@ -336,22 +336,25 @@ pub async fn still_valid(state: &AppState, header: &str) -> AppResult<bool> {
 async fn check(state: &AppState, header: Option<&str>, touch: bool) -> AppResult<Auth> {
     let Some(header) = header else { return Ok(Auth::Anonymous) };
     let Some(token) = header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("bearer ")) else {
-        return Ok(Auth::Rejected);
+        return Ok(Auth::Rejected(TokenProblem::Invalid));
     };
-    let Some(claims) = state.jwt.verify(token.trim(), state.now()) else { return Ok(Auth::Rejected) };
+    let claims = match state.jwt.verify(token.trim(), state.now()) {
+        Ok(claims) => claims,
+        Err(problem) => return Ok(Auth::Rejected(problem)),
+    };
 
     // One statement: the session family with its staff member.
     let Some((family, Some(member))) =
         session_family::Entity::find_by_id(claims.sid).find_also_related(staff::Entity).one(&state.db).await?
     else {
-        return Ok(Auth::Rejected);
+        return Ok(Auth::Rejected(TokenProblem::SessionEnded));
     };
     if member.id != claims.sub || !member.active || member.auth_version != claims.ver {
-        return Ok(Auth::Rejected);
+        return Ok(Auth::Rejected(TokenProblem::SessionEnded));
     }
     let now = state.now();
     if session_ended(state, &family, now).is_some() {
-        return Ok(Auth::Rejected);
+        return Ok(Auth::Rejected(TokenProblem::SessionEnded));
     }
     if touch && (now - family.last_used_at).num_seconds() >= TOUCH_EVERY_SECS {
         session_family::Entity::update_many()

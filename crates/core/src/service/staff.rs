@@ -69,7 +69,10 @@ pub async fn me(state: &AppState, viewer: &Viewer) -> AppResult<staff::Model> {
     if let Some(member) = &viewer.member {
         return Ok(staff::Model::clone(member));
     }
-    staff::Entity::find_by_id(viewer.staff_id).one(&state.db).await?.ok_or(AppError::Unauthenticated)
+    staff::Entity::find_by_id(viewer.staff_id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::Unauthenticated(crate::auth::TokenProblem::SessionEnded))
 }
 
 pub async fn get(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<Option<staff::Model>> {
@@ -291,7 +294,7 @@ pub async fn change_password(
         })
         .await?;
         if end_session {
-            return Err(AppError::Unauthenticated);
+            return Err(AppError::Unauthenticated(crate::auth::TokenProblem::SessionEnded));
         }
         return Err(AppError::bad_field("currentPassword", "the current password is wrong"));
     }

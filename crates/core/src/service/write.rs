@@ -83,7 +83,7 @@ impl Tx {
 
     /// The caller. Sign-in flows (no caller) never ask.
     pub fn viewer(&self) -> AppResult<&Viewer> {
-        self.viewer.as_ref().ok_or(AppError::Unauthenticated)
+        self.viewer.as_ref().ok_or(AppError::Unauthenticated(crate::auth::TokenProblem::Missing))
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
