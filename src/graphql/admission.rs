@@ -361,6 +361,70 @@ fn count_aliases(set: &SelectionSet) -> usize {
         .sum()
 }
 
+/// Whether every root field of the operation a request runs is introspection (`__schema`,
+/// `__type`, `__typename`): such a document runs without the depth and complexity limits
+/// outside production (the standard introspection query nests `ofType` deeper than
+/// `CONTINUUM_MAX_DEPTH`), still bounded by the text, field and alias limits above.
+pub fn introspection_only(request: &mut async_graphql::Request) -> bool {
+    let name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else { return false };
+    let operation = match (&document.operations, name.as_deref()) {
+        (DocumentOperations::Single(op), _) => op,
+        (DocumentOperations::Multiple(ops), Some(name)) => match ops.get(name) {
+            Some(op) => op,
+            None => return false,
+        },
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => match ops.values().next() {
+            Some(op) => op,
+            None => return false,
+        },
+        (DocumentOperations::Multiple(_), None) => return false,
+    };
+    fn all_meta(document: &ExecutableDocument, set: &SelectionSet, depth: usize) -> bool {
+        depth < 16
+            && set.items.iter().all(|item| match &item.node {
+                Selection::Field(field) => field.node.name.node.starts_with("__"),
+                Selection::InlineFragment(f) => all_meta(document, &f.node.selection_set.node, depth + 1),
+                Selection::FragmentSpread(s) => document
+                    .fragments
+                    .get(&s.node.fragment_name.node)
+                    .is_some_and(|f| all_meta(document, &f.node.selection_set.node, depth + 1)),
+            })
+    }
+    operation.node.ty == OperationType::Query && all_meta(document, &operation.node.selection_set.node, 0)
+}
+
+/// Whether a document asks for the schema (`__schema` or `__type`) anywhere: production
+/// refuses it with a coded error instead of answering `null`.
+pub fn asks_for_schema(request: &mut async_graphql::Request) -> bool {
+    let Ok(document) = request.parsed_query() else { return false };
+    fn walk(set: &SelectionSet, depth: usize) -> bool {
+        depth < 64
+            && set.items.iter().any(|item| match &item.node {
+                Selection::Field(field) => {
+                    matches!(field.node.name.node.as_str(), "__schema" | "__type")
+                        || walk(&field.node.selection_set.node, depth + 1)
+                }
+                Selection::InlineFragment(f) => walk(&f.node.selection_set.node, depth + 1),
+                Selection::FragmentSpread(_) => false,
+            })
+    }
+    document.operations.iter().any(|(_, op)| walk(&op.node.selection_set.node, 0))
+        || document.fragments.values().any(|f| walk(&f.node.selection_set.node, 0))
+}
+
+/// The answer to introspection in production.
+pub fn introspection_refused() -> ServerError {
+    let mut error = ServerError::new(
+        "introspection is turned off in production: generate types from the schema.graphql of this release",
+        None,
+    );
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    extensions.set("code", "FORBIDDEN");
+    extensions.set("reason", "INTROSPECTION_DISABLED");
+    error
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

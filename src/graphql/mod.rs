@@ -45,6 +45,19 @@ pub fn build_schema(state: crate::state::AppState) -> ContinuumSchema {
     builder.finish()
 }
 
+/// The schema introspection-only documents run on outside production: the same types and
+/// state, without the depth and complexity limits that the standard introspection query
+/// (GraphiQL's Docs, codegen, editors) would exceed. Admission has already bounded the
+/// document's text, fields and aliases.
+pub fn build_introspection_schema(state: crate::state::AppState) -> ContinuumSchema {
+    let limits = state.config.limits;
+    schema_builder()
+        .limit_recursive_depth(limits.max_recursive_depth)
+        .limit_directives(limits.max_directives)
+        .data(state)
+        .finish()
+}
+
 /// What a paged list costs against `CONTINUUM_MAX_COMPLEXITY`: the fields below it once for
 /// every item the page may hold (`first`, 20 when absent, at most 100).
 pub fn page_cost(first: Option<i32>, child_complexity: usize) -> usize {

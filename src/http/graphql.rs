@@ -3,7 +3,7 @@
 use std::panic::AssertUnwindSafe;
 
 use async_graphql::ParseRequestError;
-use async_graphql::{BatchRequest, BatchResponse, Response as GqlResponse, ServerError, http::GraphiQLSource};
+use async_graphql::{BatchRequest, BatchResponse, Response as GqlResponse, ServerError};
 
 use crate::graphql::order::Plan;
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse, rejection::GraphQLRejection};
@@ -11,7 +11,7 @@ use axum::{
     Extension,
     extract::State,
     http::{HeaderMap, StatusCode, header::AUTHORIZATION},
-    response::{Html, IntoResponse, Response},
+    response::{IntoResponse, Response},
 };
 use futures_util::FutureExt;
 
@@ -25,14 +25,6 @@ use crate::{
         extensions,
     },
 };
-
-pub async fn graphiql(State(state): State<HttpState>) -> Response {
-    if state.app.config.is_production() {
-        return StatusCode::NOT_FOUND.into_response();
-    }
-    let page = Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish());
-    ([(axum::http::header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'")], page).into_response()
-}
 
 pub async fn graphql(
     State(state): State<HttpState>,
@@ -142,10 +134,24 @@ async fn admitted(
         extensions::count_request("invalid", &response);
         return Ok(response.into());
     }
+    let mut request = request;
+    let mut requests: Vec<&mut async_graphql::Request> = match &mut request {
+        BatchRequest::Single(r) => vec![r],
+        BatchRequest::Batch(rs) => rs.iter_mut().collect(),
+    };
+    if state.introspection.is_none() && requests.iter_mut().any(|r| admission::asks_for_schema(r)) {
+        let mut response = GqlResponse::from_errors(vec![admission::introspection_refused()]);
+        extensions::count_request("invalid", &response);
+        add_default_codes(&mut response);
+        return Ok(response.into());
+    }
+    let schema = match &state.introspection {
+        Some(unlimited) if requests.iter_mut().all(|r| admission::introspection_only(r)) => unlimited,
+        _ => &state.schema,
+    };
     let header = headers.get(AUTHORIZATION).map(|v| v.to_str().unwrap_or_default());
     scope.authenticate(&state.app, header).await?;
     // The order each response's keys go back in, from the documents admission parsed.
-    let mut request = request;
     let plans: Vec<Option<Plan>> = match &mut request {
         BatchRequest::Single(r) => vec![plan_of(r)],
         BatchRequest::Batch(rs) => rs.iter_mut().map(plan_of).collect(),
@@ -153,7 +159,7 @@ async fn admitted(
     let request = scope.attach(request);
     // A panic in a resolver ends this request with INTERNAL, not the connection or the
     // server.
-    let execution = AssertUnwindSafe(state.schema.execute_batch(request)).catch_unwind();
+    let execution = AssertUnwindSafe(schema.execute_batch(request)).catch_unwind();
     let mut response = execution.await.map_err(|_| {
         tracing::error!("a resolver panicked");
         AppError::internal(anyhow::anyhow!("resolver panicked"))

@@ -1,6 +1,7 @@
 //! HTTP: the GraphQL endpoint and GraphiQL, health and readiness, metrics.
 
 pub mod aftercare_page;
+pub mod graphiql;
 pub mod graphql;
 pub mod health;
 pub mod metrics;
@@ -32,6 +33,8 @@ use crate::{
 pub struct HttpState {
     pub app: AppState,
     pub schema: ContinuumSchema,
+    /// Where introspection-only documents run outside production (`None` in production).
+    pub introspection: Option<ContinuumSchema>,
     /// Permits to execute a GraphQL request (`CONTINUUM_MAX_CONCURRENT_REQUESTS`).
     pub executing: std::sync::Arc<tokio::sync::Semaphore>,
 }
@@ -43,12 +46,14 @@ pub fn build_router(app: AppState) -> Router {
     let executing = std::sync::Arc::new(tokio::sync::Semaphore::new(app.config.max_concurrent_requests as usize));
     let cors = origin::cors(&app.config);
     let timeout = app.config.limits.request_timeout;
-    let state = HttpState { app, schema, executing };
+    let introspection = (!app.config.is_production()).then(|| crate::graphql::build_introspection_schema(app.clone()));
+    let state = HttpState { app, schema, introspection, executing };
     Router::new()
         .route(
             "/graphql",
-            get(graphql::graphiql).post(graphql::graphql).layer(axum::middleware::from_fn(graphql::require_json)),
+            get(graphiql::page).post(graphql::graphql).layer(axum::middleware::from_fn(graphql::require_json)),
         )
+        .route("/graphiql/3.9.0/{file}", get(graphiql::asset))
         .route("/graphql/ws", get(ws::graphql_ws))
         // The request time limit holds for the CSV and the pages too (408 past it).
         .route(

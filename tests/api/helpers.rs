@@ -2,7 +2,12 @@
 
 #![allow(dead_code)]
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::HashMap,
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+    sync::Arc,
+};
 
 use axum::{
     Router,
@@ -252,4 +257,80 @@ pub fn rule(response: &Value) -> Option<&str> {
 pub fn assert_rule(response: &Value, expected: &str) {
     assert_code(response, "BAD_USER_INPUT");
     assert_eq!(rule(response), Some(expected), "expected rule {expected}: {response}");
+}
+
+/// The built `continuum` binary, serving a fresh database on a port of its own choosing.
+pub struct BinaryServer {
+    child: Child,
+    pub base: String,
+    _db: TestDatabase,
+}
+
+impl BinaryServer {
+    /// Starts it with these settings on top of the test ones (database, secrets, admin).
+    pub async fn start(settings: &[(&str, &str)]) -> BinaryServer {
+        let db = TestDatabase::create().await;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_continuum"))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("DATABASE_URL", &db.url)
+            .env("CONTINUUM_JWT_SECRET", JWT_SECRET)
+            .env("CONTINUUM_AUDIT_KEY", AUDIT_KEY)
+            .env("CONTINUUM_ADMIN_EMAIL", ADMIN_EMAIL)
+            .env("CONTINUUM_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("CONTINUUM_BIND", "127.0.0.1:0")
+            .env("NO_COLOR", "1")
+            .env("RUST_LOG", "info")
+            .envs(settings.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the continuum binary starts");
+        let stdout = child.stdout.take().expect("stdout");
+        // The log line `serving address=127.0.0.1:PORT` names the port.
+        let (found, lines) = tokio::task::spawn_blocking(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            let found = lines.by_ref().map_while(Result::ok).find_map(|line| {
+                let line = strip_ansi(&line);
+                line.contains("serving").then(|| {
+                    line.split("address=").nth(1).map(|a| a.split_whitespace().next().unwrap_or_default().to_owned())
+                })?
+            });
+            (found, lines)
+        })
+        .await
+        .expect("the log reader");
+        // Keep draining the log so the server never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        let address = found.expect("the server logs the address it serves");
+        BinaryServer { child, base: format!("http://{address}"), _db: db }
+    }
+
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for BinaryServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn strip_ansi(line: &str) -> String {
+    let mut out = String::new();
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }

@@ -4,90 +4,11 @@
 //! Each document is refused with a coded error in milliseconds, the process stays up, and
 //! `/healthz` keeps answering quickly while the documents arrive.
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use crate::helpers::*;
-
-/// The binary, serving a fresh database on a port of its own choosing.
-struct Server {
-    child: Child,
-    base: String,
-    _db: TestDatabase,
-}
-
-impl Server {
-    async fn start() -> Server {
-        let db = TestDatabase::create().await;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_continuum"))
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("DATABASE_URL", &db.url)
-            .env("CONTINUUM_ENV", "production")
-            .env("CONTINUUM_JWT_SECRET", JWT_SECRET)
-            .env("CONTINUUM_AUDIT_KEY", AUDIT_KEY)
-            .env("CONTINUUM_ADMIN_EMAIL", ADMIN_EMAIL)
-            .env("CONTINUUM_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env("CONTINUUM_BIND", "127.0.0.1:0")
-            .env("NO_COLOR", "1")
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the continuum binary starts");
-        let stdout = child.stdout.take().expect("stdout");
-        // The log line `serving address=127.0.0.1:PORT` names the port.
-        let (found, lines) = tokio::task::spawn_blocking(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            let found = lines.by_ref().map_while(Result::ok).find_map(|line| {
-                let line = strip_ansi(&line);
-                line.contains("serving").then(|| {
-                    line.split("address=").nth(1).map(|a| a.split_whitespace().next().unwrap_or_default().to_owned())
-                })?
-            });
-            (found, lines)
-        })
-        .await
-        .expect("the log reader");
-        // Keep draining the log so the server never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
-        let address = found.expect("the server logs the address it serves");
-        Server { child, base: format!("http://{address}"), _db: db }
-    }
-
-    fn alive(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn strip_ansi(line: &str) -> String {
-    let mut out = String::new();
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
 
 /// The documents an attacker sends, each well under the body limit.
 /// Each is the document's name and the raw JSON body of the request (`query` and, for the
@@ -151,7 +72,7 @@ pub fn assert_refused(what: &str, status: u16, body: &str) {
 
 #[tokio::test]
 async fn hostile_documents_are_refused_in_milliseconds_and_the_node_keeps_serving() {
-    let mut server = Server::start().await;
+    let mut server = BinaryServer::start(&[("CONTINUUM_ENV", "production")]).await;
     let http = reqwest::Client::new();
     let documents = hostile_documents();
 

@@ -21,6 +21,7 @@ mod finding_clients;
 mod fixtures;
 mod funder_measures;
 mod fuzz;
+mod graphiql;
 mod guards;
 mod health;
 mod hostile;

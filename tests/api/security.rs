@@ -487,15 +487,19 @@ async fn production_mode_hides_the_schema() {
 
     // Production: none of them.
     let admin = prod.admin().await;
-    // (async-graphql answers a disabled introspection with null rather than an error.)
+    // A coded refusal, not a silent null: a tool that reads the schema from the URL says why.
     let schema = prod.gql(Some(&admin.access), introspection, json!({})).await;
-    assert!(schema["data"]["__schema"].is_null(), "{schema}");
+    assert_code(&schema, "FORBIDDEN");
+    assert_eq!(schema["errors"][0]["extensions"]["reason"], "INTROSPECTION_DISABLED", "{schema}");
     assert!(!schema.to_string().contains("Client"), "no type leaks: {schema}");
     let one_type = "{ __type(name: \"Client\") { fields { name } } }";
+    let hidden = "query Sneaky { me { role } ...F } fragment F on Query { __type(name: \"Client\") { name } }";
     for token in [None, Some(admin.access.as_str())] {
-        let answer = prod.gql(token, one_type, json!({})).await;
-        assert!(answer["data"]["__type"].is_null(), "{answer}");
-        assert!(!answer.to_string().contains("firstName"), "{answer}");
+        for document in [one_type, hidden] {
+            let answer = prod.gql(token, document, json!({})).await;
+            assert_eq!(answer["errors"][0]["extensions"]["reason"], "INTROSPECTION_DISABLED", "{answer}");
+            assert!(!answer.to_string().contains("firstName"), "{answer}");
+        }
     }
     let dev_type = dev.gql(Some(&dev_admin.access), one_type, json!({})).await;
     assert!(dev_type.to_string().contains("firstName"), "{dev_type}");
@@ -839,4 +843,35 @@ async fn a_nul_character_in_text_input_is_refused_not_an_internal_error() {
 
     assert!(failures.is_empty(), "NUL in text input:\n{}", failures.join("\n"));
     assert_eq!(app.gql_ok(token, "{ me { id } }", json!({})).await["me"]["id"], me.staff_id.as_str());
+}
+
+/// The introspection query GraphiQL, codegen and editors send (graphql-js
+/// `getIntrospectionQuery()`, with its nine levels of `ofType`): answered in development at
+/// the default depth limit, which a data query of that depth would exceed.
+#[tokio::test]
+async fn the_standard_introspection_query_works_at_any_depth_limit_outside_production() {
+    const INTROSPECTION: &str = "query IntrospectionQuery { __schema { queryType { name } mutationType { name }
+      subscriptionType { name } types { ...FullType } directives { name description locations args { ...InputValue } } } }
+    fragment FullType on __Type { kind name description specifiedByURL
+      fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+      inputFields { ...InputValue } interfaces { ...TypeRef }
+      enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason } possibleTypes { ...TypeRef } }
+    fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+    fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+      ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } } }";
+    for depth in ["10", "4"] {
+        let app = TestApp::spawn_with(&[("CONTINUUM_MAX_DEPTH", depth)]).await;
+        let answer = app.gql(None, INTROSPECTION, json!({})).await;
+        assert!(answer["errors"].is_null(), "depth limit {depth}: {answer}");
+        let types = answer["data"]["__schema"]["types"].as_array().cloned().unwrap_or_default();
+        assert!(types.iter().any(|t| t["name"] == "Client"), "the schema: {answer}");
+        let date_time = types.iter().find(|t| t["name"] == "DateTime").cloned().unwrap_or_default();
+        assert_eq!(date_time["specifiedByURL"], "https://scalars.graphql.org/andimarek/date-time", "{date_time}");
+        // A data query past the limit is still refused.
+        if depth == "4" {
+            let deep = "{ clients { nodes { referrals { supportGroup { meetings { id } } } } } }";
+            let refused = app.gql(None, deep, json!({})).await;
+            assert!(refused.to_string().contains("too deep"), "{refused}");
+        }
+    }
 }
