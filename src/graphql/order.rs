@@ -13,8 +13,6 @@
 //! for every runtime type. The plan is built once per response (at most the admitted number
 //! of fields) and applied with one stable sort per object.
 
-use std::collections::HashMap;
-
 use async_graphql::{
     Name, Value,
     parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition, Selection, SelectionSet},
@@ -27,7 +25,8 @@ const MAX_DEPTH: usize = 64;
 /// The order of one selection set's response keys, with the plan of each key's own set.
 #[derive(Debug, Default)]
 pub struct Plan {
-    position: HashMap<Name, usize>,
+    /// The keys in order; a selection set holds a handful, so a scan beats hashing them.
+    keys: Vec<Name>,
     children: Vec<Plan>,
 }
 
@@ -48,11 +47,13 @@ impl Plan {
         match value {
             Value::List(items) => items.iter_mut().for_each(|item| self.apply(item)),
             Value::Object(map) => {
-                if map.len() > 1 {
-                    map.sort_by(|a, _, b, _| self.rank(a).cmp(&self.rank(b)));
+                // Most objects come out in order already: check before sorting (a sort
+                // rebuilds the map's index).
+                if map.len() > 1 && !map.is_sorted_by_key(|key, _| self.rank(key)) {
+                    map.sort_by_cached_key(|key, _| self.rank(key));
                 }
                 for (key, child) in map.iter_mut() {
-                    if let Some(plan) = self.position.get(key).and_then(|i| self.children.get(*i)) {
+                    if let Some(plan) = self.children.get(self.rank(key)) {
                         plan.apply(child);
                     }
                 }
@@ -62,7 +63,8 @@ impl Plan {
     }
 
     fn rank(&self, key: &Name) -> usize {
-        self.position.get(key).copied().unwrap_or(usize::MAX)
+        let key = key.as_str();
+        self.keys.iter().position(|k| k.as_str() == key).unwrap_or(usize::MAX)
     }
 }
 
@@ -104,11 +106,11 @@ fn collect<'a>(
 fn build(document: &ExecutableDocument, sets: &[&SelectionSet], depth: usize) -> Plan {
     let mut keys = Vec::new();
     collect(document, sets, depth, &mut keys);
-    let mut plan = Plan { position: HashMap::with_capacity(keys.len()), children: Vec::with_capacity(keys.len()) };
-    for (i, (key, below)) in keys.into_iter().enumerate() {
+    let mut plan = Plan { keys: Vec::with_capacity(keys.len()), children: Vec::with_capacity(keys.len()) };
+    for (key, below) in keys {
         let has_fields = below.iter().any(|s| !s.items.is_empty());
         let child = if has_fields && depth < MAX_DEPTH { build(document, &below, depth + 1) } else { Plan::default() };
-        plan.position.insert(key, i);
+        plan.keys.push(key);
         plan.children.push(child);
     }
     plan
