@@ -15,7 +15,7 @@ const AUDIT: &str = "query($f: AuditFilter, $first: Int, $after: String) {
     auditEvents(filter: $f, first: $first, after: $after) {
         totalCount
         pageInfo { hasNextPage endCursor }
-        nodes { id chain seq at staffId staffRole action field clientId outcome requestId emergency detail hash }
+        nodes { id chain seq at staffId staffRole role action field clientId outcome requestId emergency detail hash }
     }
 }";
 const UPDATE_CLIENT: &str = "mutation($id: ID!, $v: Int!, $i: UpdateClientInput!) \
@@ -141,6 +141,7 @@ async fn reads_changes_refusals_and_failed_sign_ins_each_leave_one_event() {
         assert_eq!(found.len(), 1, "exactly one {action}/{field:?}/{outcome} event: {found:?}\nall: {all:#?}");
         let event = found[0];
         assert_eq!(event["staffRole"], "COUNSELOR", "{event}");
+        assert_eq!(event["role"], "COUNSELOR", "the Role enum beside the deprecated text: {event}");
         assert!(event["requestId"].as_str().is_some_and(|r| !r.is_empty()), "request id: {event}");
         assert_eq!(event["emergency"], false, "{event}");
         assert!(event["hash"].as_str().is_some_and(|h| h.len() == 64), "{event}");
@@ -448,6 +449,7 @@ async fn sign_in_sign_out_and_refresh_token_reuse_are_audited() {
     assert!(revoked[0]["detail"].as_str().is_some_and(|d| d.contains("reuse")), "{:?}", revoked[0]);
     for event in logins.iter().chain(&logouts).chain(&revoked) {
         assert_eq!(event["staffRole"], "COUNSELOR", "{event}");
+        assert_eq!(event["role"], "COUNSELOR", "the Role enum beside the deprecated text: {event}");
         assert!(event["requestId"].as_str().is_some_and(|r| !r.is_empty()), "{event}");
     }
     // In order: sign-in, sign-out, sign-in, revocation.

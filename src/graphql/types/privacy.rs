@@ -234,7 +234,11 @@ pub struct AuditEvent {
     pub seq: i64,
     pub at: DateTime,
     pub staff_id: Option<ID>,
+    /// The role as text, as stored.
+    #[graphql(deprecation = "use `role`, the same value as the Role enum")]
     pub staff_role: Option<String>,
+    /// The staff member's role when the event was written.
+    pub role: Option<crate::domain::Role>,
     /// The operation (`changeStage`, `read`, `login`, …).
     pub action: String,
     /// The field of the request that touched the record.
@@ -256,6 +260,7 @@ impl From<audit_event::Model> for AuditEvent {
             seq: m.seq,
             at: m.at.into(),
             staff_id: m.staff_id.map(id),
+            role: m.staff_role.as_deref().and_then(crate::domain::Role::parse),
             staff_role: m.staff_role,
             action: m.action,
             field: m.field,
