@@ -63,9 +63,9 @@ pub fn distinct<K: Copy + Eq + Hash>(ids: impl IntoIterator<Item = K>) -> Arc<[K
 }
 
 pub use crate::service::loaders::{
-    attempts_by_follow_up, attendance_by_referral, attendance_counts, clients, episodes, episodes_by_client,
+    attempts_by_follow_up, attendance_by_referral, attendance_counts, clients, consents, episodes, episodes_by_client,
     follow_ups_by_client, history_by_episode, meetings, meetings_by_group, referrals_by_client, required, staff,
-    support_groups,
+    support_groups, visible_clients,
 };
 
 /// Wraps grouped rows so that all of them, across every parent, share one sibling set.

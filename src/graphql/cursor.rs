@@ -4,7 +4,10 @@ use async_graphql::connection::CursorType;
 use base64::Engine;
 use uuid::Uuid;
 
-use crate::error::{AppError, AppResult};
+use crate::{
+    error::{AppError, AppResult},
+    service::pagination::PageRequest,
+};
 
 #[derive(Debug, Clone, Copy)]
 pub struct IdCursor(pub Uuid);
@@ -22,9 +25,18 @@ impl CursorType for IdCursor {
     }
 }
 
-/// Parses an `after` argument.
-pub fn parse_after(after: Option<String>) -> AppResult<Option<Uuid>> {
-    after.map(|s| IdCursor::decode_cursor(&s).map(|c| c.0).map_err(|m| AppError::bad_field("after", m))).transpose()
+fn parse_cursor(cursor: Option<String>, field: &'static str) -> AppResult<Option<Uuid>> {
+    cursor.map(|s| IdCursor::decode_cursor(&s).map(|c| c.0).map_err(|m| AppError::bad_field(field, m))).transpose()
+}
+
+/// The page the four Relay arguments of a list ask for.
+pub fn page(
+    first: Option<i32>,
+    after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
+) -> AppResult<PageRequest> {
+    PageRequest::relay(first, parse_cursor(after, "after")?, last, parse_cursor(before, "before")?)
 }
 
 /// Parses an `ID` argument as a UUID. A malformed id cannot exist, so it is `NOT_FOUND`

@@ -188,8 +188,8 @@ impl TestApp {
     pub async fn login(&self, email: &str, password: &str) -> Value {
         self.gql(
             None,
-            "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken refreshToken expiresAt staff { id role } } }",
-            json!({ "e": email, "p": password }),
+            "mutation($i: LoginInput!) { login(input: $i) { accessToken refreshToken expiresAt staff { id role } } }",
+            json!({ "i": { "email": email, "password": password } }),
         )
         .await
     }
@@ -269,8 +269,14 @@ pub struct BinaryServer {
 impl BinaryServer {
     /// Starts it with these settings on top of the test ones (database, secrets, admin).
     pub async fn start(settings: &[(&str, &str)]) -> BinaryServer {
+        BinaryServer::start_with(&[], settings).await
+    }
+
+    /// Starts it with these command-line arguments (`serve --demo`) and settings.
+    pub async fn start_with(args: &[&str], settings: &[(&str, &str)]) -> BinaryServer {
         let db = TestDatabase::create().await;
         let mut child = Command::new(env!("CARGO_BIN_EXE_continuum"))
+            .args(args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("DATABASE_URL", &db.url)

@@ -72,3 +72,57 @@ async fn the_schema_file_and_introspection_show_the_same_fields() {
     );
     assert!(!file.contains("debugPanic") && !file.contains("debugSleep"), "no test-only fields in the file");
 }
+
+/// Every type, field, argument, input field and enum value that a portal developer sees in
+/// GraphiQL's Docs or in generated types carries a description. The test names each one
+/// that does not, so a new field without a doc comment fails here.
+#[tokio::test]
+async fn every_type_field_argument_and_enum_value_is_described() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let data = app
+        .gql_ok(
+            None,
+            "{ __schema { types { name kind description
+                 fields(includeDeprecated: true) { name description args(includeDeprecated: true) { name description } }
+                 inputFields(includeDeprecated: true) { name description }
+                 enumValues(includeDeprecated: true) { name description } } } }",
+            serde_json::json!({}),
+        )
+        .await;
+    let described = |v: &serde_json::Value| v["description"].as_str().is_some_and(|d| !d.trim().is_empty());
+    let mut missing = Vec::new();
+    let mut seen = 0;
+    for ty in data["__schema"]["types"].as_array().expect("types") {
+        let name = ty["name"].as_str().unwrap_or_default();
+        if name.starts_with("__") || ["Boolean", "Float", "ID", "Int", "String"].contains(&name) {
+            continue;
+        }
+        seen += 1;
+        if !described(ty) {
+            missing.push(format!("type {name}"));
+        }
+        for field in ty["fields"].as_array().into_iter().flatten() {
+            let field_name = field["name"].as_str().unwrap_or_default();
+            seen += 1;
+            if !described(field) {
+                missing.push(format!("field {name}.{field_name}"));
+            }
+            for arg in field["args"].as_array().into_iter().flatten() {
+                seen += 1;
+                if !described(arg) {
+                    missing.push(format!("argument {name}.{field_name}({})", arg["name"].as_str().unwrap_or_default()));
+                }
+            }
+        }
+        for (kind, list) in [("input field", &ty["inputFields"]), ("enum value", &ty["enumValues"])] {
+            for item in list.as_array().into_iter().flatten() {
+                seen += 1;
+                if !described(item) {
+                    missing.push(format!("{kind} {name}.{}", item["name"].as_str().unwrap_or_default()));
+                }
+            }
+        }
+    }
+    assert!(seen > 1000, "the walk saw the whole schema ({seen} items)");
+    assert!(missing.is_empty(), "{} undescribed:\n{}", missing.len(), missing.join("\n"));
+}

@@ -6,32 +6,49 @@ use sea_orm::{DeriveActiveEnum, EnumIter, sea_query::StringLen};
 
 use super::RuleViolation;
 
-/// Used only for group eligibility (e.g. Women for Sobriety).
+/// Used only for group eligibility (e.g. Women for Sobriety) and the TEDS SEX element.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum Gender {
+    /// Eligible for groups open to women only (e.g. Women for Sobriety); TEDS SEX code 2.
     #[sea_orm(string_value = "WOMAN")]
     Woman,
+    /// Eligible for groups open to men only; TEDS SEX code 1.
     #[sea_orm(string_value = "MAN")]
     Man,
+    /// Offered only groups open to anyone; TEDS SEX is reported as missing (-9).
     #[sea_orm(string_value = "NON_BINARY")]
     NonBinary,
+    /// Another gender. Offered only groups open to anyone; TEDS SEX is reported as missing (-9).
     #[sea_orm(string_value = "OTHER")]
     Other,
+    /// The client chose not to say. Offered only groups open to anyone; TEDS SEX is reported as
+    /// missing (-9).
     #[sea_orm(string_value = "UNDISCLOSED")]
     Undisclosed,
 }
 
+/// A substance the client uses. The TEDS intake ranks up to three (primary, secondary,
+/// tertiary), and group recommendations match them against each group's substance focus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Enum, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Substance {
+    /// TEDS SUB code 2.
     Alcohol,
+    /// Heroin and other opiates or synthetic opioids, not told apart: reported as TEDS SUB code 7
+    /// (other opiates and synthetics).
     Opioids,
+    /// Cocaine, crack included: TEDS SUB code 3.
     Cocaine,
+    /// TEDS SUB code 10.
     Methamphetamine,
+    /// Marijuana: TEDS SUB code 4.
     Cannabis,
+    /// TEDS SUB code 13.
     Benzodiazepines,
+    /// Stimulants other than cocaine and methamphetamine: TEDS SUB code 12.
     OtherStimulants,
+    /// Any other drug: TEDS SUB code 19.
     Other,
 }
 

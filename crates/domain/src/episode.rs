@@ -5,6 +5,8 @@ use sea_orm::{DeriveActiveEnum, EnumIter, sea_query::StringLen};
 
 use super::RuleViolation;
 
+/// The phase of a treatment episode. Each stage allows its own ASAM levels of care; an episode
+/// may move between stages in any direction, as the client's needs call for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum Stage {
@@ -88,21 +90,33 @@ pub enum LevelOfCare {
     Otp,
 }
 
+/// Why an episode ended (SAMHSA TEDS-D REASON). Every discharge but DECEASED schedules the
+/// post-discharge follow-up contacts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
 pub enum DischargeReason {
+    /// The client completed treatment (TEDS REASON code 1).
     #[sea_orm(string_value = "COMPLETED")]
     Completed,
+    /// The client left before completing treatment, against advice (TEDS REASON code 2,
+    /// "dropped out"). An early exit: among the most urgent items on the worklist.
     #[sea_orm(string_value = "LEFT_AGAINST_ADVICE")]
     LeftAgainstAdvice,
+    /// The program ended the client's treatment (TEDS REASON code 3). An early exit: among the
+    /// most urgent items on the worklist.
     #[sea_orm(string_value = "TERMINATED_BY_FACILITY")]
     TerminatedByFacility,
+    /// The client was transferred to another program or facility (TEDS REASON code 4).
     #[sea_orm(string_value = "TRANSFERRED")]
     Transferred,
+    /// Treatment ended because the client was jailed or imprisoned (TEDS REASON code 5).
     #[sea_orm(string_value = "INCARCERATED")]
     Incarcerated,
+    /// The client died (TEDS REASON code 6). No follow-up is scheduled, and the client's open
+    /// follow-up contacts and referrals are cancelled.
     #[sea_orm(string_value = "DECEASED")]
     Deceased,
+    /// Any other reason (TEDS REASON code 7); say which in the discharge note.
     #[sea_orm(string_value = "OTHER")]
     Other,
 }
@@ -112,20 +126,28 @@ pub enum DischargeReason {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
 pub enum DischargedTo {
+    /// To the client's own home or a private residence.
     #[sea_orm(string_value = "HOME")]
     Home,
+    /// To an outpatient treatment program.
     #[sea_orm(string_value = "OUTPATIENT_PROGRAM")]
     OutpatientProgram,
+    /// To a residential treatment program.
     #[sea_orm(string_value = "RESIDENTIAL_PROGRAM")]
     ResidentialProgram,
+    /// Admitted to a hospital.
     #[sea_orm(string_value = "HOSPITAL")]
     Hospital,
+    /// To jail or prison.
     #[sea_orm(string_value = "CORRECTIONAL_FACILITY")]
     CorrectionalFacility,
+    /// To a homeless shelter.
     #[sea_orm(string_value = "SHELTER")]
     Shelter,
+    /// Somewhere else; also what Continuum records when a death is learned at follow-up.
     #[sea_orm(string_value = "OTHER")]
     Other,
+    /// Not known; recorded when the discharge does not say where the client went.
     #[sea_orm(string_value = "UNKNOWN")]
     Unknown,
 }

@@ -6,13 +6,21 @@ use sea_orm::{DeriveActiveEnum, EnumIter, sea_query::StringLen};
 
 use super::RuleViolation;
 
+/// Where a follow-up contact stands. Only SCHEDULED is open; "overdue" is not a status but a
+/// SCHEDULED contact whose due date has passed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum FollowUpStatus {
+    /// Open: not yet recorded. Only a SCHEDULED contact can be recorded or have outreach
+    /// attempts logged on it.
     #[sea_orm(string_value = "SCHEDULED")]
     Scheduled,
+    /// The client was reached and the contact made; it carries an outcome and whether the client
+    /// attends a support group.
     #[sea_orm(string_value = "COMPLETED")]
     Completed,
+    /// Given up without reaching the client: allowed only after the configured number of outreach
+    /// attempts on different days, or once the contact's window has closed.
     #[sea_orm(string_value = "UNREACHABLE")]
     Unreachable,
     /// Its due date passed and it was not made before the plan changed (the client went
@@ -47,16 +55,22 @@ pub enum FollowUpKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum AttemptMethod {
+    /// A telephone call.
     #[sea_orm(string_value = "PHONE")]
     Phone,
+    /// A text message to the client's phone.
     #[sea_orm(string_value = "TEXT")]
     Text,
+    /// An email to the client's address.
     #[sea_orm(string_value = "EMAIL")]
     Email,
+    /// A letter sent by post.
     #[sea_orm(string_value = "LETTER")]
     Letter,
+    /// Face to face, e.g. at the program or a home visit.
     #[sea_orm(string_value = "IN_PERSON")]
     InPerson,
+    /// A video call (telehealth).
     #[sea_orm(string_value = "VIDEO")]
     Video,
 }
@@ -65,29 +79,47 @@ pub enum AttemptMethod {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum AttemptResult {
+    /// Nobody answered and no message was left. Counts toward the attempts needed before the
+    /// contact may be recorded UNREACHABLE.
     #[sea_orm(string_value = "NO_ANSWER")]
     NoAnswer,
+    /// A message was left for the client. Counts toward the attempts needed for UNREACHABLE.
     #[sea_orm(string_value = "LEFT_MESSAGE")]
     LeftMessage,
+    /// The number or address did not reach the client; the locator may need updating. Counts
+    /// toward the attempts needed for UNREACHABLE.
     #[sea_orm(string_value = "WRONG_NUMBER")]
     WrongNumber,
+    /// The client was reached. Does not count toward UNREACHABLE; record the contact itself as
+    /// COMPLETED.
     #[sea_orm(string_value = "REACHED")]
     Reached,
 }
 
+/// What a completed follow-up contact found. Required when a contact is recorded COMPLETED,
+/// and only then.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
 pub enum FollowUpOutcome {
+    /// The client reports no substance use.
     #[sea_orm(string_value = "ABSTINENT")]
     Abstinent,
+    /// The client has used again. Puts the client on the worklist for clinical review of the
+    /// plan and level of care.
     #[sea_orm(string_value = "RETURN_TO_USE")]
     ReturnToUse,
+    /// The client has been admitted to treatment again (e.g. elsewhere). Puts the client on the
+    /// worklist for clinical review.
     #[sea_orm(string_value = "READMITTED")]
     Readmitted,
+    /// The client was reached but would not say how they are doing.
     #[sea_orm(string_value = "DECLINED_TO_ANSWER")]
     DeclinedToAnswer,
+    /// The client is in jail or prison.
     #[sea_orm(string_value = "INCARCERATED")]
     Incarcerated,
+    /// The client has died. Closes the open episode as discharged DECEASED, with its open
+    /// contacts and referrals.
     #[sea_orm(string_value = "DECEASED")]
     Deceased,
 }

@@ -18,9 +18,14 @@ use super::RuleViolation;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Enum, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum PhoneKind {
+    /// A mobile phone; a preferred method of TEXT_MESSAGE needs one.
     Mobile,
+    /// A home phone, which others in the household may answer: check whether messages may be
+    /// left on it.
     Home,
+    /// A work phone, which colleagues may answer: check whether messages may be left on it.
     Work,
+    /// Any other number, e.g. one the client shares or borrows.
     Other,
 }
 
@@ -28,9 +33,13 @@ pub enum PhoneKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Enum, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ContactMethod {
+    /// A call to one of the client's numbers; needs at least one phone number.
     PhoneCall,
+    /// A text message; needs a MOBILE number.
     TextMessage,
+    /// An email; needs an email address.
     Email,
+    /// A letter by post; needs a postal address.
     Mail,
 }
 

@@ -7,10 +7,15 @@ use super::RuleViolation;
 /// Kinds of information a consent may allow to be disclosed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Enum)]
 pub enum DisclosureCategory {
+    /// The client's contact details (phone, email, address).
     ContactInformation,
+    /// The client's referrals to support groups.
     ReferralDetails,
+    /// The client's attendance at support-group meetings.
     Attendance,
+    /// Where the client is in treatment: stage, level of care, admission and discharge.
     TreatmentStatus,
+    /// What the client's follow-up contacts found.
     FollowUpOutcomes,
 }
 
@@ -103,10 +108,18 @@ affect your treatment here, payment for it, or your eligibility for benefits.";
 /// the client's own words beside it on the consent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Enum)]
 pub enum ConsentPurpose {
+    /// Treatment of the client. One of treatment, payment and health care operations (TPO): a
+    /// TPO-only consent may name recipients by the general designation and may have no expiry.
     Treatment,
+    /// Payment for the client's care. A TPO purpose.
     Payment,
+    /// Running the program (e.g. quality review, administration). A TPO purpose.
     HealthCareOperations,
+    /// Coordinating the client's care with other providers; counted as treatment, so a TPO
+    /// purpose.
     CareCoordination,
+    /// Verifying the client's attendance. Not a TPO purpose: the consent must name its recipient
+    /// and have an expiry.
     AttendanceVerification,
     /// "At the request of the patient" (§ 2.31(a)(5)).
     PatientRequest,
@@ -178,6 +191,8 @@ pub fn decode_purposes(stored: &str) -> Vec<ConsentPurpose> {
 /// payment and health care operations, the general designation the 2024 rule allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum RecipientKind {
+    /// A person or organisation named on the consent; a disclosure must go to that recipient
+    /// (matched ignoring case and extra spaces). Allowed for any purpose.
     Named,
     /// "My treating providers, health plans, third-party payers, and people helping to
     /// operate this program."
@@ -198,15 +213,21 @@ pub enum ConsentExpiry {
 /// Who signed (§ 2.31(a)(8), § 2.14, § 2.15).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum SignerCapacity {
+    /// The client signed for themselves.
     Patient,
+    /// A guardian signed on the client's behalf, e.g. for a minor (§ 2.14).
     Guardian,
+    /// A person authorized to sign for the client, e.g. for a client who lacks capacity or has
+    /// died (§ 2.15).
     PersonalRepresentative,
 }
 
 /// How it was signed; electronic signatures are allowed (§ 2.31(a)(8)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum SignatureMethod {
+    /// Signed by hand on paper; the signed form is kept on file.
     WetSignatureOnFile,
+    /// Signed electronically.
     Electronic,
 }
 
@@ -328,8 +349,13 @@ pub fn check_consent(draft: &ConsentDraft<'_>, today: chrono::NaiveDate) -> Resu
 /// What became of an attempt on a record, as the audit trail records it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum AuditOutcome {
+    /// The caller was allowed and the read or change was done.
     Allowed,
+    /// Refused by a role, visibility, consent or rate-limit check; recorded against the client
+    /// it was aimed at, if any.
     Denied,
+    /// The attempt was checked and failed, e.g. a sign-in or password change with a wrong
+    /// password.
     Failed,
 }
 

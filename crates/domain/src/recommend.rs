@@ -30,10 +30,14 @@ use super::{Gender, Substance};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum GroupAudience {
+    /// Open to every client, whatever their gender.
     #[sea_orm(string_value = "ANYONE")]
     Anyone,
+    /// Open to women only (e.g. Women for Sobriety): never recommended to a client whose gender
+    /// is not WOMAN.
     #[sea_orm(string_value = "WOMEN")]
     Women,
+    /// Open to men only: never recommended to a client whose gender is not MAN.
     #[sea_orm(string_value = "MEN")]
     Men,
 }

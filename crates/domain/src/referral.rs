@@ -5,32 +5,50 @@ use sea_orm::{DeriveActiveEnum, EnumIter, sea_query::StringLen};
 
 use super::RuleViolation;
 
+/// Where a support-group referral stands in the closed loop: PLANNED → REFERRED → ENGAGED →
+/// COMPLETED, or closed early as DECLINED, DISCONTINUED or CANCELLED (each with a reason).
+/// PLANNED, REFERRED and ENGAGED are open; a client has at most one open referral per group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum ReferralStatus {
+    /// Planned (e.g. in the aftercare plan) but not yet sent out: entering AFTERCARE moves it to
+    /// REFERRED, as a counselor can by hand.
     #[sea_orm(string_value = "PLANNED")]
     Planned,
+    /// The client has been referred and has not attended yet; the first recorded attendance
+    /// moves it to ENGAGED.
     #[sea_orm(string_value = "REFERRED")]
     Referred,
+    /// The client has attended at least once.
     #[sea_orm(string_value = "ENGAGED")]
     Engaged,
+    /// The client completed the referral (from ENGAGED only). Closed.
     #[sea_orm(string_value = "COMPLETED")]
     Completed,
+    /// The client turned it down before engaging (from PLANNED or REFERRED). Closed; needs a
+    /// reason.
     #[sea_orm(string_value = "DECLINED")]
     Declined,
+    /// Stopped after it went out, e.g. the client stopped attending (from REFERRED or ENGAGED).
+    /// Closed; needs a reason.
     #[sea_orm(string_value = "DISCONTINUED")]
     Discontinued,
+    /// Withdrawn from any open status, e.g. when the client died. Closed; needs a reason.
     #[sea_orm(string_value = "CANCELLED")]
     Cancelled,
 }
 
+/// How a support-group meeting is held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum MeetingFormat {
+    /// Held at a physical place; the meeting has an address.
     #[sea_orm(string_value = "IN_PERSON")]
     InPerson,
+    /// Held online; the meeting has a join link.
     #[sea_orm(string_value = "ONLINE")]
     Online,
+    /// Held at a place and online at once; the meeting has both an address and a join link.
     #[sea_orm(string_value = "HYBRID")]
     Hybrid,
 }

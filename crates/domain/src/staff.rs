@@ -3,13 +3,21 @@
 use async_graphql::Enum;
 use sea_orm::{DeriveActiveEnum, EnumIter, sea_query::StringLen};
 
+/// What a staff member may do. Changing someone's role ends their sessions at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum Role {
+    /// Manages staff (accounts, roles, supervisors) and the support-group directory, and reads
+    /// the audit trail. Never reads or changes a client record.
     #[sea_orm(string_value = "ADMIN")]
     Admin,
+    /// Everything a counselor may do, for their own clients and those of every counselor they
+    /// supervise; reassigns clients within the team, sees team reports and reviews emergency
+    /// access.
     #[sea_orm(string_value = "SUPERVISOR")]
     Supervisor,
+    /// Registers clients (becoming their primary counselor) and works their own caseload:
+    /// referrals, attendance, follow-ups. Sees other clients only by emergency access.
     #[sea_orm(string_value = "COUNSELOR")]
     Counselor,
 }

@@ -16,10 +16,15 @@ pub const MISSING: i32 = -9;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Route {
+    /// Swallowed: TEDS ROUTE code 1.
     Oral,
+    /// Smoked: TEDS ROUTE code 2.
     Smoking,
+    /// Inhaled or snorted: TEDS ROUTE code 3.
     Inhalation,
+    /// Injected: TEDS ROUTE code 4.
     Injection,
+    /// Any other route: TEDS ROUTE code 5.
     Other,
 }
 
@@ -27,8 +32,11 @@ pub enum Route {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum UseFrequency {
+    /// Not used in the past month: TEDS FREQ code 1.
     NoUseInPastMonth,
+    /// Used in the past month, but not daily: TEDS FREQ code 2.
     SomeUse,
+    /// Used every day: TEDS FREQ code 3.
     Daily,
 }
 
@@ -38,12 +46,17 @@ pub enum UseFrequency {
 pub enum ReferralSource {
     /// The client or their family.
     Individual,
+    /// Another alcohol or drug treatment provider: TEDS PSOURCE code 2.
     AlcoholDrugProvider,
+    /// A health care provider other than alcohol or drug treatment: TEDS PSOURCE code 3.
     OtherHealthCare,
+    /// A school: TEDS PSOURCE code 4.
     School,
+    /// An employer or employee assistance program (EAP): TEDS PSOURCE code 5.
     Employer,
     /// Other community referral, AA/NA included.
     Community,
+    /// A court or other criminal justice referral, DUI/DWI included: TEDS PSOURCE code 7.
     CriminalJustice,
 }
 
@@ -288,23 +301,58 @@ pub struct TedsAdmission {
     pub client_id: String,
     /// YYYY-MM-DD in the program's time zone.
     pub admit_date: String,
+    /// AGE at admission, in bands: 1 = 12–14, 2 = 15–17, 3 = 18–20, 4 = 21–24, 5 = 25–29,
+    /// 6 = 30–34, 7 = 35–39, 8 = 40–44, 9 = 45–49, 10 = 50–54, 11 = 55–64, 12 = 65 and over;
+    /// -9 under 12.
     pub age: i32,
+    /// SEX: 1 male, 2 female, from the client's gender; -9 for any other or none.
     pub sex: i32,
+    /// SERVICES: the setting at admission, from the stage and level of care: 1 detox 24-hour
+    /// hospital inpatient, 2 detox 24-hour free-standing residential, 3 rehab/residential
+    /// hospital, 4 rehab/residential short-term (30 days or less), 5 rehab/residential long-term,
+    /// 6 intensive outpatient, 7 non-intensive outpatient, 8 ambulatory detox.
     pub services: i32,
+    /// SUB1: the primary substance, as a TEDS SUB code; -9 when not known.
     pub sub1: i32,
+    /// ROUTE1: how the primary substance is used (1 oral, 2 smoking, 3 inhalation, 4 injection,
+    /// 5 other); -9 when not known.
     pub route1: i32,
+    /// FREQ1: how often the primary substance was used in the past month (1 no use, 2 some use,
+    /// 3 daily); -9 when not known.
     pub freq1: i32,
+    /// FRSTUSE1: age at first use of the primary substance, in bands: 1 = 11 or under, 2 = 12–14,
+    /// 3 = 15–17, 4 = 18–20, 5 = 21–24, 6 = 25–29, 7 = 30 or over; -9 when not known.
     pub frstuse1: i32,
+    /// SUB2: the secondary substance, as a TEDS SUB code; 1 (none) when the intake names no
+    /// second one, -9 without an intake.
     pub sub2: i32,
+    /// ROUTE2: how the secondary substance is used, coded as ROUTE1; -9 when there is none.
     pub route2: i32,
+    /// FREQ2: past-month use of the secondary substance, coded as FREQ1; -9 when there is none.
     pub freq2: i32,
+    /// FRSTUSE2: age at first use of the secondary substance, coded as FRSTUSE1; -9 when there
+    /// is none.
     pub frstuse2: i32,
+    /// SUB3: the tertiary substance, as a TEDS SUB code; 1 (none) when the intake names no third
+    /// one, -9 without an intake.
     pub sub3: i32,
+    /// ROUTE3: how the tertiary substance is used, coded as ROUTE1; -9 when there is none.
     pub route3: i32,
+    /// FREQ3: past-month use of the tertiary substance, coded as FREQ1; -9 when there is none.
     pub freq3: i32,
+    /// FRSTUSE3: age at first use of the tertiary substance, coded as FRSTUSE1; -9 when there
+    /// is none.
     pub frstuse3: i32,
+    /// NOPRIOR: prior treatment episodes, 0–4 as they are, 5 for five or more; -9 without an
+    /// intake.
     pub noprior: i32,
+    /// PSOURCE: who referred the client: 1 individual, 2 alcohol/drug provider, 3 other health
+    /// care, 4 school, 5 employer/EAP, 6 other community, 7 court/criminal justice; -9 without an
+    /// intake.
     pub psource: i32,
+    /// FREQ_ATND_SELF_HELP: self-help meetings (AA, NA, SMART…) attended in the 30 days before
+    /// admission, as asked at intake: 1 none, 2 1–3 times, 3 4–7 times, 4 8–30 times, 5 some,
+    /// frequency unknown; -9 without an intake.
     pub freq_atnd_self_help: i32,
 }
 
@@ -312,15 +360,24 @@ pub struct TedsAdmission {
 #[derive(Debug, Clone, PartialEq, Eq, async_graphql::SimpleObject, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub struct TedsDischarge {
+    /// The episode's id: the program's case id, the same as on the episode's admission record.
     #[serde(rename = "CASEID")]
     pub case_id: String,
     #[graphql(skip)]
     #[serde(skip)]
     pub client_id: String,
+    /// The admission date, YYYY-MM-DD in the program's time zone.
     pub admit_date: String,
+    /// DISCH_DATE: the discharge date, YYYY-MM-DD in the program's time zone.
     pub disch_date: String,
+    /// SERVICES_D: the setting at discharge, coded as SERVICES at admission (1–8); residential
+    /// rehab is short-term (4) or long-term (5) by the length of stay.
     pub services_d: i32,
+    /// REASON: why the episode ended: 1 completed, 2 dropped out (left against advice),
+    /// 3 terminated by facility, 4 transferred, 5 incarcerated, 6 death, 7 other.
     pub reason: i32,
+    /// LOS: length of stay in days, 1–30 as they are (a same-day discharge is 1), then bands:
+    /// 31 = 31–45, 32 = 46–60, 33 = 61–90, 34 = 91–120, 35 = 121–180, 36 = 181–365, 37 = over 365.
     pub los: i32,
     /// Derived from the attendance log: meetings attended in the 30 days ending on the
     /// discharge date.

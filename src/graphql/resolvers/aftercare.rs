@@ -1,6 +1,6 @@
 use async_graphql::{
     Context, ID, Object,
-    connection::{Connection, ConnectionNameType, CursorType, Edge, EdgeNameType, EmptyFields, OpaqueCursor},
+    connection::{CursorType, OpaqueCursor},
 };
 use uuid::Uuid;
 
@@ -14,7 +14,7 @@ use crate::{
         context::ContextExt,
         cursor::{require_id, target_id},
         types::{
-            ConnectionFields,
+            Paged,
             aftercare::{AftercarePlan, UpdateAftercarePlanInput, WorklistItem},
             client::{Client, Episode},
             follow_up::FollowUp,
@@ -24,7 +24,7 @@ use crate::{
     service::audit::Target,
     service::{
         aftercare::{self, PlanUpdate},
-        pagination::PageRequest,
+        pagination,
         worklist::{self, Item, WorklistKind},
     },
 };
@@ -32,24 +32,7 @@ use crate::{
 /// A worklist position: urgency, date and record, so a page boundary survives changes.
 type WorklistCursor = OpaqueCursor<(WorklistKind, chrono::NaiveDate, Uuid)>;
 
-pub struct WorklistConnectionName;
-
-impl ConnectionNameType for WorklistConnectionName {
-    fn type_name<T: async_graphql::OutputType>() -> String {
-        "WorklistConnection".into()
-    }
-}
-
-pub struct WorklistEdgeName;
-
-impl EdgeNameType for WorklistEdgeName {
-    fn type_name<T: async_graphql::OutputType>() -> String {
-        "WorklistEdge".into()
-    }
-}
-
-pub type WorklistConnection =
-    Connection<WorklistCursor, WorklistItem, ConnectionFields, EmptyFields, WorklistConnectionName, WorklistEdgeName>;
+pub type WorklistConnection = Paged<WorklistCursor, WorklistItem>;
 
 #[derive(Default)]
 pub struct AftercareQuery;
@@ -58,29 +41,35 @@ pub struct AftercareQuery;
 impl AftercareQuery {
     /// Who needs me today: one item per thing that needs a person, most urgent first.
     /// A supervisor sees the team's and may narrow it to one counselor.
-    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::page_cost(first.max(last), child_complexity)")]
     async fn worklist(
         &self,
         ctx: &Context<'_>,
-        counselor_id: Option<ID>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "SUPERVISOR: one counselor of the team instead of the whole team.")] counselor_id: Option<ID>,
+        #[graphql(desc = "Page forward: at most this many items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Page forward from this cursor (`pageInfo.endCursor`).")] after: Option<String>,
+        #[graphql(desc = "Page backward: at most this many items, ending at `before` or at the list's end.")]
+        last: Option<i32>,
+        #[graphql(desc = "Page backward from this cursor (`pageInfo.startCursor`).")] before: Option<String>,
     ) -> Result<WorklistConnection> {
         let viewer = ctx.viewer()?;
         let state = ctx.state()?;
-        let page = PageRequest::new(first, None)?;
-        let after = after
-            .map(|a| WorklistCursor::decode_cursor(&a).map_err(|_| AppError::bad_field("after", "invalid cursor")))
-            .transpose()?;
+        let cursor = |cursor: Option<String>, field: &'static str| {
+            cursor
+                .map(|c| {
+                    WorklistCursor::decode_cursor(&c)
+                        .map(|c| c.0)
+                        .map_err(|_| AppError::bad_field(field, "invalid cursor"))
+                })
+                .transpose()
+        };
+        let (after, before) = (cursor(after, "after")?, cursor(before, "before")?);
         let counselor_id = counselor_id.as_ref().map(|id| require_id(id, "counselorId")).transpose()?;
         let all = audited(ctx, "worklist", Target::Nothing, worklist::items(state, viewer, counselor_id).await).await?;
-        let total = all.len() as u64;
-        let mut rest: Vec<Item> = match after {
-            Some(OpaqueCursor(after)) => all.into_iter().filter(|i| i.sort_key() > after).collect(),
-            None => all,
-        };
-        let has_next = rest.len() as u64 > page.first;
-        rest.truncate(page.first as usize);
+        let page = pagination::window(all, Item::sort_key, first, after, last, before)?;
+        let (has_previous, has_next, total) =
+            (page.has_previous_page, page.has_next_page, page.total_count.unwrap_or_default());
+        let rest = page.items;
 
         let client_ids: Vec<Id<client::Entity>> =
             batch::distinct(rest.iter().map(|i| Id::from_input(i.client_id))).to_vec();
@@ -92,8 +81,7 @@ impl AftercareQuery {
         let (mut follow_ups, mut referrals, mut episodes) =
             (follow_ups.into_iter(), referrals.into_iter(), episodes.into_iter());
 
-        let mut connection =
-            Connection::with_additional_fields(false, has_next, ConnectionFields { total_count: Some(total) });
+        let mut connection = Paged::new(has_previous, has_next, total);
         for item in rest {
             let client = batch::required(&clients, Id::from_input(item.client_id), "client")?;
             let (kind, since, subject) = item.sort_key();
@@ -104,7 +92,7 @@ impl AftercareQuery {
                 client,
                 item,
             };
-            connection.edges.push(Edge::new(OpaqueCursor((kind, since, subject)), node));
+            connection.push(OpaqueCursor((kind, since, subject)), node);
         }
         Ok(connection)
     }
@@ -117,7 +105,12 @@ pub struct AftercareMutation;
 impl AftercareMutation {
     /// Drafts or revises the aftercare plan of the client's open episode: notes, and the
     /// weekly attendance goal of each referral. Entering AFTERCARE puts it into effect.
-    async fn update_aftercare_plan(&self, ctx: &Context<'_>, input: UpdateAftercarePlanInput) -> Result<AftercarePlan> {
+    async fn update_aftercare_plan(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The client, the plan version read, and the notes and goals to set.")]
+        input: UpdateAftercarePlanInput,
+    ) -> Result<AftercarePlan> {
         let viewer = ctx.viewer()?;
         let goals = input
             .goals

@@ -5,7 +5,8 @@ use crate::graphql::error::Result;
 use crate::{
     graphql::{
         context::ContextExt,
-        types::staff::{AuthPayload, Staff},
+        resolvers::style::input_or,
+        types::staff::{AuthPayload, LoginInput, RefreshTokenInput, Staff},
     },
     service::session,
 };
@@ -27,18 +28,50 @@ impl From<session::Issued> for AuthPayload {
 #[Object]
 impl AuthMutation {
     /// Signs in. An unknown email and a wrong password get the same answer.
-    async fn login(&self, ctx: &Context<'_>, email: String, password: String) -> Result<AuthPayload> {
-        Ok(session::login(ctx.state()?, &email, password, ctx.client_address(), ctx.request_id()).await?.into())
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The email and the password.")] input: Option<LoginInput>,
+        #[graphql(desc = "Deprecated: `input.email`.", deprecation = "pass it in `input`")] email: Option<String>,
+        #[graphql(desc = "Deprecated: `input.password`.", deprecation = "pass it in `input`", secret)] password: Option<
+            String,
+        >,
+    ) -> Result<AuthPayload> {
+        let any_old = email.is_some() || password.is_some();
+        let old = email.zip(password).map(|(email, password)| LoginInput { email, password });
+        let input = input_or(input, old, any_old)?;
+        let state = ctx.state()?;
+        Ok(session::login(state, &input.email, input.password, ctx.client_address(), ctx.request_id()).await?.into())
     }
 
     /// Exchanges a refresh token for a new pair. Each refresh token works once: presenting
     /// one again ends the whole session.
-    async fn refresh_session(&self, ctx: &Context<'_>, refresh_token: String) -> Result<AuthPayload> {
-        Ok(session::refresh(ctx.state()?, &refresh_token, ctx.request_id()).await?.into())
+    async fn refresh_session(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The refresh token.")] input: Option<RefreshTokenInput>,
+        #[graphql(desc = "Deprecated: `input.refreshToken`.", deprecation = "pass it in `input`", secret)]
+        refresh_token: Option<String>,
+    ) -> Result<AuthPayload> {
+        let token = refresh_token_of(input, refresh_token)?;
+        Ok(session::refresh(ctx.state()?, &token, ctx.request_id()).await?.into())
     }
 
     /// Ends the session the refresh token belongs to.
-    async fn logout(&self, ctx: &Context<'_>, refresh_token: String) -> Result<bool> {
-        Ok(session::logout(ctx.state()?, &refresh_token, ctx.request_id()).await?)
+    async fn logout(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The session's refresh token.")] input: Option<RefreshTokenInput>,
+        #[graphql(desc = "Deprecated: `input.refreshToken`.", deprecation = "pass it in `input`", secret)]
+        refresh_token: Option<String>,
+    ) -> Result<bool> {
+        let token = refresh_token_of(input, refresh_token)?;
+        Ok(session::logout(ctx.state()?, &token, ctx.request_id()).await?)
     }
+}
+
+fn refresh_token_of(input: Option<RefreshTokenInput>, old: Option<String>) -> Result<String> {
+    let any_old = old.is_some();
+    let old = old.map(|refresh_token| RefreshTokenInput { refresh_token });
+    Ok(input_or(input, old, any_old)?.refresh_token)
 }

@@ -6,12 +6,13 @@ use super::guard::audited;
 use crate::{
     graphql::{
         context::ContextExt,
-        cursor::{parse_after, parse_id, require_id, target_id},
+        cursor::{self, parse_id, require_id, target_id},
+        resolvers::style::{input_or, one_of},
         types::{
             IdConnection,
             client::{
                 AdmitClientInput, ChangeStageInput, Client, ClientFilter, DischargeClientInput, Episode,
-                ReassignCaseloadInput, RegisterClientInput, UpdateClientInput,
+                ReassignCaseloadInput, ReassignClientInput, RegisterClientInput, UpdateClientInput,
             },
             connection,
         },
@@ -21,7 +22,6 @@ use crate::{
     service::{
         client::{self as clients, ClientChanges, NewClient},
         episode::{self as episodes, Admission, Discharge, StageMove},
-        pagination::PageRequest,
     },
 };
 
@@ -31,7 +31,7 @@ pub struct ClientQuery;
 #[Object]
 impl ClientQuery {
     /// A client on the caller's caseload (or team's); `null` when absent or not visible.
-    async fn client(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Client>> {
+    async fn client(&self, ctx: &Context<'_>, #[graphql(desc = "The client's id.")] id: ID) -> Result<Option<Client>> {
         let viewer = ctx.viewer()?;
         let id = parse_id(&id);
         if let Err(err) = viewer.require_clinical() {
@@ -52,16 +52,19 @@ impl ClientQuery {
     }
 
     /// The caller's visible clients, oldest registration first.
-    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::page_cost(first.max(last), child_complexity)")]
     async fn clients(
         &self,
         ctx: &Context<'_>,
-        filter: Option<ClientFilter>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Narrows the list; left out, every visible client.")] filter: Option<ClientFilter>,
+        #[graphql(desc = "Page forward: at most this many items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Page forward from this cursor (`pageInfo.endCursor`).")] after: Option<String>,
+        #[graphql(desc = "Page backward: at most this many items, ending at `before` or at the list's end.")]
+        last: Option<i32>,
+        #[graphql(desc = "Page backward from this cursor (`pageInfo.startCursor`).")] before: Option<String>,
     ) -> Result<IdConnection<Client>> {
         let viewer = ctx.viewer()?;
-        let page = PageRequest::new(first, parse_after(after)?)?;
+        let page = cursor::page(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let filter = clients::ClientFilter {
             stage: filter.stage,
@@ -90,7 +93,12 @@ pub struct ClientMutation;
 impl ClientMutation {
     /// Registers a client; the caller becomes the primary counselor unless a supervisor
     /// names a counselor of their team.
-    async fn register_client(&self, ctx: &Context<'_>, input: RegisterClientInput) -> Result<Client> {
+    async fn register_client(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new client's details; `confirmNotDuplicate` after checking likely duplicates.")]
+        input: RegisterClientInput,
+    ) -> Result<Client> {
         let viewer = ctx.viewer()?;
         let state = ctx.state()?;
         let primary_counselor_id =
@@ -128,14 +136,21 @@ impl ClientMutation {
         Ok(Client::one(created?))
     }
 
+    /// Corrects a client's details at the version read (`CONFLICT` when someone changed them
+    /// since). Fields left out stay as they are.
     async fn update_client(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        expected_version: i32,
-        input: UpdateClientInput,
+        #[graphql(desc = "The client (`clientId`), the version read and the changes.")] input: UpdateClientInput,
+        #[graphql(desc = "Deprecated: `input.clientId`.", deprecation = "pass it in `input` as `clientId`")] id: Option<
+            ID,
+        >,
+        #[graphql(desc = "Deprecated: `input.expectedVersion`.", deprecation = "pass it in `input`")]
+        expected_version: Option<i32>,
     ) -> Result<Client> {
         let viewer = ctx.viewer()?;
+        let id = one_of(input.client_id, id, "clientId")?;
+        let expected_version = one_of(input.expected_version, expected_version, "expectedVersion")?;
         let changes = ClientChanges {
             first_name: input.first_name,
             last_name: input.last_name,
@@ -157,6 +172,7 @@ impl ClientMutation {
     async fn update_client_locator(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The client, the locator version read, and the whole new locator.")]
         input: crate::graphql::types::locator::UpdateClientLocatorInput,
     ) -> Result<crate::graphql::types::locator::ClientLocator> {
         let viewer = ctx.viewer()?;
@@ -169,10 +185,23 @@ impl ClientMutation {
     }
 
     /// SUPERVISOR: moves a client to another counselor of the team.
-    async fn reassign_client(&self, ctx: &Context<'_>, client_id: ID, counselor_id: ID) -> Result<Client> {
+    async fn reassign_client(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The client and the new counselor.")] input: Option<ReassignClientInput>,
+        #[graphql(desc = "Deprecated: `input.clientId`.", deprecation = "pass it in `input`")] client_id: Option<ID>,
+        #[graphql(desc = "Deprecated: `input.counselorId`.", deprecation = "pass it in `input`")] counselor_id: Option<
+            ID,
+        >,
+    ) -> Result<Client> {
         let viewer = ctx.viewer()?;
-        let counselor_id = require_id(&counselor_id, "counselorId")?;
-        let client_id = target_id(&client_id)?;
+        let any_old = client_id.is_some() || counselor_id.is_some();
+        let old = client_id
+            .zip(counselor_id)
+            .map(|(client_id, counselor_id)| ReassignClientInput { client_id, counselor_id });
+        let input = input_or(input, old, any_old)?;
+        let counselor_id = require_id(&input.counselor_id, "counselorId")?;
+        let client_id = target_id(&input.client_id)?;
         let result = clients::reassign(ctx.state()?, viewer, client_id, counselor_id).await;
         Ok(Client::one(result?))
     }
@@ -180,7 +209,11 @@ impl ClientMutation {
     /// SUPERVISOR: moves every client of a counselor of the team to another, in one
     /// transaction with one audit event per client (the hand-over before a counselor is
     /// deactivated). Returns the clients moved.
-    async fn reassign_caseload(&self, ctx: &Context<'_>, input: ReassignCaseloadInput) -> Result<Vec<Client>> {
+    async fn reassign_caseload(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The counselor whose clients move, and the one who takes them.")] input: ReassignCaseloadInput,
+    ) -> Result<Vec<Client>> {
         let viewer = ctx.viewer()?;
         let from = require_id(&input.from_counselor_id, "fromCounselorId")?;
         let to = require_id(&input.to_counselor_id, "toCounselorId")?;
@@ -189,7 +222,12 @@ impl ClientMutation {
     }
 
     /// Opens an episode at a stage. A client has at most one open episode.
-    async fn admit_client(&self, ctx: &Context<'_>, input: AdmitClientInput) -> Result<Episode> {
+    async fn admit_client(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The client, the stage and level of care, and when the episode began.")]
+        input: AdmitClientInput,
+    ) -> Result<Episode> {
         let viewer = ctx.viewer()?;
         let state = ctx.state()?;
         let client_id = target_id(&input.client_id)?;
@@ -224,7 +262,12 @@ impl ClientMutation {
     /// nothing is refused (`STAGE_MOVE`). Leaving high-intensity care schedules the
     /// post-discharge contacts; entering AFTERCARE its schedule; going back to treatment
     /// marks overdue contacts MISSED and cancels those not yet due.
-    async fn change_stage(&self, ctx: &Context<'_>, input: ChangeStageInput) -> Result<Episode> {
+    async fn change_stage(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The open episode at the version read, and the stage or level to move to.")]
+        input: ChangeStageInput,
+    ) -> Result<Episode> {
         let viewer = ctx.viewer()?;
         let change = StageMove {
             episode_id: target_id(&input.episode_id)?,
@@ -239,7 +282,12 @@ impl ClientMutation {
     /// Closes the episode with a TEDS discharge reason and where the client went. Every
     /// discharge but DECEASED schedules the post-discharge contacts (7 and 30 days); DECEASED
     /// closes every open contact and referral.
-    async fn discharge_client(&self, ctx: &Context<'_>, input: DischargeClientInput) -> Result<Episode> {
+    async fn discharge_client(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The open episode at the version read, the TEDS reason and where the client went.")]
+        input: DischargeClientInput,
+    ) -> Result<Episode> {
         let viewer = ctx.viewer()?;
         let discharge = Discharge {
             episode_id: target_id(&input.episode_id)?,

@@ -23,13 +23,18 @@ impl DirectoryQuery {
     async fn support_groups(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] include_retired: bool,
+        #[graphql(default, desc = "Also the groups taken out of the directory.")] include_retired: bool,
     ) -> Result<Vec<SupportGroup>> {
         ctx.viewer()?;
         Ok(SupportGroup::list(directory::groups(ctx.state()?, include_retired).await?))
     }
 
-    async fn support_group(&self, ctx: &Context<'_>, id: ID) -> Result<Option<SupportGroup>> {
+    /// One group of the directory, retired or not; `null` for an unknown id.
+    async fn support_group(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The group's id, from `supportGroups`.")] id: ID,
+    ) -> Result<Option<SupportGroup>> {
         ctx.viewer()?;
         let Some(id) = parse_id(&id) else { return Ok(None) };
         Ok(directory::group(ctx.state()?, id).await?.map(SupportGroup::one))
@@ -42,7 +47,11 @@ pub struct DirectoryMutation;
 #[Object]
 impl DirectoryMutation {
     /// ADMIN: adds a program to the directory.
-    async fn create_support_group(&self, ctx: &Context<'_>, input: SupportGroupInput) -> Result<SupportGroup> {
+    async fn create_support_group(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The group as the directory shows it.")] input: SupportGroupInput,
+    ) -> Result<SupportGroup> {
         let viewer = ctx.viewer()?;
         let group = directory::create_group(
             ctx.state()?,
@@ -65,7 +74,11 @@ impl DirectoryMutation {
     }
 
     /// ADMIN: adds a weekly meeting to a group.
-    async fn create_meeting(&self, ctx: &Context<'_>, input: MeetingInput) -> Result<Meeting> {
+    async fn create_meeting(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The group, the weekday, the time and the place or link.")] input: MeetingInput,
+    ) -> Result<Meeting> {
         let viewer = ctx.viewer()?;
         let meeting = directory::create_meeting(
             ctx.state()?,
@@ -89,7 +102,11 @@ impl DirectoryMutation {
     }
 
     /// ADMIN: edits a group (its abbreviation stays).
-    async fn update_support_group(&self, ctx: &Context<'_>, input: UpdateSupportGroupInput) -> Result<SupportGroup> {
+    async fn update_support_group(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The group at the version read and the fields to change.")] input: UpdateSupportGroupInput,
+    ) -> Result<SupportGroup> {
         let viewer = ctx.viewer()?;
         let changes = GroupChanges {
             name: input.name,
@@ -109,14 +126,22 @@ impl DirectoryMutation {
 
     /// ADMIN: takes a group and all its meetings out of the directory. They leave the
     /// recommendations and the schedules; open referrals to them come up on the worklist.
-    async fn retire_support_group(&self, ctx: &Context<'_>, input: RetireInput) -> Result<SupportGroup> {
+    async fn retire_support_group(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The group at the version read.")] input: RetireInput,
+    ) -> Result<SupportGroup> {
         let viewer = ctx.viewer()?;
         let id = target_id(&input.id)?;
         Ok(SupportGroup::one(directory::retire_group(ctx.state()?, viewer, id, input.expected_version).await?))
     }
 
     /// ADMIN: edits a meeting that still runs.
-    async fn update_meeting(&self, ctx: &Context<'_>, input: UpdateMeetingInput) -> Result<Meeting> {
+    async fn update_meeting(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The meeting at the version read and the fields to change.")] input: UpdateMeetingInput,
+    ) -> Result<Meeting> {
         let viewer = ctx.viewer()?;
         let changes = MeetingChanges {
             name: input.name,
@@ -137,7 +162,11 @@ impl DirectoryMutation {
 
     /// ADMIN: the meeting no longer runs. It leaves schedules and recommendations from
     /// today; open referrals to it come up on the worklist.
-    async fn retire_meeting(&self, ctx: &Context<'_>, input: RetireInput) -> Result<Meeting> {
+    async fn retire_meeting(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The meeting at the version read.")] input: RetireInput,
+    ) -> Result<Meeting> {
         let viewer = ctx.viewer()?;
         let id = target_id(&input.id)?;
         Ok(Meeting::one(directory::retire_meeting(ctx.state()?, viewer, id, input.expected_version).await?))

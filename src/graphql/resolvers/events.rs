@@ -15,6 +15,9 @@ use crate::{
 #[derive(Default)]
 pub struct Subscription;
 
+/// Live updates over `GET /graphql/ws` (graphql-transport-ws), with the access token in
+/// `connection_init`. The socket closes 4401 when the token is missing or invalid, 4403 when
+/// the role may not subscribe, and the subscription ends with the session.
 #[Subscription]
 impl Subscription {
     /// Changes to the clients the subscriber may see, as they happen: admissions, stage
@@ -43,7 +46,7 @@ impl Subscription {
                                 audit::Event::by(&viewer, "read", Some(event.client_id), audit::AuditOutcome::Allowed)
                                     .with_field("caseloadEvents");
                             trail.push(read);
-                            return Some((CaseloadEvent(event), (receiver, state, viewer, trail)));
+                            return Some((CaseloadEvent::new(event), (receiver, state, viewer, trail)));
                         }
                         Ok(Some(false)) => continue,
                         // The session has ended: end the stream.

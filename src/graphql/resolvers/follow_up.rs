@@ -6,7 +6,7 @@ use super::guard::audited;
 use crate::{
     graphql::{
         context::ContextExt,
-        cursor::{parse_after, require_id, target_id},
+        cursor::{self, require_id, target_id},
         types::{
             IdConnection, connection,
             follow_up::{
@@ -15,11 +15,8 @@ use crate::{
         },
     },
     service::audit::Target,
+    service::follow_up::{self as follow_ups, Attempt, Contact, NewFollowUp},
     service::idempotency,
-    service::{
-        follow_up::{self as follow_ups, Attempt, Contact, NewFollowUp},
-        pagination::PageRequest,
-    },
 };
 
 #[derive(Default)]
@@ -28,16 +25,19 @@ pub struct FollowUpQuery;
 #[Object]
 impl FollowUpQuery {
     /// Follow-ups of the caller's visible clients.
-    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::page_cost(first.max(last), child_complexity)")]
     async fn follow_ups(
         &self,
         ctx: &Context<'_>,
-        filter: Option<FollowUpFilter>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Narrows the list; left out, every visible contact.")] filter: Option<FollowUpFilter>,
+        #[graphql(desc = "Page forward: at most this many items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Page forward from this cursor (`pageInfo.endCursor`).")] after: Option<String>,
+        #[graphql(desc = "Page backward: at most this many items, ending at `before` or at the list's end.")]
+        last: Option<i32>,
+        #[graphql(desc = "Page backward from this cursor (`pageInfo.startCursor`).")] before: Option<String>,
     ) -> Result<IdConnection<FollowUp>> {
         let viewer = ctx.viewer()?;
-        let page = PageRequest::new(first, parse_after(after)?)?;
+        let page = cursor::page(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let filter = follow_ups::FollowUpFilter {
             status: filter.status,
@@ -66,7 +66,11 @@ pub struct FollowUpMutation;
 #[Object]
 impl FollowUpMutation {
     /// Adds a follow-up contact by hand.
-    async fn schedule_follow_up(&self, ctx: &Context<'_>, input: ScheduleFollowUpInput) -> Result<FollowUp> {
+    async fn schedule_follow_up(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The client and the day the contact is due.")] input: ScheduleFollowUpInput,
+    ) -> Result<FollowUp> {
         let viewer = ctx.viewer()?;
         let state = ctx.state()?;
         let client_id = target_id(&input.client_id)?;
@@ -91,7 +95,12 @@ impl FollowUpMutation {
     }
 
     /// Records the contact: COMPLETED (with an outcome), UNREACHABLE or CANCELLED.
-    async fn record_follow_up(&self, ctx: &Context<'_>, input: RecordFollowUpInput) -> Result<FollowUp> {
+    async fn record_follow_up(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The contact at the version read, the result and, when COMPLETED, the outcome.")]
+        input: RecordFollowUpInput,
+    ) -> Result<FollowUp> {
         let viewer = ctx.viewer()?;
         let contact = Contact {
             follow_up_id: target_id(&input.follow_up_id)?,
@@ -107,7 +116,12 @@ impl FollowUpMutation {
 
     /// Logs one outreach attempt (a call, a text, a letter…) on a scheduled contact; returns
     /// the contact at its next version, with the attempt among its `attempts`.
-    async fn record_follow_up_attempt(&self, ctx: &Context<'_>, input: RecordFollowUpAttemptInput) -> Result<FollowUp> {
+    async fn record_follow_up_attempt(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The contact at the version read, and when, how and with what result it was tried.")]
+        input: RecordFollowUpAttemptInput,
+    ) -> Result<FollowUp> {
         let viewer = ctx.viewer()?;
         let attempt = Attempt {
             follow_up_id: target_id(&input.follow_up_id)?,

@@ -18,7 +18,12 @@ pub struct ReferralMutation;
 #[Object]
 impl ReferralMutation {
     /// Refers a client with an open episode to a support group (optionally one meeting).
-    async fn refer_to_support_group(&self, ctx: &Context<'_>, input: ReferToSupportGroupInput) -> Result<Referral> {
+    async fn refer_to_support_group(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The client, the group and, optionally, one meeting and a weekly goal.")]
+        input: ReferToSupportGroupInput,
+    ) -> Result<Referral> {
         let viewer = ctx.viewer()?;
         let state = ctx.state()?;
         let client_id = target_id(&input.client_id)?;
@@ -49,7 +54,15 @@ impl ReferralMutation {
         Ok(Referral::one(referred?))
     }
 
-    async fn update_referral_status(&self, ctx: &Context<'_>, input: UpdateReferralStatusInput) -> Result<Referral> {
+    /// Moves a referral along PLANNED → REFERRED → ENGAGED → COMPLETED, or closes it as
+    /// DECLINED (from PLANNED or REFERRED), DISCONTINUED (from REFERRED or ENGAGED) or
+    /// CANCELLED (from any open status), each with a reason. Any other move is refused
+    /// (`REFERRAL_STATUS_MOVE`, naming the moves allowed next).
+    async fn update_referral_status(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The referral at the version read and its new status.")] input: UpdateReferralStatusInput,
+    ) -> Result<Referral> {
         let viewer = ctx.viewer()?;
         let change = StatusChange {
             referral_id: target_id(&input.referral_id)?,
@@ -61,7 +74,11 @@ impl ReferralMutation {
     }
 
     /// Records an attended meeting; the first one makes a REFERRED referral ENGAGED.
-    async fn record_attendance(&self, ctx: &Context<'_>, input: RecordAttendanceInput) -> Result<Referral> {
+    async fn record_attendance(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The referral and the day the client attended.")] input: RecordAttendanceInput,
+    ) -> Result<Referral> {
         let viewer = ctx.viewer()?;
         let state = ctx.state()?;
         let referral_id = target_id(&input.referral_id)?;

@@ -24,9 +24,9 @@ impl ReportQuery {
     async fn follow_up_report(
         &self,
         ctx: &Context<'_>,
-        from: Date,
-        to: Date,
-        counselor_id: Option<ID>,
+        #[graphql(desc = "The first day of the range (the program's time zone).")] from: Date,
+        #[graphql(desc = "The last day of the range, included.")] to: Date,
+        #[graphql(desc = "SUPERVISOR: one counselor of the team instead of the whole team.")] counselor_id: Option<ID>,
     ) -> Result<FollowUpReport> {
         let viewer = ctx.viewer()?;
         let counselor_id = counselor_id.as_ref().map(|id| require_id(id, "counselorId")).transpose()?;
@@ -36,8 +36,13 @@ impl ReportQuery {
         Ok(FollowUpReport(report))
     }
 
-    /// Referrals made from `from` to `to`, per support group and per stage at referral.
-    async fn referral_report(&self, ctx: &Context<'_>, from: Date, to: Date) -> Result<ReferralReport> {
+    /// Referrals made from `from` to `to` (inclusive), per support group and per stage at referral.
+    async fn referral_report(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The first day of the range (the program's time zone).")] from: Date,
+        #[graphql(desc = "The last day of the range, included.")] to: Date,
+    ) -> Result<ReferralReport> {
         let report = report::referral_report(ctx.state()?, ctx.viewer()?, from.0, to.0).await;
         let report = audited(ctx, "referralReport", Target::Nothing, report).await?;
         ctx.audit_aggregate("referralReport");
@@ -50,8 +55,8 @@ impl ReportQuery {
     async fn teds_extract(
         &self,
         ctx: &Context<'_>,
-        from: Date,
-        to: Date,
+        #[graphql(desc = "The first day of the range (the program's time zone).")] from: Date,
+        #[graphql(desc = "The last day of the range, included; at most five years after `from`.")] to: Date,
     ) -> Result<crate::graphql::types::teds::TedsExtract> {
         let extract = crate::service::teds::extract(ctx.state()?, ctx.viewer()?, from.0, to.0).await;
         let extract = audited(ctx, "tedsExtract", Target::Nothing, extract).await?;
@@ -74,7 +79,7 @@ impl ReportQuery {
     async fn recommend_support_groups(
         &self,
         ctx: &Context<'_>,
-        client_id: ID,
+        #[graphql(desc = "A client the caller may see.")] client_id: ID,
     ) -> Result<Vec<SupportGroupRecommendation>> {
         let viewer = ctx.viewer()?;
         let client_id = target_id(&client_id)?;

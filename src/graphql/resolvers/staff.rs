@@ -7,17 +7,15 @@ use crate::{
     error::AppError,
     graphql::{
         context::ContextExt,
-        cursor::{parse_after, parse_id, require_id},
+        cursor::{self, parse_id, require_id},
+        resolvers::style::{input_or, one_of},
         types::{
             IdConnection, connection,
-            staff::{CreateStaffInput, Staff, UpdateStaffInput},
+            staff::{ChangePasswordInput, CreateStaffInput, Staff, UpdateStaffInput},
         },
     },
     service::idempotency,
-    service::{
-        pagination::PageRequest,
-        staff::{self as staff_service, NewStaff, StaffChanges},
-    },
+    service::staff::{self as staff_service, NewStaff, StaffChanges},
 };
 
 #[derive(Default)]
@@ -32,22 +30,30 @@ impl StaffQuery {
 
     /// A staff member the caller may see: an admin sees everyone, a supervisor their team,
     /// a counselor themselves and their supervisor.
-    async fn staff_member(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Staff>> {
+    async fn staff_member(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A staff member's id.")] id: ID,
+    ) -> Result<Option<Staff>> {
         let viewer = ctx.viewer()?;
         let Some(id) = parse_id(&id) else { return Ok(None) };
         Ok(staff_service::get(ctx.state()?, viewer, id).await?.map(Staff::one))
     }
 
-    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
+    /// The staff the caller may see (as for `staffMember`), oldest account first.
+    #[graphql(complexity = "crate::graphql::page_cost(first.max(last), child_complexity)")]
     async fn staff_members(
         &self,
         ctx: &Context<'_>,
-        role: Option<Role>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Only staff with this role.")] role: Option<Role>,
+        #[graphql(desc = "Page forward: at most this many items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Page forward from this cursor (`pageInfo.endCursor`).")] after: Option<String>,
+        #[graphql(desc = "Page backward: at most this many items, ending at `before` or at the list's end.")]
+        last: Option<i32>,
+        #[graphql(desc = "Page backward from this cursor (`pageInfo.startCursor`).")] before: Option<String>,
     ) -> Result<IdConnection<Staff>> {
         let viewer = ctx.viewer()?;
-        let page = PageRequest::new(first, parse_after(after)?)?;
+        let page = cursor::page(first, after, last, before)?;
         let want_total = ctx.look_ahead().field("totalCount").exists();
         let rows = staff_service::list(ctx.state()?, viewer, role, page, want_total).await?;
         Ok(connection(rows, |s| s.id, Staff::list))
@@ -60,7 +66,12 @@ pub struct StaffMutation;
 #[Object]
 impl StaffMutation {
     /// ADMIN only.
-    async fn create_staff(&self, ctx: &Context<'_>, input: CreateStaffInput) -> Result<Staff> {
+    async fn create_staff(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new staff member's email, name, role, first password and supervisor.")]
+        input: CreateStaffInput,
+    ) -> Result<Staff> {
         let viewer = ctx.viewer()?;
         let state = ctx.state()?;
         let supervisor_id = input.supervisor_id.as_ref().map(|id| require_id(id, "supervisorId")).transpose()?;
@@ -89,8 +100,16 @@ impl StaffMutation {
     }
 
     /// ADMIN only. Deactivating someone or changing their role ends their sessions at once.
-    async fn update_staff(&self, ctx: &Context<'_>, id: ID, input: UpdateStaffInput) -> Result<Staff> {
+    async fn update_staff(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The staff member (`staffId`) and the changes.")] input: UpdateStaffInput,
+        #[graphql(desc = "Deprecated: `input.staffId`.", deprecation = "pass it in `input` as `staffId`")] id: Option<
+            ID,
+        >,
+    ) -> Result<Staff> {
         let viewer = ctx.viewer()?;
+        let id = one_of(input.staff_id, id, "staffId")?;
         let id = parse_id(&id).ok_or(AppError::NotFound)?;
         let supervisor_id = match input.supervisor_id {
             async_graphql::MaybeUndefined::Undefined => None,
@@ -102,8 +121,22 @@ impl StaffMutation {
     }
 
     /// Changes the caller's own password; their other sessions end.
-    async fn change_password(&self, ctx: &Context<'_>, current_password: String, new_password: String) -> Result<bool> {
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The current and the new password.")] input: Option<ChangePasswordInput>,
+        #[graphql(desc = "Deprecated: `input.currentPassword`.", deprecation = "pass it in `input`", secret)]
+        current_password: Option<String>,
+        #[graphql(desc = "Deprecated: `input.newPassword`.", deprecation = "pass it in `input`", secret)]
+        new_password: Option<String>,
+    ) -> Result<bool> {
+        let any_old = current_password.is_some() || new_password.is_some();
+        let old = current_password
+            .zip(new_password)
+            .map(|(current_password, new_password)| ChangePasswordInput { current_password, new_password });
+        let input = input_or(input, old, any_old)?;
         let address = ctx.client_address();
-        Ok(staff_service::change_password(ctx.state()?, ctx.viewer()?, current_password, new_password, address).await?)
+        let (viewer, state) = (ctx.viewer()?, ctx.state()?);
+        Ok(staff_service::change_password(state, viewer, input.current_password, input.new_password, address).await?)
     }
 }

@@ -105,9 +105,13 @@ impl Client {
     }
 }
 
+/// A person in treatment. Visible to their primary counselor, that counselor's supervisor and staff
+/// with emergency access in force; anyone else gets the same answer as for a client that does not
+/// exist (ADMIN sees no client).
 #[Object]
 impl Client {
-    async fn id(&self) -> ID {
+    /// Opaque id (UUIDv7); pass it to `client(id:)` and as `clientId` to the mutations.
+    pub(crate) async fn id(&self) -> ID {
         id(self.row.id)
     }
 
@@ -116,34 +120,48 @@ impl Client {
         self.row.version
     }
 
+    /// First name as registered, trimmed. The printed plan uses `preferredName` instead when one is
+    /// set.
     async fn first_name(&self) -> &str {
         &self.row.first_name
     }
 
+    /// Last name as registered, trimmed.
     async fn last_name(&self) -> &str {
         &self.row.last_name
     }
 
+    /// The name the client goes by, if not their first name; null if none.
     async fn preferred_name(&self) -> Option<&str> {
         self.row.preferred_name.as_deref()
     }
 
+    /// Gives the age for the TEDS AGE element and the FUI rule (clients under 13 are left out).
+    /// With the name, it flags likely duplicates at registration.
     async fn date_of_birth(&self) -> Date {
         Date(self.row.date_of_birth)
     }
 
+    /// Decides eligibility for groups open to one gender (WFS only for WOMAN) and gives TEDS SEX;
+    /// null when not recorded.
     async fn gender(&self) -> Option<Gender> {
         self.row.gender
     }
 
+    /// The substances the client uses, at least one, in a fixed order (not by importance). The
+    /// recommendations match them against each group's substance focus.
     async fn substances(&self) -> Vec<Substance> {
         decode_substances(&self.row.substances)
     }
 
+    /// The client has a co-occurring mental-health condition: groups for co-occurring conditions
+    /// (DRA) become eligible and are recommended first.
     async fn co_occurring_mental_health(&self) -> bool {
         self.row.co_occurring_mental_health
     }
 
+    /// The client prefers a secular approach: secular groups (SMART, SOS, WFS for a woman) are
+    /// recommended ahead of 12-step ones.
     async fn prefers_secular(&self) -> bool {
         self.row.prefers_secular
     }
@@ -153,6 +171,8 @@ impl Client {
         self.row.language.as_deref()
     }
 
+    /// The counselor whose caseload the client is on; set at registration, changed by a
+    /// supervisor's reassignment.
     async fn primary_counselor(&self, ctx: &Context<'_>) -> Result<Staff> {
         self.set.counselors.required(ctx, self.row.counselor_key()).await
     }
@@ -168,7 +188,12 @@ impl Client {
     }
 
     /// Referrals, oldest first, optionally only those in the given statuses.
-    async fn referrals(&self, ctx: &Context<'_>, status: Option<Vec<ReferralStatus>>) -> Result<Vec<Referral>> {
+    async fn referrals(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only referrals in these statuses; all when left out (an empty list matches none).")]
+        status: Option<Vec<ReferralStatus>>,
+    ) -> Result<Vec<Referral>> {
         let db = &ctx.state()?.db;
         let ids = self.set.ids.clone();
         let attendance_selected = ctx.look_ahead().field("attendance").exists();
@@ -198,8 +223,11 @@ impl Client {
     async fn follow_ups(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Only contacts in these statuses; all when left out (an empty list matches none).")]
         status: Option<Vec<FollowUpStatus>>,
-        kind: Option<Vec<FollowUpKind>>,
+        #[graphql(desc = "Only contacts of these kinds; all when left out (an empty list matches none).")] kind: Option<
+            Vec<FollowUpKind>,
+        >,
     ) -> Result<Vec<FollowUp>> {
         Ok(self
             .all_follow_ups(ctx)
@@ -228,7 +256,11 @@ impl Client {
 
     /// The concrete meetings of the week holding `weekOf` (Monday to Sunday) from the
     /// client's planned and active referrals, in order, overlaps flagged.
-    async fn meeting_schedule(&self, ctx: &Context<'_>, week_of: Date) -> Result<Vec<ScheduledMeeting>> {
+    async fn meeting_schedule(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Any day of the week wanted; the week runs Monday to Sunday.")] week_of: Date,
+    ) -> Result<Vec<ScheduledMeeting>> {
         let state = ctx.state()?;
         let ids = self.set.ids.clone();
         let program_tz = state.config.timezone;
@@ -344,16 +376,22 @@ impl Episode {
     }
 }
 
+/// One treatment episode of a client, from admission to discharge, at its current stage and level
+/// of care. A client has at most one open episode.
 #[Object]
 impl Episode {
-    async fn id(&self) -> ID {
+    /// Opaque id; pass it as `episodeId` to `changeStage` and `dischargeClient`.
+    pub(crate) async fn id(&self) -> ID {
         id(self.row.id)
     }
 
+    /// Pass it back as `expectedVersion` to `changeStage` or `dischargeClient`; a stale one is
+    /// `CONFLICT`.
     async fn version(&self) -> i32 {
         self.row.version
     }
 
+    /// The client treated in this episode.
     async fn client(&self, ctx: &Context<'_>) -> Result<Client> {
         let db = &ctx.state()?.db;
         let ids = self.set.client_ids.clone();
@@ -361,14 +399,17 @@ impl Episode {
         Ok(required(&found, self.row.client_key(), "client")?)
     }
 
+    /// The current stage; after discharge, the stage the episode ended in.
     async fn stage(&self) -> Stage {
         self.row.stage
     }
 
+    /// ASAM level of care of the current stage; null only in AFTERCARE without a level.
     async fn level_of_care(&self) -> Option<LevelOfCare> {
         self.row.level_of_care
     }
 
+    /// True until the episode is discharged (`dischargedAt` is null).
     async fn open(&self) -> bool {
         self.row.discharged_at.is_none()
     }
@@ -378,18 +419,24 @@ impl Episode {
         DateTime(self.row.stage_entered_at)
     }
 
+    /// When the episode began (UTC). The GPRA 6-month interview counts from its local date.
     async fn admitted_at(&self) -> DateTime {
         DateTime(self.row.admitted_at)
     }
 
+    /// When the episode was closed (UTC); null while open.
     async fn discharged_at(&self) -> Option<DateTime> {
         self.row.discharged_at.map(DateTime)
     }
 
+    /// TEDS discharge reason; null while open. LEFT_AGAINST_ADVICE and TERMINATED_BY_FACILITY are
+    /// early exits, first on the worklist.
     async fn discharge_reason(&self) -> Option<DischargeReason> {
         self.row.discharge_reason
     }
 
+    /// The note given at discharge (at most 4,000 characters); null while open or when none was
+    /// given.
     async fn discharge_note(&self) -> Option<&str> {
         self.row.discharge_note.as_deref()
     }
@@ -466,6 +513,8 @@ impl StageChange {
     }
 }
 
+/// One entry of an episode's stage history: where the episode went, when, by whom and why. Written
+/// at admission and at every move; never edited.
 #[Object]
 impl StageChange {
     /// `null` for the admission.
@@ -473,22 +522,28 @@ impl StageChange {
         self.row.from_stage
     }
 
+    /// The stage entered (for the admission, the stage admitted to).
     async fn to(&self) -> Stage {
         self.row.to_stage
     }
 
+    /// The level of care entered; null for AFTERCARE without a level.
     async fn level_of_care(&self) -> Option<LevelOfCare> {
         self.row.level_of_care
     }
 
+    /// When the admission or move took effect (UTC).
     async fn at(&self) -> DateTime {
         DateTime(self.row.at)
     }
 
+    /// The staff member who admitted or moved the client.
     async fn by(&self, ctx: &Context<'_>) -> Result<Staff> {
         self.set.staff.required(ctx, self.row.by_key()).await
     }
 
+    /// The reason given with the move (at most 1,000 characters); `admission` for the first entry;
+    /// null when none was given.
     async fn reason(&self) -> Option<&str> {
         self.row.reason.as_deref()
     }
@@ -499,20 +554,36 @@ impl StageChange {
     }
 }
 
+/// A new client for `registerClient`.
 #[derive(InputObject)]
 pub struct RegisterClientInput {
     /// Makes the create safe to retry: the same key returns the first result (kept at least 48 hours).
     pub idempotency_key: Option<String>,
+    /// Trimmed; 1 to 100 characters, no control characters (`NAME`).
     pub first_name: String,
+    /// Trimmed; 1 to 100 characters, no control characters (`NAME`).
     pub last_name: String,
+    /// The name the client goes by, if not their first name; same rules as `firstName`. Blank
+    /// counts as none.
     pub preferred_name: Option<String>,
+    /// From 1900-01-01 and before today (`DATE_OF_BIRTH`).
     pub date_of_birth: Date,
+    /// Optional. Decides eligibility for groups open to one gender (WFS only for WOMAN) and gives
+    /// TEDS SEX.
     pub gender: Option<Gender>,
+    /// At least one (`SUBSTANCES`); repeats are dropped. The recommendations match them against
+    /// each group's substance focus.
     pub substances: Vec<Substance>,
+    /// A co-occurring mental-health condition: makes groups for co-occurring conditions (DRA)
+    /// eligible and recommends them first.
     #[graphql(default)]
     pub co_occurring_mental_health: bool,
+    /// A preference for a secular approach: secular groups (SMART, SOS, WFS for a woman) are
+    /// recommended ahead of 12-step ones.
     #[graphql(default)]
     pub prefers_secular: bool,
+    /// Preferred language as a BCP 47 tag such as `en` or `es-MX` (`LANGUAGE`); blank counts as
+    /// none. Groups with meetings in it are recommended first; `es` prints the plan in Spanish.
     pub language: Option<String>,
     /// Defaults to the caller. A supervisor may name a counselor of their team.
     pub primary_counselor_id: Option<ID>,
@@ -526,17 +597,44 @@ pub struct RegisterClientInput {
 /// Fields left out stay as they are; `null` clears an optional one.
 #[derive(InputObject)]
 pub struct UpdateClientInput {
+    /// The client to change. Required unless given as the deprecated `id` argument.
+    pub client_id: Option<ID>,
+    /// The `version` read with the client; a newer one on the server answers CONFLICT and
+    /// changes nothing. Required unless given as the deprecated `expectedVersion` argument.
+    pub expected_version: Option<i32>,
+    /// Left out or null: unchanged. Same rules as at registration (`NAME`).
     pub first_name: Option<String>,
+    /// Left out or null: unchanged. Same rules as at registration (`NAME`).
     pub last_name: Option<String>,
+    /// Left out: unchanged; `null` or blank clears it.
     pub preferred_name: MaybeUndefined<String>,
+    /// Left out or null: unchanged. From 1900-01-01 and before today (`DATE_OF_BIRTH`).
     pub date_of_birth: Option<Date>,
+    /// Left out: unchanged; `null` clears it. Decides eligibility for one-gender groups and gives
+    /// TEDS SEX.
     pub gender: MaybeUndefined<Gender>,
+    /// Left out or null: unchanged. Otherwise replaces the list; at least one (`SUBSTANCES`).
     pub substances: Option<Vec<Substance>>,
+    /// Left out or null: unchanged. Makes groups for co-occurring conditions (DRA) eligible.
     pub co_occurring_mental_health: Option<bool>,
+    /// Left out or null: unchanged. Recommends secular groups ahead of 12-step ones.
     pub prefers_secular: Option<bool>,
+    /// Left out: unchanged; `null` or blank clears it. A BCP 47 tag such as `en` or `es-MX`
+    /// (`LANGUAGE`).
     pub language: MaybeUndefined<String>,
 }
 
+/// SUPERVISOR: a client moved to another counselor of the team.
+#[derive(InputObject)]
+pub struct ReassignClientInput {
+    /// The client to move.
+    pub client_id: ID,
+    /// The new primary counselor: an active counselor of the caller's team.
+    pub counselor_id: ID,
+}
+
+/// Narrows `clients`; every filter given must hold. The list never goes beyond the clients the
+/// caller may see.
 #[derive(InputObject, Default)]
 pub struct ClientFilter {
     /// Clients whose open episode is in this stage.
@@ -546,16 +644,25 @@ pub struct ClientFilter {
     pub search: Option<String>,
     /// Clients born on this day.
     pub date_of_birth: Option<Date>,
+    /// Clients whose primary counselor is this staff member.
     pub counselor_id: Option<ID>,
+    /// `true`: only clients with a SCHEDULED contact due before today (in the program's time zone);
+    /// `false`: only clients without one.
     pub has_overdue_follow_up: Option<bool>,
 }
 
+/// Opens an episode with `admitClient`. Every admission schedules the GPRA 6-month interview; an
+/// admission into AFTERCARE also does what entering AFTERCARE does.
 #[derive(InputObject)]
 pub struct AdmitClientInput {
     /// Makes the create safe to retry: the same key returns the first result (kept at least 48 hours).
     pub idempotency_key: Option<String>,
+    /// A client the caller may see, with no open episode (`ONE_OPEN_EPISODE`).
     pub client_id: ID,
+    /// The stage admitted to.
     pub stage: Stage,
+    /// An ASAM level that `stage` allows (`LEVEL_OF_CARE`): required for DETOX and REHAB; none, L1
+    /// or OTP for AFTERCARE.
     pub level_of_care: Option<LevelOfCare>,
     /// Defaults to now.
     pub admitted_at: Option<DateTime>,
@@ -564,27 +671,44 @@ pub struct AdmitClientInput {
     pub intake: Option<super::teds::TedsIntakeInput>,
 }
 
+/// Moves an open episode with `changeStage`: the stage, the level of care or both must change.
 #[derive(InputObject)]
 pub struct ChangeStageInput {
+    /// The open episode to move; a discharged one is `EPISODE_CLOSED`.
     pub episode_id: ID,
+    /// The episode's `version` as last read; a stale one is `CONFLICT`.
     pub expected_version: i32,
+    /// The stage to move to (it may be the current one when the level changes).
     pub stage: Stage,
+    /// The level of care to move to, one that `stage` allows (`LEVEL_OF_CARE`). A move to where the
+    /// episode already is is `STAGE_MOVE`.
     pub level_of_care: Option<LevelOfCare>,
+    /// Why the client moves, kept in the stage history; optional, at most 1,000 characters.
     pub reason: Option<String>,
 }
 
+/// SUPERVISOR: the hand-over of one counselor's whole caseload to another, with `reassignCaseload`.
 #[derive(InputObject)]
 pub struct ReassignCaseloadInput {
+    /// The counselor handing over: a member of the caller's team, or the caller.
     pub from_counselor_id: ID,
+    /// The counselor taking over: an active member of the caller's team, or the caller; not
+    /// `fromCounselorId`.
     pub to_counselor_id: ID,
 }
 
+/// Closes an open episode with `dischargeClient`.
 #[derive(InputObject)]
 pub struct DischargeClientInput {
+    /// The open episode to close; a discharged one is `EPISODE_CLOSED`.
     pub episode_id: ID,
+    /// The episode's `version` as last read; a stale one is `CONFLICT`.
     pub expected_version: i32,
+    /// TEDS discharge reason. DECEASED cancels every open contact and referral of the client; any
+    /// other reason schedules the post-discharge contacts (by default 7 and 30 days).
     pub reason: DischargeReason,
     /// Where the client went; recorded as UNKNOWN when left out.
     pub discharged_to: Option<DischargedTo>,
+    /// Kept as the episode's `dischargeNote`; at most 4,000 characters.
     pub note: Option<String>,
 }

@@ -46,16 +46,22 @@ impl SupportGroup {
     }
 }
 
+/// A program in the support-group directory (AA, NA, SMART Recovery, …) with its weekly
+/// meetings. Every signed-in staff member reads the directory; only ADMIN edits it.
 #[Object]
 impl SupportGroup {
-    async fn id(&self) -> ID {
+    /// Opaque id; pass it to `supportGroup(id:)` or as `supportGroupId` when referring a client.
+    pub(crate) async fn id(&self) -> ID {
         id(self.row.id)
     }
 
+    /// The program's full name, e.g. "Narcotics Anonymous".
     async fn name(&self) -> &str {
         &self.row.name
     }
 
+    /// Short name (`AA`, `SMART`) that names the group in reports; unique, and never changes
+    /// once the group is created.
     async fn abbreviation(&self) -> &str {
         &self.row.abbreviation
     }
@@ -70,6 +76,7 @@ impl SupportGroup {
         &self.row.audience
     }
 
+    /// What the program is and how it works, in plain words to read to a client.
     async fn description(&self) -> &str {
         &self.row.description
     }
@@ -112,7 +119,12 @@ impl SupportGroup {
     }
 
     /// Weekly meetings, Monday first; retired ones only when asked for.
-    async fn meetings(&self, ctx: &Context<'_>, #[graphql(default)] include_retired: bool) -> Result<Vec<Meeting>> {
+    async fn meetings(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default, desc = "Also list meetings that no longer run (with `retiredAt` set).")]
+        include_retired: bool,
+    ) -> Result<Vec<Meeting>> {
         let db = &ctx.state()?.db;
         let ids = self.set.ids.clone();
         let by_group = self
@@ -162,12 +174,16 @@ impl Meeting {
     }
 }
 
+/// A weekly meeting of a support group: when, where or how to join, in what language. Every
+/// signed-in staff member reads it; only ADMIN edits it.
 #[Object]
 impl Meeting {
-    async fn id(&self) -> ID {
+    /// Opaque id; pass it as `meetingId` to refer a client to this meeting.
+    pub(crate) async fn id(&self) -> ID {
         id(self.row.id)
     }
 
+    /// The program that holds the meeting.
     async fn support_group(&self, ctx: &Context<'_>) -> Result<SupportGroup> {
         let db = &ctx.state()?.db;
         let ids = self.set.group_ids.clone();
@@ -176,10 +192,13 @@ impl Meeting {
         Ok(required(&found, self.row.group_key(), "support group")?)
     }
 
+    /// The meeting's own name, e.g. "Tuesday Night Step Study".
     async fn name(&self) -> &str {
         &self.row.name
     }
 
+    /// In person, online or hybrid: in-person and hybrid meetings have an `address`, online
+    /// and hybrid ones a `url`.
     async fn format(&self) -> MeetingFormat {
         self.row.format
     }
@@ -194,6 +213,7 @@ impl Meeting {
         self.row.start_time.format("%H:%M").to_string()
     }
 
+    /// How long it lasts, in minutes (10 to 480; 60 unless set).
     async fn duration_minutes(&self) -> i32 {
         self.row.duration_minutes
     }
@@ -203,6 +223,8 @@ impl Meeting {
         &self.row.time_zone
     }
 
+    /// Where it meets; always set for in-person and hybrid meetings, null for an online meeting
+    /// given none.
     async fn address(&self) -> Option<&str> {
         self.row.address.as_deref()
     }
@@ -212,6 +234,8 @@ impl Meeting {
         self.row.url.as_deref()
     }
 
+    /// The language it is held in, a BCP 47 tag (`en`, `es-MX`). Recommendations compare its
+    /// primary subtag with the client's language.
     async fn language(&self) -> &str {
         &self.row.language
     }
@@ -233,18 +257,29 @@ impl Meeting {
     }
 }
 
+/// A new program for the directory (ADMIN).
 #[derive(InputObject)]
 pub struct SupportGroupInput {
+    /// The full name, 1 to 200 characters.
     pub name: String,
+    /// Short name for reports: 1 to 16 letters, digits or dashes, unique in the directory.
+    /// It cannot be changed later.
     pub abbreviation: String,
+    /// A 12-step fellowship (`true`) or an alternative program.
     pub twelve_step: bool,
+    /// Who the program is for, in a few words (up to 500 characters); empty when left out.
     pub audience: Option<String>,
+    /// What the program is and how it works; required.
     pub description: String,
     /// Defaults to ANYONE.
     #[graphql(default_with = "GroupAudience::Anyone")]
     pub open_to: GroupAudience,
+    /// No higher power in the program: offered first to clients who prefer a secular approach.
+    /// Cannot be set together with `twelveStep`.
     #[graphql(default)]
     pub secular: bool,
+    /// For people with a co-occurring mental-health condition: recommended only to them, and
+    /// first.
     #[graphql(default)]
     pub for_co_occurring: bool,
     /// Empty (the default) for a group open to any substance.
@@ -258,47 +293,79 @@ pub struct SupportGroupInput {
 /// Fields left out stay as they are. The abbreviation does not change.
 #[derive(InputObject)]
 pub struct UpdateSupportGroupInput {
+    /// The group to edit.
     pub id: ID,
+    /// The `version` last read; when someone else changed the group since, `CONFLICT`.
     pub expected_version: i32,
+    /// The full name, 1 to 200 characters.
     pub name: Option<String>,
+    /// A 12-step fellowship (`true`) or an alternative program.
     pub twelve_step: Option<bool>,
+    /// Who the program is for, in a few words (up to 500 characters).
     pub audience: Option<String>,
+    /// What the program is and how it works; cannot be made empty.
     pub description: Option<String>,
+    /// Who may attend its meetings; the recommendations offer the group to no one else.
     pub open_to: Option<GroupAudience>,
+    /// No higher power in the program; cannot be true while the group is 12-step.
     pub secular: Option<bool>,
+    /// For people with a co-occurring mental-health condition: recommended only to them.
     pub for_co_occurring: Option<bool>,
+    /// Replaces the substances the group is for; an empty list means any substance.
     pub substance_focus: Option<Vec<Substance>>,
+    /// Replaces the languages: BCP 47 tags, kept as primary subtags, at most 20.
     pub languages: Option<Vec<String>>,
 }
 
 /// Fields left out stay as they are; `null` clears the address or the link.
 #[derive(InputObject)]
 pub struct UpdateMeetingInput {
+    /// The meeting to edit; a retired one is refused (rule `MEETING_RETIRED`).
     pub id: ID,
+    /// The `version` last read; when someone else changed the meeting since, `CONFLICT`.
     pub expected_version: i32,
+    /// The meeting's name, 1 to 200 characters.
     pub name: Option<String>,
+    /// In-person and hybrid meetings must keep an address, online and hybrid ones a link.
     pub format: Option<MeetingFormat>,
+    /// ISO weekday: 1 = Monday … 7 = Sunday.
     pub day_of_week: Option<i32>,
+    /// Local start time in the meeting's time zone, `HH:MM`.
     pub start_time: Option<String>,
+    /// 10 to 480 minutes.
     pub duration_minutes: Option<i32>,
+    /// IANA time zone, e.g. `America/Chicago`.
     pub time_zone: Option<String>,
+    /// Where it meets, up to 500 characters; `null` clears it (not allowed for an in-person or
+    /// hybrid meeting).
     pub address: MaybeUndefined<String>,
+    /// The http(s) join link, up to 500 characters; `null` clears it (not allowed for an online
+    /// or hybrid meeting).
     pub url: MaybeUndefined<String>,
+    /// The language it is held in, a BCP 47 tag (`en`, `es-MX`).
     pub language: Option<String>,
+    /// Replaces the meeting-type codes (`O`, `C`, `W`, `DD`, `A`): up to 20, each 1 to 8
+    /// letters, digits or dashes; stored upper-cased, without duplicates.
     pub types: Option<Vec<String>>,
 }
 
 /// Retires a directory entry at the version read.
 #[derive(InputObject)]
 pub struct RetireInput {
+    /// The group (`retireSupportGroup`) or meeting (`retireMeeting`) to retire.
     pub id: ID,
+    /// The `version` last read; when someone else changed the entry since, `CONFLICT`.
     pub expected_version: i32,
 }
 
+/// A new weekly meeting for a group in the directory (ADMIN).
 #[derive(InputObject)]
 pub struct MeetingInput {
+    /// The group that holds the meeting; it must be in the directory and not retired.
     pub support_group_id: ID,
+    /// The meeting's name, 1 to 200 characters.
     pub name: String,
+    /// `IN_PERSON` and `HYBRID` need an `address`; `ONLINE` and `HYBRID` need a `url`.
     pub format: MeetingFormat,
     /// 1 = Monday … 7 = Sunday.
     pub day_of_week: i32,
@@ -306,10 +373,16 @@ pub struct MeetingInput {
     pub start_time: String,
     /// Defaults to 60.
     pub duration_minutes: Option<i32>,
+    /// IANA time zone the start time is in, e.g. `America/Chicago`.
     pub time_zone: String,
+    /// Where it meets, up to 500 characters; required for in-person and hybrid meetings.
     pub address: Option<String>,
+    /// The http(s) join link, up to 500 characters; required for online and hybrid meetings.
     pub url: Option<String>,
+    /// The language it is held in, a BCP 47 tag (`en`, `es-MX`).
     pub language: String,
+    /// Meeting-type codes (`O` open, `C` closed, `W` women, `DD` dual diagnosis, `A` secular): up
+    /// to 20, each 1 to 8 letters, digits or dashes; stored upper-cased, without duplicates.
     #[graphql(default)]
     pub types: Vec<String>,
 }

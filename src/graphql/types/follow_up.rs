@@ -66,16 +66,23 @@ impl FollowUp {
     }
 }
 
+/// A follow-up contact with a client: when it is due, why it exists and what came of it. Scheduled
+/// on entering aftercare, on discharge or a step down out of high-intensity care, at every
+/// admission (the GPRA interview) or by hand; visible with its client.
 #[Object]
 impl FollowUp {
-    async fn id(&self) -> ID {
+    /// Opaque id; pass it as `followUpId` to `recordFollowUp` and `recordFollowUpAttempt`.
+    pub(crate) async fn id(&self) -> ID {
         id(self.row.id)
     }
 
+    /// Pass it back as `expectedVersion` to `recordFollowUp`. Each logged attempt also moves it on,
+    /// so a decision taken on an old attempt count is `CONFLICT`.
     async fn version(&self) -> i32 {
         self.row.version
     }
 
+    /// The client to contact.
     async fn client(&self, ctx: &Context<'_>) -> Result<Client> {
         let db = &ctx.state()?.db;
         let ids = self.set.client_ids.clone();
@@ -83,10 +90,14 @@ impl FollowUp {
         Ok(required(&found, self.row.client_key(), "client")?)
     }
 
+    /// The day the contact is due, in the program's time zone; overdue from the next day while
+    /// still SCHEDULED.
     async fn due_on(&self) -> Date {
         Date(self.row.due_on)
     }
 
+    /// Where the contact stands; only a SCHEDULED one can be recorded. MISSED, and CANCELLED when
+    /// the plan changes or the client has died, are set by Continuum.
     async fn status(&self) -> FollowUpStatus {
         self.row.status
     }
@@ -140,22 +151,30 @@ impl FollowUp {
         Ok(by_follow_up.get(&self.row.key()).cloned().unwrap_or_default())
     }
 
+    /// What the contact found; set for COMPLETED only, null otherwise.
     async fn outcome(&self) -> Option<FollowUpOutcome> {
         self.row.outcome
     }
 
+    /// Whether the client attends a support group, as recorded with the contact; null when not
+    /// recorded.
     async fn attending_support_group(&self) -> Option<bool> {
         self.row.attending_support_group
     }
 
+    /// When the contact was made (COMPLETED) or given up (UNREACHABLE), UTC; null otherwise.
     async fn contacted_at(&self) -> Option<DateTime> {
         self.row.contacted_at.map(DateTime)
     }
 
+    /// Free text (at most 4,000 characters): the note from scheduling, replaced by one given when
+    /// recording. Continuum writes its own when it marks a contact MISSED or CANCELLED.
     async fn note(&self) -> Option<&str> {
         self.row.note.as_deref()
     }
 
+    /// The staff member who recorded the contact; null until then, and for contacts Continuum
+    /// settled itself.
     async fn recorded_by(&self, ctx: &Context<'_>) -> Result<Option<Staff>> {
         let Some(by) = self.row.recorded_by_key() else { return Ok(None) };
         self.set.staff.get(ctx, by).await
@@ -176,73 +195,107 @@ impl FollowUpAttempt {
     }
 }
 
+/// One outreach attempt on a contact: when, how and what came of it. Attempts that did not reach
+/// the client, on different days, allow the contact to be given up as UNREACHABLE.
 #[Object]
 impl FollowUpAttempt {
-    async fn id(&self) -> ID {
+    /// Opaque id (UUIDv7, in order of creation).
+    pub(crate) async fn id(&self) -> ID {
         id(self.row.id)
     }
 
+    /// When the attempt was made (UTC); never before the episode began or in the future. Its local
+    /// day is what counts toward the attempts on different days.
     async fn attempted_at(&self) -> DateTime {
         DateTime(self.row.attempted_at)
     }
 
+    /// How the client was tried: phone, text, email, letter, in person or video.
     async fn method(&self) -> AttemptMethod {
         self.row.method
     }
 
+    /// What came of it; every result but REACHED counts toward UNREACHABLE.
     async fn result(&self) -> AttemptResult {
         self.row.result
     }
 
+    /// Free text about the attempt (at most 4,000 characters); null if none.
     async fn note(&self) -> Option<&str> {
         self.row.note.as_deref()
     }
 
+    /// The staff member who logged the attempt.
     async fn recorded_by(&self, ctx: &Context<'_>) -> Result<Staff> {
         self.staff.required(ctx, self.row.recorded_by_key()).await
     }
 }
 
+/// Logs one outreach attempt with `recordFollowUpAttempt`.
 #[derive(InputObject)]
 pub struct RecordFollowUpAttemptInput {
+    /// A SCHEDULED contact; any other is `FOLLOW_UP_CLOSED`.
     pub follow_up_id: ID,
     /// Defaults to now; never before the episode began or in the future.
     pub attempted_at: Option<DateTime>,
+    /// How the client was tried.
     pub method: AttemptMethod,
+    /// What came of it. REACHED does not close the contact: record it with `recordFollowUp`.
     pub result: AttemptResult,
+    /// Free text, at most 4,000 characters.
     pub note: Option<String>,
 }
 
+/// Narrows `followUps`; every filter given must hold. The list never goes beyond the clients the
+/// caller may see.
 #[derive(InputObject, Default)]
 pub struct FollowUpFilter {
+    /// Only contacts in these statuses; any status when left out or empty.
     pub status: Option<Vec<FollowUpStatus>>,
+    /// `true`: only SCHEDULED contacts due before today (in the program's time zone); `false`: only
+    /// the others.
     pub overdue: Option<bool>,
+    /// Only contacts due on or after this day.
     pub due_from: Option<Date>,
+    /// Only contacts due on or before this day.
     pub due_to: Option<Date>,
+    /// Only contacts of clients whose primary counselor is this staff member.
     pub counselor_id: Option<ID>,
+    /// Only this client's contacts.
     pub client_id: Option<ID>,
 }
 
+/// A contact added by hand with `scheduleFollowUp` (kind MANUAL).
 #[derive(InputObject)]
 pub struct ScheduleFollowUpInput {
     /// Makes the create safe to retry: the same key returns the first result (kept at least 48 hours).
     pub idempotency_key: Option<String>,
+    /// A client the caller may see. The contact is attached to the client's open or most recent
+    /// episode, if any.
     pub client_id: ID,
+    /// From today up to two years ahead, in the program's time zone.
     pub due_on: Date,
+    /// Free text shown with the contact, at most 4,000 characters.
     pub note: Option<String>,
 }
 
+/// Records what came of a contact with `recordFollowUp`.
 #[derive(InputObject)]
 pub struct RecordFollowUpInput {
+    /// A SCHEDULED contact; any other is `FOLLOW_UP_CLOSED`.
     pub follow_up_id: ID,
+    /// The contact's `version` as last read; a stale one (e.g. an attempt logged since) is
+    /// `CONFLICT`.
     pub expected_version: i32,
     /// COMPLETED; UNREACHABLE (after the attempts, or once the window has closed); or
     /// CANCELLED (only before it is due). MISSED is Continuum's to set.
     pub status: FollowUpStatus,
     /// Required when COMPLETED.
     pub outcome: Option<FollowUpOutcome>,
+    /// Whether the client attends a support group; counted in the follow-up report.
     pub attending_support_group: Option<bool>,
     /// Defaults to now; never before the episode began or in the future.
     pub contacted_at: Option<DateTime>,
+    /// Replaces the contact's note, at most 4,000 characters; left out, the note stays.
     pub note: Option<String>,
 }

@@ -20,6 +20,7 @@ pub struct ClientLocator {
 pub struct PhoneNumber {
     /// E.164, e.g. `+12025550143`.
     pub number: String,
+    /// What kind of line it is; a preferred method of TEXT_MESSAGE needs a MOBILE one.
     pub kind: PhoneKind,
     /// Whether a voicemail or a text naming the program may be left. When false, a caller
     /// who does not reach the client leaves nothing: a message on a shared phone can itself
@@ -27,20 +28,27 @@ pub struct PhoneNumber {
     pub messages_allowed: bool,
 }
 
+/// The client's postal address, as entered (trimmed).
 #[derive(SimpleObject, Clone)]
 pub struct PostalAddressView {
+    /// First line: street and number.
     pub line1: String,
+    /// Second line (apartment, building, c/o); null if none.
     pub line2: Option<String>,
+    /// City or town.
     pub city: String,
     /// State, province or region.
     pub region: Option<String>,
+    /// Postal or ZIP code, as entered.
     pub postal_code: String,
     /// ISO 3166-1 alpha-2, e.g. `US`.
     pub country: String,
 }
 
+/// The person the client named as their emergency contact.
 #[derive(SimpleObject, Clone)]
 pub struct EmergencyContactView {
+    /// Their name, as the client gave it.
     pub name: String,
     /// How they know the client ("sister", "sponsor").
     pub relationship: String,
@@ -48,6 +56,8 @@ pub struct EmergencyContactView {
     pub phone: String,
 }
 
+/// How to reach a client after discharge. Visible exactly when the client is; its content never
+/// goes into the audit trail, events or logs. `updateClientLocator` replaces it whole.
 #[Object]
 impl ClientLocator {
     /// Pass it back as `expectedVersion` when updating.
@@ -55,6 +65,8 @@ impl ClientLocator {
         self.row.version
     }
 
+    /// Up to 4 numbers, each in E.164 and with whether a message may be left on it; in the order
+    /// entered.
     async fn phones(&self) -> Vec<PhoneNumber> {
         self.locator
             .phones
@@ -63,10 +75,12 @@ impl ClientLocator {
             .collect()
     }
 
+    /// Email address; null if none.
     async fn email(&self) -> Option<&str> {
         self.locator.email.as_deref()
     }
 
+    /// Postal address; null if none.
     #[graphql(name = "address")]
     async fn postal_address(&self) -> Option<PostalAddressView> {
         self.locator.address.as_ref().map(|a| PostalAddressView {
@@ -79,6 +93,7 @@ impl ClientLocator {
         })
     }
 
+    /// Who to call in an emergency; null if none.
     async fn emergency_contact(&self) -> Option<EmergencyContactView> {
         self.locator.emergency_contact.as_ref().map(|c| EmergencyContactView {
             name: c.name.clone(),
@@ -87,6 +102,8 @@ impl ClientLocator {
         })
     }
 
+    /// How the client prefers to be reached; null for no preference. When set, the locator has the
+    /// means for it (a text needs a MOBILE number).
     async fn preferred_method(&self) -> Option<ContactMethod> {
         self.locator.preferred_method
     }
@@ -106,51 +123,79 @@ impl ClientLocator {
         self.row.consent_recorded_at.map(DateTime)
     }
 
+    /// When the locator was last saved (UTC).
     async fn updated_at(&self) -> DateTime {
         DateTime(self.row.updated_at)
     }
 }
 
+/// One of the client's phone numbers.
 #[derive(InputObject)]
 pub struct PhoneInput {
     /// With its country code (`+1 202 555 0143`), or a number of the program's region.
     pub number: String,
+    /// What kind of line it is; a preferred method of TEXT_MESSAGE needs a MOBILE one.
     pub kind: PhoneKind,
+    /// Whether a voicemail or a text naming the program may be left on it. False when left out: on
+    /// a shared phone, a message can itself disclose treatment.
     #[graphql(default)]
     pub messages_allowed: bool,
 }
 
+/// A postal address. Each line is trimmed, at most 200 characters on one line; a blank optional
+/// line counts as none.
 #[derive(InputObject)]
 pub struct PostalAddressInput {
+    /// Street and number; required.
     pub line1: String,
+    /// Apartment, building, c/o; optional.
     pub line2: Option<String>,
+    /// City or town; required.
     pub city: String,
+    /// State, province or region; optional.
     pub region: Option<String>,
+    /// Postal or ZIP code; required.
     pub postal_code: String,
     /// ISO 3166-1 alpha-2, e.g. `US`.
     pub country: String,
 }
 
+/// The person to call in an emergency. Each field is required.
 #[derive(InputObject)]
 pub struct EmergencyContactInput {
+    /// Their name, at most 200 characters on one line.
     pub name: String,
+    /// How they know the client ("sister", "sponsor"), at most 200 characters.
     pub relationship: String,
+    /// With its country code (`+1 202 555 0143`), or a number of the program's region; stored in
+    /// E.164.
     pub phone: String,
 }
 
 /// The whole locator: what is left out is cleared.
 #[derive(InputObject)]
 pub struct UpdateClientLocatorInput {
+    /// The client whose locator it is; one the caller may see.
     pub client_id: async_graphql::ID,
     /// The locator's `version`; 0 when the client has none yet.
     pub expected_version: i32,
+    /// At most 4 numbers, none listed twice; left out: none. Each is stored in E.164.
     #[graphql(default)]
     pub phones: Vec<PhoneInput>,
+    /// An address like `name@example.org`, at most 254 characters; blank or left out: none.
     pub email: Option<String>,
+    /// Left out: none. A MAIL preference needs one.
     pub address: Option<PostalAddressInput>,
+    /// Left out: none.
     pub emergency_contact: Option<EmergencyContactInput>,
+    /// Must have its means (`LOCATOR`): PHONE_CALL a phone, TEXT_MESSAGE a MOBILE number, EMAIL an
+    /// email, MAIL an address. Left out: no preference.
     pub preferred_method: Option<ContactMethod>,
+    /// When to reach the client, in their words ("weekday evenings after 6"); one line of at most
+    /// 200 characters.
     pub preferred_times: Option<String>,
+    /// The client agrees to be contacted by the program after discharge. Giving it sets
+    /// `consentRecordedAt` (kept while it stands); withdrawing it clears that.
     pub consent_to_contact: bool,
 }
 

@@ -7,50 +7,185 @@ pub mod directory;
 pub mod events;
 pub mod follow_up;
 pub mod locator;
+pub mod node;
 pub mod privacy;
 pub mod referral;
 pub mod report;
 pub mod staff;
 pub mod teds;
 
-use async_graphql::{ID, SimpleObject, connection::Connection};
+use std::borrow::Cow;
+
+use async_graphql::{
+    ID, Object, OutputType, TypeName,
+    connection::{CursorType, PageInfo},
+};
 
 use crate::{graphql::cursor::IdCursor, service::pagination::Page};
 
-/// Extra fields of every connection.
-#[derive(SimpleObject, Default)]
-pub struct ConnectionFields {
-    /// How many items match, across all pages. Counted only when asked for.
-    pub total_count: Option<u64>,
+/// Names a paged list's types after its items: `ClientConnection`, `ClientEdge`.
+pub trait Listed: OutputType {
+    const LIST: &'static str;
 }
 
-pub type IdConnection<T> = Connection<IdCursor, T, ConnectionFields>;
+/// One page of a list (see the GraphQL description on the impl).
+pub struct Paged<C, T> {
+    edges: Vec<Edge<C, T>>,
+    has_previous_page: bool,
+    has_next_page: bool,
+    total_count: u64,
+}
 
-/// Builds a Relay connection from a page of rows.
-/// Builds a Relay connection from a page of rows; `list` wraps the rows as one sibling set.
-pub fn connection<R, T>(
+/// An item of a page and its cursor.
+pub struct Edge<C, T> {
+    cursor: C,
+    node: T,
+}
+
+impl<C, T> Paged<C, T> {
+    pub fn new(has_previous_page: bool, has_next_page: bool, total_count: u64) -> Self {
+        Paged { edges: Vec::new(), has_previous_page, has_next_page, total_count }
+    }
+
+    pub fn push(&mut self, cursor: C, node: T) {
+        self.edges.push(Edge { cursor, node });
+    }
+}
+
+/// One page of a list, Relay style. Page forward with `first` and `after:
+/// pageInfo.endCursor`, or backward with `last` and `before: pageInfo.startCursor`;
+/// cursors are opaque and stay valid while items are added or removed.
+#[Object(name_type)]
+impl<C: CursorType + Send + Sync, T: Listed> Paged<C, T> {
+    /// Whether there are items before and after this page, and the cursors to reach them.
+    async fn page_info(&self) -> PageInfo {
+        PageInfo {
+            has_previous_page: self.has_previous_page,
+            has_next_page: self.has_next_page,
+            start_cursor: self.edges.first().map(|edge| edge.cursor.encode_cursor()),
+            end_cursor: self.edges.last().map(|edge| edge.cursor.encode_cursor()),
+        }
+    }
+
+    /// The page's items, each with its cursor.
+    async fn edges(&self) -> &[Edge<C, T>] {
+        &self.edges
+    }
+
+    /// The page's items alone, for a client that needs no cursor per item.
+    async fn nodes(&self) -> Vec<&T> {
+        self.edges.iter().map(|edge| &edge.node).collect()
+    }
+
+    /// How many items match across all pages: the same whichever page is asked for.
+    /// Counted only when selected.
+    async fn total_count(&self) -> u64 {
+        self.total_count
+    }
+}
+
+impl<C: Send + Sync, T: Listed> TypeName for Paged<C, T> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Connection", T::LIST).into()
+    }
+}
+
+/// An item of a page, with the cursor that points at it.
+#[Object(name_type)]
+impl<C: CursorType + Send + Sync, T: Listed> Edge<C, T> {
+    /// The item.
+    async fn node(&self) -> &T {
+        &self.node
+    }
+
+    /// Where the item stands in the list: pass it as `after` or `before`.
+    async fn cursor(&self) -> String {
+        self.cursor.encode_cursor()
+    }
+}
+
+impl<C: Send + Sync, T: Listed> TypeName for Edge<C, T> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Edge", T::LIST).into()
+    }
+}
+
+/// A list paged by record ids.
+pub type IdConnection<T> = Paged<IdCursor, T>;
+
+/// Builds a connection from a page of rows; `list` wraps the rows as one sibling set.
+pub fn connection<R, T: Listed>(
     page: Page<R>,
     id: impl Fn(&R) -> uuid::Uuid,
     list: impl FnOnce(Vec<R>) -> Vec<T>,
-) -> IdConnection<T>
-where
-    T: async_graphql::OutputType,
-{
-    let mut conn = Connection::with_additional_fields(
-        false,
-        page.has_next_page,
-        ConnectionFields { total_count: page.total_count },
-    );
+) -> IdConnection<T> {
+    let mut conn = Paged::new(page.has_previous_page, page.has_next_page, page.total_count.unwrap_or_default());
     let cursors: Vec<IdCursor> = page.items.iter().map(|row| IdCursor(id(row))).collect();
-    conn.edges.extend(
-        cursors
-            .into_iter()
-            .zip(list(page.items))
-            .map(|(cursor, node)| async_graphql::connection::Edge::new(cursor, node)),
-    );
+    for (cursor, node) in cursors.into_iter().zip(list(page.items)) {
+        conn.push(cursor, node);
+    }
     conn
 }
 
 pub fn id(uuid: uuid::Uuid) -> ID {
     ID(uuid.to_string())
+}
+
+impl Listed for client::Client {
+    const LIST: &'static str = "Client";
+}
+
+impl Listed for staff::Staff {
+    const LIST: &'static str = "Staff";
+}
+
+impl Listed for follow_up::FollowUp {
+    const LIST: &'static str = "FollowUp";
+}
+
+impl Listed for privacy::AuditEvent {
+    const LIST: &'static str = "AuditEvent";
+}
+
+impl Listed for aftercare::WorklistItem {
+    const LIST: &'static str = "Worklist";
+}
+
+/// The clients a sibling set of records points at (disclosures, emergency grants, caseload
+/// events), loaded in one statement with the viewer's visibility applied: a client the viewer
+/// may not see now is `null`, exactly as if absent. Each client shown is a read in the audit
+/// trail, under `field`.
+pub struct ClientRefs {
+    ids: std::sync::Arc<[crate::entity::Id<crate::entity::client::Entity>]>,
+    batch: crate::graphql::batch::Batch<crate::entity::Id<crate::entity::client::Entity>, client::Client>,
+    field: &'static str,
+}
+
+impl ClientRefs {
+    pub fn new(
+        field: &'static str,
+        ids: impl IntoIterator<Item = crate::entity::Id<crate::entity::client::Entity>>,
+    ) -> Self {
+        ClientRefs { ids: crate::graphql::batch::distinct(ids), batch: Default::default(), field }
+    }
+
+    pub async fn get(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+        id: crate::entity::Id<crate::entity::client::Entity>,
+    ) -> crate::graphql::error::Result<Option<client::Client>> {
+        use crate::graphql::context::ContextExt;
+        let (db, viewer) = (&ctx.state()?.db, ctx.viewer()?);
+        let found = self
+            .batch
+            .get(|| async {
+                Ok(client::Client::map(crate::graphql::batch::visible_clients(db, viewer, &self.ids).await?))
+            })
+            .await?;
+        let client = found.get(&id).cloned();
+        if client.is_some() {
+            ctx.audit_reads(self.field, [id.uuid()]);
+        }
+        Ok(client)
+    }
 }

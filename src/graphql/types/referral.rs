@@ -93,16 +93,24 @@ impl Referral {
     }
 }
 
+/// A referral of a client to a support group, optionally to one of its meetings, made during an
+/// episode and followed to its end: PLANNED → REFERRED → ENGAGED → COMPLETED, or DECLINED,
+/// DISCONTINUED or CANCELLED. Visible with its client.
 #[Object]
 impl Referral {
-    async fn id(&self) -> ID {
+    /// Opaque id; pass it as `referralId` to `updateReferralStatus`, `recordAttendance` and the
+    /// plan's goals.
+    pub(crate) async fn id(&self) -> ID {
         id(self.row.id)
     }
 
+    /// Pass it back as `expectedVersion` to `updateReferralStatus`; it also moves on with automatic
+    /// status changes, and a stale one is `CONFLICT`.
     async fn version(&self) -> i32 {
         self.row.version
     }
 
+    /// The client referred.
     async fn client(&self, ctx: &Context<'_>) -> Result<Client> {
         let db = &ctx.state()?.db;
         let ids = self.set.client_ids.clone();
@@ -110,6 +118,8 @@ impl Referral {
         Ok(required(&found, self.row.client_key(), "client")?)
     }
 
+    /// The group referred to. It may have been retired since; an open referral to a retired group is
+    /// on the worklist.
     async fn support_group(&self, ctx: &Context<'_>) -> Result<SupportGroup> {
         let db = &ctx.state()?.db;
         let ids = self.set.group_ids.clone();
@@ -118,6 +128,8 @@ impl Referral {
         Ok(required(&found, self.row.group_key(), "support group")?)
     }
 
+    /// The one meeting referred to; null for a referral to the group as a whole. It may have been
+    /// retired since.
     async fn meeting(&self, ctx: &Context<'_>) -> Result<Option<Meeting>> {
         let Some(meeting_id) = self.row.meeting_key() else { return Ok(None) };
         let db = &ctx.state()?.db;
@@ -126,6 +138,8 @@ impl Referral {
         Ok(found.get(&meeting_id).cloned())
     }
 
+    /// Where the referral stands; PLANNED, REFERRED and ENGAGED are open. Entering AFTERCARE makes
+    /// PLANNED ones REFERRED; the first attendance makes a REFERRED one ENGAGED.
     async fn status(&self) -> ReferralStatus {
         self.row.status
     }
@@ -135,14 +149,17 @@ impl Referral {
         self.row.status_reason.as_deref()
     }
 
+    /// The episode's stage when the referral was made; the referral report counts by it.
     async fn stage_at_referral(&self) -> Stage {
         self.row.stage_at_referral
     }
 
+    /// The staff member who made the referral.
     async fn referred_by(&self, ctx: &Context<'_>) -> Result<Staff> {
         self.set.staff.required(ctx, self.row.referred_by_key()).await
     }
 
+    /// Free text given with the referral (at most 4,000 characters); null if none.
     async fn note(&self) -> Option<&str> {
         self.row.note.as_deref()
     }
@@ -152,10 +169,12 @@ impl Referral {
         self.row.weekly_goal
     }
 
+    /// When the referral was made (UTC); attendance can be recorded from that day on.
     async fn created_at(&self) -> DateTime {
         DateTime(self.row.created_at)
     }
 
+    /// When the referral last changed (UTC): its status, its goal, or an automatic move.
     async fn updated_at(&self) -> DateTime {
         DateTime(self.row.updated_at)
     }
@@ -165,6 +184,7 @@ impl Referral {
         self.all_attendance(ctx).await
     }
 
+    /// How many attendances are recorded on the referral, in all.
     async fn attendance_count(&self, ctx: &Context<'_>) -> Result<i32> {
         if self.set.attendance_rows_selected {
             return Ok(i32::try_from(self.all_attendance(ctx).await?.len()).unwrap_or(i32::MAX));
@@ -195,59 +215,87 @@ impl Attendance {
     }
 }
 
+/// One meeting a client attended on a referral; at most one per referral and day. Attendance drives
+/// adherence, the disengaging-referral alert and the TEDS self-help frequency at discharge.
 #[Object]
 impl Attendance {
-    async fn id(&self) -> ID {
+    /// Opaque id (UUIDv7, in order of creation).
+    pub(crate) async fn id(&self) -> ID {
         id(self.row.id)
     }
 
+    /// The day of the meeting, in the program's time zone: between the day of the referral and the
+    /// day it was recorded.
     async fn attended_on(&self) -> Date {
         Date(self.row.attended_on)
     }
 
+    /// Whether the attendance was marked verified when it was recorded.
     async fn verified(&self) -> bool {
         self.row.verified
     }
 
+    /// Free text about the attendance (at most 4,000 characters); null if none.
     async fn note(&self) -> Option<&str> {
         self.row.note.as_deref()
     }
 
+    /// The staff member who recorded the attendance.
     async fn recorded_by(&self, ctx: &Context<'_>) -> Result<Staff> {
         self.set.staff.required(ctx, self.row.recorded_by_key()).await
     }
 }
 
+/// A new referral with `referToSupportGroup`.
 #[derive(InputObject)]
 pub struct ReferToSupportGroupInput {
     /// Makes the create safe to retry: the same key returns the first result (kept at least 48 hours).
     pub idempotency_key: Option<String>,
+    /// A client the caller may see, with an open episode (`REFERRAL_NEEDS_OPEN_EPISODE`). One open
+    /// referral per client and group (`ONE_OPEN_REFERRAL_PER_GROUP`).
     pub client_id: ID,
+    /// A group in the directory that is not retired.
     pub support_group_id: ID,
+    /// One meeting the group still runs, if the client should go to that one; it then shows in
+    /// `meetingSchedule`, and the weekly goal is 1 at most.
     pub meeting_id: Option<ID>,
     /// PLANNED or REFERRED (the default).
     pub status: Option<ReferralStatus>,
+    /// Free text, at most 4,000 characters.
     pub note: Option<String>,
     /// Attendance goal in meetings per week ("90 meetings in 90 days" is 7).
     pub weekly_goal: Option<i32>,
 }
 
+/// A status move with `updateReferralStatus`.
 #[derive(InputObject)]
 pub struct UpdateReferralStatusInput {
+    /// The referral to move.
     pub referral_id: ID,
+    /// The referral's `version` as last read; a stale one is `CONFLICT`.
     pub expected_version: i32,
+    /// The status to move to: PLANNED → REFERRED → ENGAGED → COMPLETED; PLANNED or REFERRED →
+    /// DECLINED; REFERRED or ENGAGED → DISCONTINUED; any open status → CANCELLED. Anything else is
+    /// `REFERRAL_STATUS_MOVE`.
     pub status: ReferralStatus,
     /// Required for DECLINED, DISCONTINUED and CANCELLED.
     pub reason: Option<String>,
 }
 
+/// Records one attended meeting with `recordAttendance`.
 #[derive(InputObject)]
 pub struct RecordAttendanceInput {
     /// Makes the create safe to retry: the same key returns the first result (kept at least 48 hours).
     pub idempotency_key: Option<String>,
+    /// A REFERRED or ENGAGED referral (`ATTENDANCE_NEEDS_ACTIVE_REFERRAL`); the first attendance
+    /// makes a REFERRED one ENGAGED.
     pub referral_id: ID,
+    /// Between the day of the referral and today, in the program's time zone; once per referral and
+    /// day (`ATTENDANCE_DUPLICATE`).
     pub attended_on: Date,
+    /// Whether the attendance is verified; false when left out.
     #[graphql(default)]
     pub verified: bool,
+    /// Free text, at most 4,000 characters.
     pub note: Option<String>,
 }

@@ -23,8 +23,8 @@ use std::{fmt, hash::Hash, marker::PhantomData};
 use uuid::Uuid;
 
 use super::{
-    attendance, client, client_locator, consent, episode, follow_up, follow_up_attempt, meeting, referral, staff,
-    stage_change, support_group,
+    attendance, audit_event, client, client_locator, consent, disclosure, emergency_grant, episode, follow_up,
+    follow_up_attempt, meeting, referral, staff, stage_change, support_group,
 };
 
 /// The id of a row of `E`'s table.
@@ -103,7 +103,15 @@ keys!(referral::Model {
 });
 optional_keys!(referral::Model { meeting_key: meeting_id -> meeting });
 keys!(attendance::Model { referral_key: referral_id -> referral, recorded_by_key: recorded_by -> staff });
-keys!(consent::Model { client_key: client_id -> client });
+keys!(consent::Model { key: id -> consent, client_key: client_id -> client });
+keys!(disclosure::Model {
+    client_key: client_id -> client,
+    consent_key: consent_id -> consent,
+    disclosed_by_key: disclosed_by -> staff,
+});
+keys!(emergency_grant::Model { client_key: client_id -> client, staff_key: staff_id -> staff });
+optional_keys!(emergency_grant::Model { reviewed_by_key: reviewed_by -> staff });
+optional_keys!(audit_event::Model { staff_key: staff_id -> staff });
 keys!(follow_up::Model { key: id -> follow_up, client_key: client_id -> client });
 optional_keys!(follow_up::Model {
     recorded_by_key: recorded_by -> staff,

@@ -26,7 +26,7 @@ use crate::{
     domain::Role,
     entity::{audit_event, audit_head, emergency_grant},
     error::{AppError, AppResult},
-    service::pagination::{Page, PageRequest},
+    service::pagination::{self, Order, Page, PageRequest},
     state::AppState,
 };
 
@@ -468,14 +468,8 @@ pub async fn list(
     if let Some(emergency) = filter.emergency {
         c = c.add(audit_event::Column::Emergency.eq(emergency));
     }
-    let total =
-        if want_total { Some(audit_event::Entity::find().filter(c.clone()).count(&state.db).await?) } else { None };
-    let mut q = audit_event::Entity::find().filter(c);
-    if let Some(after) = page.after {
-        q = q.filter(audit_event::Column::Id.lt(after));
-    }
-    let rows = q.order_by_desc(audit_event::Column::Id).limit(page.first + 1).all(&state.db).await?;
-    Ok(Page::from_rows(rows, page, total))
+    let query = audit_event::Entity::find().filter(c);
+    pagination::fetch(&state.db, query, audit_event::Column::Id, Order::NewestFirst, page, want_total).await
 }
 
 #[derive(Debug, PartialEq, Eq)]

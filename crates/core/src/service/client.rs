@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    Set,
     sea_query::{Expr, ExprTrait, LikeExpr},
 };
 use uuid::Uuid;
@@ -22,7 +22,7 @@ use crate::{
     error::{AppError, AppResult},
     events::CaseloadEventKind,
     service::{
-        pagination::{Page, PageRequest},
+        pagination::{self, Order, Page, PageRequest},
         scope,
     },
     state::AppState,
@@ -427,12 +427,6 @@ pub async fn list(
     want_total: bool,
 ) -> AppResult<Page<client::Model>> {
     let condition = filter_condition(state, viewer, filter)?;
-    let total =
-        if want_total { Some(client::Entity::find().filter(condition.clone()).count(&state.db).await?) } else { None };
-    let mut query = client::Entity::find().filter(condition);
-    if let Some(after) = page.after {
-        query = query.filter(client::Column::Id.gt(after));
-    }
-    let rows = query.order_by_asc(client::Column::Id).limit(page.first + 1).all(&state.db).await?;
-    Ok(Page::from_rows(rows, page, total))
+    let query = client::Entity::find().filter(condition);
+    pagination::fetch(&state.db, query, client::Column::Id, Order::OldestFirst, page, want_total).await
 }

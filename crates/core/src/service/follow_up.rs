@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -25,7 +25,7 @@ use crate::{
     events::CaseloadEventKind,
     service::{
         client::stale,
-        pagination::{Page, PageRequest},
+        pagination::{self, Order, Page, PageRequest},
         scope,
     },
     state::AppState,
@@ -396,17 +396,8 @@ pub async fn list(
     want_total: bool,
 ) -> AppResult<Page<follow_up::Model>> {
     let condition = filter_condition(state, viewer, filter)?;
-    let total = if want_total {
-        Some(follow_up::Entity::find().filter(condition.clone()).count(&state.db).await?)
-    } else {
-        None
-    };
-    let mut query = follow_up::Entity::find().filter(condition);
-    if let Some(after) = page.after {
-        query = query.filter(follow_up::Column::Id.gt(after));
-    }
-    let rows = query.order_by_asc(follow_up::Column::Id).limit(page.first + 1).all(&state.db).await?;
-    Ok(Page::from_rows(rows, page, total))
+    let query = follow_up::Entity::find().filter(condition);
+    pagination::fetch(&state.db, query, follow_up::Column::Id, Order::OldestFirst, page, want_total).await
 }
 
 /// A follow-up the caller may see, or `None`.

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::{
     entity::{
-        Id, attendance, client, episode, follow_up, follow_up_attempt, meeting, referral, staff, stage_change,
+        Id, attendance, client, consent, episode, follow_up, follow_up_attempt, meeting, referral, staff, stage_change,
         support_group,
     },
     error::{AppError, AppResult},
@@ -51,6 +51,26 @@ pub async fn clients(
     ids: &[Id<client::Entity>],
 ) -> AppResult<ById<client::Entity, client::Model>> {
     Ok(by_id(client::Entity::find().filter(client::Column::Id.is_in(uuids(ids))).all(db).await?, client::Model::key))
+}
+
+/// The clients among `ids` the viewer may see now (their caseload, team or an emergency
+/// grant in force), in one statement: a record that points at a client the viewer may not
+/// see shows no client. A role that sees no client records (ADMIN) gets none.
+pub async fn visible_clients(
+    db: &DatabaseConnection,
+    viewer: &crate::auth::Viewer,
+    ids: &[Id<client::Entity>],
+) -> AppResult<ById<client::Entity, client::Model>> {
+    let Ok(scope) = crate::service::scope::visible_clients(viewer) else { return Ok(HashMap::new()) };
+    let rows = client::Entity::find().filter(client::Column::Id.is_in(uuids(ids))).filter(scope).all(db).await?;
+    Ok(by_id(rows, client::Model::key))
+}
+
+pub async fn consents(
+    db: &DatabaseConnection,
+    ids: &[Id<consent::Entity>],
+) -> AppResult<ById<consent::Entity, consent::Model>> {
+    Ok(by_id(consent::Entity::find().filter(consent::Column::Id.is_in(uuids(ids))).all(db).await?, consent::Model::key))
 }
 
 pub async fn episodes(

@@ -12,6 +12,7 @@ pub mod follow_up;
 pub mod idempotency;
 pub mod loaders;
 pub mod locator;
+pub mod node;
 pub mod pagination;
 pub mod privacy;
 pub mod recommend;

@@ -3,7 +3,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, SqlErr,
+    Set, SqlErr,
 };
 use uuid::Uuid;
 
@@ -21,7 +21,7 @@ use crate::{
     error::{AppError, AppResult},
     service::{
         audit,
-        pagination::{Page, PageRequest},
+        pagination::{self, Order, Page, PageRequest},
         session,
     },
     state::AppState,
@@ -90,14 +90,8 @@ pub async fn list(
     if let Some(role) = role {
         scope = scope.add(staff::Column::Role.eq(role));
     }
-    let total =
-        if want_total { Some(staff::Entity::find().filter(scope.clone()).count(&state.db).await?) } else { None };
-    let mut query = staff::Entity::find().filter(scope);
-    if let Some(after) = page.after {
-        query = query.filter(staff::Column::Id.gt(after));
-    }
-    let rows = query.order_by_asc(staff::Column::Id).limit(page.first + 1).all(&state.db).await?;
-    Ok(Page::from_rows(rows, page, total))
+    let query = staff::Entity::find().filter(scope);
+    pagination::fetch(&state.db, query, staff::Column::Id, Order::OldestFirst, page, want_total).await
 }
 
 async fn check_supervisor(conn: &impl ConnectionTrait, role: Role, supervisor_id: Option<Uuid>) -> AppResult<()> {

@@ -1,0 +1,30 @@
+//! One argument style for mutations: a single `input:` object. Mutations written before it
+//! took separate arguments; those stay, `@deprecated`, so that no portal query breaks. A call
+//! uses one style or the other, never a mix.
+
+use crate::error::{AppError, AppResult};
+
+/// The value of `field` from the `input:` object (`new`) or from the deprecated argument
+/// (`old`). Both given is refused, so that which one wins is never a guess; neither given
+/// names the field as required.
+pub fn one_of<T>(new: Option<T>, old: Option<T>, field: &'static str) -> AppResult<T> {
+    match (new, old) {
+        (Some(_), Some(_)) => Err(AppError::bad_field(field, both(field))),
+        (Some(value), None) | (None, Some(value)) => Ok(value),
+        (None, None) => Err(AppError::bad_field(field, format!("{field} is required: pass it in `input`"))),
+    }
+}
+
+/// The `input:` object, or one made from the deprecated arguments when all of them were
+/// given (`old` is `None` when any is missing; `any_old` tells whether one was given at all).
+pub fn input_or<T>(input: Option<T>, old: Option<T>, any_old: bool) -> AppResult<T> {
+    match (input, any_old) {
+        (Some(_), true) => Err(AppError::bad_field("input", both("input"))),
+        (Some(input), false) => Ok(input),
+        (None, _) => old.ok_or_else(|| AppError::bad_field("input", "input is required")),
+    }
+}
+
+fn both(field: &str) -> String {
+    format!("{field} was given both in `input` and as a deprecated argument: pass it in `input` only")
+}
