@@ -21,7 +21,9 @@ use std::collections::HashMap;
 
 use async_graphql::{
     Name, Positioned, ServerError, Value,
-    parser::types::{Directive, DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet},
+    parser::types::{
+        Directive, DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet,
+    },
 };
 
 use crate::config::Limits;
@@ -88,27 +90,45 @@ pub fn admit(request: &mut async_graphql::Request, limits: &Limits) -> Result<Op
             Some("CONTINUUM_MAX_ALIASES"),
         ));
     }
-    if let Some(missing) = missing_variable(document, operation_name.as_deref(), &variables) {
+    let Some(chosen) = operation(document, operation_name.as_deref()) else {
+        return Err(match operation_name {
+            Some(name) => refusal(format!("the document has no operation named {name}"), None),
+            None => refusal("the document holds several operations: send operationName to pick one", None),
+        });
+    };
+    if let Some(missing) = missing_variable(&chosen.node, &variables) {
         return Err(missing);
     }
-    Ok(operation_kind(document, operation_name.as_deref()).unwrap_or(OperationKind::Query))
+    Ok(match chosen.node.ty {
+        OperationType::Query => OperationKind::Query,
+        OperationType::Mutation => OperationKind::Mutation,
+        OperationType::Subscription => OperationKind::Subscription,
+    })
+}
+
+/// The operation a request runs: the one named by `operationName`, or the document's only
+/// one. `None` when the name matches none, or when several are there and none is named
+/// (the GraphQL spec's GetOperation): admission refuses those, and everything after it
+/// (the response's key order, the introspection check) asks this same function.
+pub fn operation<'a>(
+    document: &'a ExecutableDocument,
+    name: Option<&str>,
+) -> Option<&'a Positioned<OperationDefinition>> {
+    match (&document.operations, name) {
+        (DocumentOperations::Single(op), None) => Some(op),
+        // A single operation is held here only when it is anonymous: a name cannot match it.
+        (DocumentOperations::Single(_), Some(_)) => None,
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
+        (DocumentOperations::Multiple(_), None) => None,
+    }
 }
 
 /// A variable the operation declares as required (non-null, no default) that the request
 /// left out or sent as null. async-graphql reports it where it is used, as "Variable id is
 /// not defined", which reads as a typo in the document; this names it and says what to send.
-fn missing_variable(
-    document: &ExecutableDocument,
-    name: Option<&str>,
-    variables: &async_graphql::Variables,
-) -> Option<ServerError> {
-    let operation = match (&document.operations, name) {
-        (DocumentOperations::Single(op), _) => op,
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name)?,
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next()?,
-        (DocumentOperations::Multiple(_), None) => return None,
-    };
-    operation.node.variable_definitions.iter().find_map(|definition| {
+fn missing_variable(operation: &OperationDefinition, variables: &async_graphql::Variables) -> Option<ServerError> {
+    operation.variable_definitions.iter().find_map(|definition| {
         let definition = &definition.node;
         let var = &definition.name.node;
         let given = variables.get(var).is_some_and(|v| !matches!(v, async_graphql::Value::Null));
@@ -143,20 +163,6 @@ fn too_many_fields(max: usize) -> ServerError {
         ),
         Some("CONTINUUM_MAX_FIELDS"),
     )
-}
-
-/// The operation the request will run: the named one, or the only one.
-fn operation_kind(document: &ExecutableDocument, name: Option<&str>) -> Option<OperationKind> {
-    let ty = match (&document.operations, name) {
-        (DocumentOperations::Single(op), _) => op.node.ty,
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name)?.node.ty,
-        (DocumentOperations::Multiple(ops), None) => ops.values().next()?.node.ty,
-    };
-    Some(match ty {
-        OperationType::Query => OperationKind::Query,
-        OperationType::Mutation => OperationKind::Mutation,
-        OperationType::Subscription => OperationKind::Subscription,
-    })
 }
 
 /// What one pass over a document's text finds, outside strings and comments.
@@ -368,18 +374,7 @@ fn count_aliases(set: &SelectionSet) -> usize {
 pub fn introspection_only(request: &mut async_graphql::Request) -> bool {
     let name = request.operation_name.clone();
     let Ok(document) = request.parsed_query() else { return false };
-    let operation = match (&document.operations, name.as_deref()) {
-        (DocumentOperations::Single(op), _) => op,
-        (DocumentOperations::Multiple(ops), Some(name)) => match ops.get(name) {
-            Some(op) => op,
-            None => return false,
-        },
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => match ops.values().next() {
-            Some(op) => op,
-            None => return false,
-        },
-        (DocumentOperations::Multiple(_), None) => return false,
-    };
+    let Some(operation) = operation(document, name.as_deref()) else { return false };
     fn all_meta(document: &ExecutableDocument, set: &SelectionSet, depth: usize) -> bool {
         depth < 16
             && set.items.iter().all(|item| match &item.node {

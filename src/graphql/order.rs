@@ -15,7 +15,7 @@
 
 use async_graphql::{
     Name, Value,
-    parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition, Selection, SelectionSet},
+    parser::types::{ExecutableDocument, Selection, SelectionSet},
 };
 
 /// How deep fragments may nest while the plan is built. Validation refuses cycles before
@@ -33,12 +33,7 @@ pub struct Plan {
 impl Plan {
     /// The plan of the operation a request runs: the named one, or the only one.
     pub fn of(document: &ExecutableDocument, operation_name: Option<&str>) -> Option<Plan> {
-        let operation: &OperationDefinition = match (&document.operations, operation_name) {
-            (DocumentOperations::Single(op), _) => &op.node,
-            (DocumentOperations::Multiple(ops), Some(name)) => &ops.get(name)?.node,
-            (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => &ops.values().next()?.node,
-            (DocumentOperations::Multiple(_), None) => return None,
-        };
+        let operation = &super::admission::operation(document, operation_name)?.node;
         Some(build(document, &[&operation.selection_set.node], 0))
     }
 

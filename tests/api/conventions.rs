@@ -325,3 +325,36 @@ async fn records_point_at_objects_beside_their_ids() {
     assert!(!nodes.is_empty());
     assert!(nodes.iter().all(|n| n["staff"]["name"] == "Cal Counselor" && n["staff"]["id"] == n["staffId"]), "{trail}");
 }
+
+/// A document with several operations runs the one `operationName` names; without a name,
+/// or with one it does not hold, it is refused before anything runs, on a single request
+/// and inside a batch alike (each item naming its own).
+#[tokio::test]
+async fn a_document_of_several_operations_needs_an_operation_name() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let auth = format!("Bearer {}", admin.access);
+    let document = "query Me { me { role } } query Groups { supportGroups { abbreviation } }";
+    let (_, named) = app.post_graphql(Some(&auth), json!({ "query": document, "operationName": "Me" })).await;
+    assert_eq!(named["data"]["me"]["role"], "ADMIN", "{named}");
+    let (_, unnamed) = app.post_graphql(Some(&auth), json!({ "query": document })).await;
+    assert_code(&unnamed, "BAD_USER_INPUT");
+    assert!(s(&unnamed["errors"][0]["message"]).contains("operationName"), "{unnamed}");
+    let (_, unknown) = app.post_graphql(Some(&auth), json!({ "query": document, "operationName": "Nope" })).await;
+    assert!(s(&unknown["errors"][0]["message"]).contains("no operation named Nope"), "{unknown}");
+    // In a batch, each item picks its own; one that does not refuses the batch, as any item
+    // that admission refuses does, before anything runs.
+    let (_, batch) = app
+        .post_graphql(
+            Some(&auth),
+            json!([{ "query": document, "operationName": "Groups" }, { "query": document, "operationName": "Me" }]),
+        )
+        .await;
+    assert!(batch[0]["data"]["supportGroups"].is_array(), "{batch}");
+    assert_eq!(batch[1]["data"]["me"]["role"], "ADMIN", "{batch}");
+    let (_, batch) = app
+        .post_graphql(Some(&auth), json!([{ "query": document, "operationName": "Groups" }, { "query": document }]))
+        .await;
+    assert_code(&batch, "BAD_USER_INPUT");
+    assert!(s(&batch["errors"][0]["message"]).contains("operationName"), "{batch}");
+}

@@ -14,6 +14,8 @@ use crate::service::node::Found;
 
 /// A record with an id that `node(id:)` fetches again: for caches (Relay, Apollo, urql)
 /// that refetch what they hold by id alone. Ids are unique across all types.
+// One value per `node` answer: its size does not matter, and Interface wants the object types.
+#[allow(clippy::large_enum_variant)]
 #[derive(Interface)]
 #[graphql(field(name = "id", ty = "ID", desc = "Opaque id, unique across every type: pass it to `node(id:)`."))]
 pub enum Node {
@@ -39,7 +41,7 @@ impl From<Found> for Node {
             Found::FollowUp(m) => Node::FollowUp(FollowUp::one(m)),
             Found::SupportGroup(m) => Node::SupportGroup(SupportGroup::one(m)),
             Found::Meeting(m) => Node::Meeting(Meeting::one(m)),
-            Found::Consent(m) => Node::Consent(Consent(m)),
+            Found::Consent(m) => Node::Consent(Consent(*m)),
             Found::Disclosure(m) => Node::Disclosure(Disclosure::one(m)),
             Found::EmergencyGrant(m) => Node::EmergencyGrant(EmergencyGrant::one(m)),
         }

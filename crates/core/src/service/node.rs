@@ -28,7 +28,8 @@ pub enum Found {
     FollowUp(follow_up::Model),
     SupportGroup(support_group::Model),
     Meeting(meeting::Model),
-    Consent(consent::Model),
+    /// Boxed: a consent row is twice the size of any other.
+    Consent(Box<consent::Model>),
     Disclosure(disclosure::Model),
     EmergencyGrant(emergency_grant::Model),
 }
@@ -101,7 +102,7 @@ pub async fn find(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<Opti
         "meeting" => meeting::Entity::find_by_id(id).one(db).await?.map(Found::Meeting),
         "consent" => {
             let row = privacy::consent_row(state, id).await?;
-            if_client_visible(state, viewer, row, |c| c.client_id).await?.map(Found::Consent)
+            if_client_visible(state, viewer, row, |c| c.client_id).await?.map(|c| Found::Consent(Box::new(c)))
         }
         "disclosure" => {
             let row = privacy::disclosure_row(state, id).await?;
