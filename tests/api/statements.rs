@@ -189,3 +189,70 @@ async fn each_paged_list_costs_the_same_statements_for_a_page_of_2_as_of_6() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+impl Caseload {
+    /// Statements `query` takes for another staff member, in a fresh session.
+    async fn statements_as(&self, (email, password): (&str, &str), query: &str) -> u64 {
+        let session = self.app.session(email, password).await;
+        let before = self.app.statements.get();
+        self.app.gql_ok(Some(&session.access), query, json!({})).await;
+        self.app.statements.get() - before
+    }
+}
+
+/// The objects beside ids (a disclosure's client, consent and discloser; a grant's holder,
+/// client and reviewer; an audit event's staff member) load once per list too.
+#[tokio::test]
+async fn objects_beside_ids_cost_the_same_statements_for_2_records_as_for_6() {
+    let caseload = caseload().await;
+    let app = &caseload.app;
+    let me = app.session(&caseload.email, PASSWORD).await;
+    let clients = app.gql_ok(Some(&me.access), "{ clients(first: 6) { nodes { id } } }", json!({})).await;
+    let clients: Vec<String> = clients["clients"]["nodes"]
+        .as_array()
+        .expect("clients")
+        .iter()
+        .map(|c| c["id"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(clients.len(), 6);
+    let disclose = "mutation($i: DiscloseInput!) { discloseToRecipient(input: $i) { id } }";
+    for (client, times) in [(&clients[0], 2), (&clients[1], 6)] {
+        for _ in 0..times {
+            let input = crate::fixtures::disclose_input(client, "Dr. Lee", &["ATTENDANCE"]);
+            app.gql_ok(Some(&me.access), disclose, json!({ "i": input })).await;
+        }
+    }
+    let disclosures = |c: &str| {
+        format!("{{ disclosures(clientId: \"{c}\") {{ client {{ id }} consent {{ id }} disclosedBy {{ name }} }} }}")
+    };
+    let (two, six) =
+        (caseload.statements(&disclosures(&clients[0])).await, caseload.statements(&disclosures(&clients[1])).await);
+    println!("disclosures: {two} statements for 2, {six} for 6");
+    assert_eq!(two, six, "disclosures: {two} statements for 2, {six} for 6");
+
+    // Two counselors outside the caseload break the glass on 2 and on 6 of its clients.
+    let request = "mutation($i: RequestEmergencyAccessInput!) { requestEmergencyAccess(input: $i) { id } }";
+    for (email, count) in [("eve@counts.test", 2), ("fay@counts.test", 6)] {
+        app.create_staff(email, email, Role::Counselor, None).await;
+        let session = app.session(email, PASSWORD).await;
+        for client in &clients[..count] {
+            let input = json!({ "clientId": client, "reason": "client in crisis; counselor unreachable" });
+            app.gql_ok(Some(&session.access), request, json!({ "i": input })).await;
+        }
+    }
+    let grants = "{ emergencyAccessGrants { staff { name } client { firstName } reviewedBy { name } } }";
+    let (two, six) = (
+        caseload.statements_as(("eve@counts.test", PASSWORD), grants).await,
+        caseload.statements_as(("fay@counts.test", PASSWORD), grants).await,
+    );
+    println!("emergencyAccessGrants: {two} statements for 2, {six} for 6");
+    assert_eq!(two, six, "emergencyAccessGrants: {two} statements for 2, {six} for 6");
+
+    let audit = |n: usize| format!("{{ auditEvents(first: {n}) {{ nodes {{ staff {{ name }} }} }} }}");
+    let (two, six) = (
+        caseload.statements_as((ADMIN_EMAIL, ADMIN_PASSWORD), &audit(2)).await,
+        caseload.statements_as((ADMIN_EMAIL, ADMIN_PASSWORD), &audit(6)).await,
+    );
+    println!("auditEvents.staff: {two} statements for 2, {six} for 6");
+    assert_eq!(two, six, "auditEvents.staff: {two} statements for 2, {six} for 6");
+}

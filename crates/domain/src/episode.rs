@@ -121,8 +121,9 @@ pub enum DischargeReason {
     Other,
 }
 
-/// Where the client went on discharge (TEDS-D "living arrangements" and "referral source"
-/// at discharge, folded into what a counselor records at the door).
+/// Where the client went on discharge, as the counselor records it at the door. Kept with
+/// the episode for the counselor and the follow-ups; it is not a TEDS element and is not in
+/// the TEDS extract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
 pub enum DischargedTo {
@@ -299,8 +300,10 @@ impl Placement {
 pub enum MoveKind {
     /// The episode opened here.
     Admission,
-    /// To a more intensive level (an escalation of withdrawal management, a return to
-    /// residential care, back to detox after a return to use).
+    /// To a more intensive level by the ASAM intensity ranks (an escalation of withdrawal
+    /// management, a return to residential care or to residential or inpatient withdrawal
+    /// management). A move from outpatient rehab to ambulatory withdrawal management (WM_1)
+    /// is not a step up.
     StepUp,
     /// To a less intensive level (a step down to outpatient care or to aftercare).
     StepDown,

@@ -27,7 +27,8 @@ pub enum FollowUpStatus {
     /// back to treatment): it stays in the completion rate as not completed.
     #[sea_orm(string_value = "MISSED")]
     Missed,
-    /// Never due: the plan changed before it came due.
+    /// Will not be made: cancelled by hand or by a change of plan before it was due, or,
+    /// whatever its due date, because the client died. Left out of the completion rate.
     #[sea_orm(string_value = "CANCELLED")]
     Cancelled,
 }
@@ -105,11 +106,12 @@ pub enum FollowUpOutcome {
     #[sea_orm(string_value = "ABSTINENT")]
     Abstinent,
     /// The client has used again. Puts the client on the worklist for clinical review of the
-    /// plan and level of care.
+    /// plan and level of care, for 14 days after the contact unless the episode moves first.
     #[sea_orm(string_value = "RETURN_TO_USE")]
     ReturnToUse,
     /// The client has been admitted to treatment again (e.g. elsewhere). Puts the client on the
-    /// worklist for clinical review.
+    /// worklist for clinical review, for 14 days after the contact unless the episode moves
+    /// first.
     #[sea_orm(string_value = "READMITTED")]
     Readmitted,
     /// The client was reached but would not say how they are doing.

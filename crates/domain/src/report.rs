@@ -30,8 +30,8 @@ pub struct FollowUpFigures {
     /// Due, not made, and overtaken by a change of plan (a return to treatment): counted as
     /// not completed.
     pub missed: i64,
-    /// Of those, CANCELLED (never due, e.g. the client went back to treatment first): left out
-    /// of the completion rate.
+    /// Of those, CANCELLED (before they were due, by hand or a change of plan, or because the
+    /// client died): left out of the completion rate.
     pub cancelled: i64,
     /// Still scheduled and due before today.
     pub overdue: i64,
@@ -42,7 +42,8 @@ pub struct FollowUpFigures {
     /// Completed contacts where the client said they attend a support group.
     pub attending_support_group: i64,
     /// NCQA FUI: exits from high-intensity care in the range whose 7-day window has closed
-    /// (the definitions are in the README and `domain::measures`).
+    /// (leaving DETOX, or REHAB at L3.x or L4, by discharge or by a move to lower-intensity
+    /// care; one exit per client per 31 days; DECEASED and clients under 13 left out).
     pub seven_day_eligible: i64,
     /// Of those, exits followed by a follow-up service on days +1 … +7.
     pub seven_day_completed: i64,
@@ -76,7 +77,8 @@ pub struct FollowUpFigures {
 /// by the status they have now.
 #[derive(SimpleObject, Debug, Clone, Default)]
 pub struct ReferralFigures {
-    /// Referrals made in range that went out (all but those still PLANNED).
+    /// Referrals made in range except those still PLANNED (so including any declined or
+    /// cancelled while PLANNED).
     pub referred: i64,
     /// Still PLANNED: not yet sent out (entering AFTERCARE sends it); not counted in `referred`.
     pub planned: i64,

@@ -379,8 +379,9 @@ pub struct TedsDischarge {
     /// LOS: length of stay in days, 1–30 as they are (a same-day discharge is 1), then bands:
     /// 31 = 31–45, 32 = 46–60, 33 = 61–90, 34 = 91–120, 35 = 121–180, 36 = 181–365, 37 = over 365.
     pub los: i32,
-    /// Derived from the attendance log: meetings attended in the 30 days ending on the
-    /// discharge date.
+    /// FREQ_ATND_SELF_HELP_D, from the attendance log: self-help attendance in the 30 days
+    /// ending on the discharge date, coded 1 none, 2 one to three times, 3 four to seven
+    /// times, 4 eight to thirty times.
     pub freq_atnd_self_help_d: i32,
 }
 

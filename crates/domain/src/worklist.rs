@@ -10,8 +10,8 @@ pub enum WorklistKind {
     DischargedEarly,
     /// A follow-up contact is still scheduled after its due date.
     FollowUpOverdue,
-    /// A follow-up found a return to use or a readmission elsewhere, and the episode has not
-    /// moved since: the plan needs a clinician's review.
+    /// A follow-up in the last 14 days found a return to use or a readmission elsewhere, and
+    /// the episode has not moved since: the plan needs a clinician's review.
     ClinicalReview,
     /// A scheduled follow-up contact is due today.
     FollowUpDueToday,
@@ -19,7 +19,7 @@ pub enum WorklistKind {
     /// may go to a meeting that no longer runs, and needs another.
     ReferralMeetingRetired,
     /// An active (REFERRED or ENGAGED) referral has had no attendance recorded for 14 days (the
-    /// configured default), counted from the last attendance or from the referral.
+    /// configured default), counted from the last attendance or from the day it was sent out.
     ReferralDisengaging,
     /// An active referral with a weekly attendance goal is under half of it: attended versus
     /// expected meetings over the last 4 weeks (or since the referral, if that is shorter).

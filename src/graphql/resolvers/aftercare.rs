@@ -40,7 +40,8 @@ pub struct AftercareQuery;
 #[Object]
 impl AftercareQuery {
     /// Who needs me today: one item per thing that needs a person, most urgent first.
-    /// A supervisor sees the team's and may narrow it to one counselor.
+    /// A supervisor sees the team's and may narrow it to one counselor; clients under an
+    /// emergency-access grant in force are included.
     #[graphql(complexity = "crate::graphql::page_cost(first.max(last), child_complexity)")]
     async fn worklist(
         &self,

@@ -260,8 +260,10 @@ impl ClientMutation {
     /// them (escalating or stepping down withdrawal management, rehab up or down, back to
     /// detox after a return to use, a level change within aftercare); a move that changes
     /// nothing is refused (`STAGE_MOVE`). Leaving high-intensity care schedules the
-    /// post-discharge contacts; entering AFTERCARE its schedule; going back to treatment
-    /// marks overdue contacts MISSED and cancels those not yet due.
+    /// post-discharge contacts; entering AFTERCARE its schedule. Going back from AFTERCARE to
+    /// treatment settles the aftercare contacts, and going back into high-intensity care the
+    /// post-discharge ones: overdue contacts become MISSED, those not yet due CANCELLED, and
+    /// one due today stays open. GPRA and hand-made contacts are left as they are.
     async fn change_stage(
         &self,
         ctx: &Context<'_>,

@@ -144,8 +144,10 @@ impl PrivacyMutation {
     }
 
     /// Shares information outside the program. Refused (FORBIDDEN, rule CONSENT_REQUIRED)
-    /// unless an active consent names the recipient and covers every category; the stored
-    /// disclosure carries the 42 CFR § 2.32 notice.
+    /// unless a consent in force reaches the recipient (by name, or a `TREATING_PROVIDERS`
+    /// consent for treatment, payment and health care operations purposes), lists
+    /// `purposeCode` and covers every category; the stored disclosure carries the
+    /// 42 CFR § 2.32 notice.
     async fn disclose_to_recipient(
         &self,
         ctx: &Context<'_>,
@@ -166,7 +168,8 @@ impl PrivacyMutation {
     }
 
     /// "Break the glass": opens a client outside the caller's caseload for a limited time.
-    /// Every use is audited and flagged, and the supervisor reviews it.
+    /// Every use is audited and flagged, and the holder's supervisor reviews it (an ADMIN,
+    /// when nobody supervises the holder).
     async fn request_emergency_access(
         &self,
         ctx: &Context<'_>,

@@ -20,7 +20,8 @@ pub struct ReportQuery;
 #[Object]
 impl ReportQuery {
     /// Follow-ups due from `from` to `to` (inclusive), for the caller's visible clients, in
-    /// total and per counselor. A counselor sees their own; a supervisor their team's.
+    /// total and per counselor. A counselor sees their own; a supervisor their team's; each
+    /// with the clients under an emergency-access grant in force.
     async fn follow_up_report(
         &self,
         ctx: &Context<'_>,

@@ -20,8 +20,8 @@ use crate::{
 /// Attended versus expected meetings over the last four weeks (or since the referral).
 #[derive(SimpleObject, Clone, Copy)]
 pub struct Adherence {
-    /// First day counted, in the program's time zone: 28 days before today, or the day of the
-    /// referral when later. For the client's roll-up, the earliest of its referrals.
+    /// First day counted, in the program's time zone: 28 days before today, or the day the
+    /// referral was sent out (REFERRED) when later. For the client's roll-up, the earliest of its referrals.
     pub window_start: Date,
     /// Days in the window, 0 to 28; the expected meetings are the goal × `windowDays` ÷ 7. For the
     /// client's roll-up, the longest of its referrals.

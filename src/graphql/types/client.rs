@@ -155,13 +155,14 @@ impl Client {
     }
 
     /// The client has a co-occurring mental-health condition: groups for co-occurring conditions
-    /// (DRA) become eligible and are recommended first.
+    /// (DRA) become eligible and rank first among groups with the same meeting availability.
     async fn co_occurring_mental_health(&self) -> bool {
         self.row.co_occurring_mental_health
     }
 
-    /// The client prefers a secular approach: secular groups (SMART, SOS, WFS for a woman) are
-    /// recommended ahead of 12-step ones.
+    /// The client prefers a secular approach: secular groups (SMART, SOS, WFS for a woman) rank
+    /// ahead of 12-step ones with the same meeting availability (a group for co-occurring
+    /// conditions still comes first for a client who has one).
     async fn prefers_secular(&self) -> bool {
         self.row.prefers_secular
     }
@@ -575,11 +576,11 @@ pub struct RegisterClientInput {
     /// each group's substance focus.
     pub substances: Vec<Substance>,
     /// A co-occurring mental-health condition: makes groups for co-occurring conditions (DRA)
-    /// eligible and recommends them first.
+    /// eligible and ranks them first among groups with the same meeting availability.
     #[graphql(default)]
     pub co_occurring_mental_health: bool,
-    /// A preference for a secular approach: secular groups (SMART, SOS, WFS for a woman) are
-    /// recommended ahead of 12-step ones.
+    /// A preference for a secular approach: secular groups (SMART, SOS, WFS for a woman) rank
+    /// ahead of 12-step ones with the same meeting availability.
     #[graphql(default)]
     pub prefers_secular: bool,
     /// Preferred language as a BCP 47 tag such as `en` or `es-MX` (`LANGUAGE`); blank counts as
@@ -617,7 +618,8 @@ pub struct UpdateClientInput {
     pub substances: Option<Vec<Substance>>,
     /// Left out or null: unchanged. Makes groups for co-occurring conditions (DRA) eligible.
     pub co_occurring_mental_health: Option<bool>,
-    /// Left out or null: unchanged. Recommends secular groups ahead of 12-step ones.
+    /// Left out or null: unchanged. Ranks secular groups ahead of 12-step ones with the same
+    /// meeting availability.
     pub prefers_secular: Option<bool>,
     /// Left out: unchanged; `null` or blank clears it. A BCP 47 tag such as `en` or `es-MX`
     /// (`LANGUAGE`).

@@ -91,14 +91,14 @@ impl SupportGroup {
         self.row.open_to
     }
 
-    /// No higher power in the program: recommended first to clients who prefer a secular
-    /// approach.
+    /// No higher power in the program: ranked ahead of 12-step groups (with the same meeting
+    /// availability) for clients who prefer a secular approach.
     async fn secular(&self) -> bool {
         self.row.secular
     }
 
-    /// For people with a co-occurring mental-health condition (recommended only to them,
-    /// and first).
+    /// For people with a co-occurring mental-health condition: recommended only to them, and
+    /// first among groups with the same meeting availability.
     async fn for_co_occurring(&self) -> bool {
         self.row.co_occurring
     }
@@ -274,7 +274,8 @@ pub struct SupportGroupInput {
     /// Defaults to ANYONE.
     #[graphql(default_with = "GroupAudience::Anyone")]
     pub open_to: GroupAudience,
-    /// No higher power in the program: offered first to clients who prefer a secular approach.
+    /// No higher power in the program: ranked ahead of 12-step groups (with the same meeting
+    /// availability) for clients who prefer a secular approach.
     /// Cannot be set together with `twelveStep`.
     #[graphql(default)]
     pub secular: bool,

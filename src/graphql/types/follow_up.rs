@@ -107,14 +107,14 @@ impl FollowUp {
         Ok(is_overdue(self.row.status, self.row.due_on, ctx.state()?.today()))
     }
 
-    /// Days after entering aftercare (AFTERCARE) or after leaving high-intensity care
-    /// (POST_DISCHARGE), for contacts from a schedule.
+    /// Days after entering aftercare (AFTERCARE), or after a discharge from any stage or a step
+    /// down out of high-intensity care (POST_DISCHARGE), for contacts from a schedule.
     async fn schedule_days(&self) -> Option<i32> {
         self.row.schedule_days
     }
 
-    /// Why the contact exists: the continuing-care schedule, the post-discharge schedule, or
-    /// a counselor's hand.
+    /// Why the contact exists: the continuing-care schedule, the post-discharge schedule, the
+    /// GPRA six-month interview, or a counselor's hand.
     async fn kind(&self) -> FollowUpKind {
         self.row.kind
     }
@@ -288,7 +288,7 @@ pub struct RecordFollowUpInput {
     /// `CONFLICT`.
     pub expected_version: i32,
     /// COMPLETED; UNREACHABLE (after the attempts, or once the window has closed); or
-    /// CANCELLED (only before it is due). MISSED is Continuum's to set.
+    /// CANCELLED (not once overdue; a contact due today may still be cancelled). MISSED is Continuum's to set.
     pub status: FollowUpStatus,
     /// Required when COMPLETED.
     pub outcome: Option<FollowUpOutcome>,

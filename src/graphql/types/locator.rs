@@ -52,7 +52,7 @@ pub struct EmergencyContactView {
     pub name: String,
     /// How they know the client ("sister", "sponsor").
     pub relationship: String,
-    /// E.164.
+    /// Their phone number in E.164 (`+12025550143`).
     pub phone: String,
 }
 
@@ -168,7 +168,7 @@ pub struct EmergencyContactInput {
     /// How they know the client ("sister", "sponsor"), at most 200 characters.
     pub relationship: String,
     /// With its country code (`+1 202 555 0143`), or a number of the program's region; stored in
-    /// E.164.
+    /// Their phone number in E.164 (`+12025550143`).
     pub phone: String,
 }
 

@@ -93,7 +93,7 @@ impl<C: Send + Sync, T: Listed> TypeName for Paged<C, T> {
 /// An item of a page, with the cursor that points at it.
 #[Object(name_type)]
 impl<C: CursorType + Send + Sync, T: Listed> Edge<C, T> {
-    /// The item.
+    /// The list item this edge points at.
     async fn node(&self) -> &T {
         &self.node
     }

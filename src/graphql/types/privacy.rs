@@ -311,7 +311,7 @@ impl EmergencyGrant {
         id(self.row.client_id)
     }
 
-    /// Who broke the glass.
+    /// The staff member who broke the glass (the object behind `staffId`).
     async fn staff(&self, ctx: &Context<'_>) -> Result<Staff> {
         self.set.staff.required(ctx, self.row.staff_key()).await
     }
@@ -529,7 +529,8 @@ pub struct DiscloseInput {
     /// `TREATING_PROVIDERS` consent reaches any recipient, for treatment, payment, health care
     /// operations and care coordination only.
     pub recipient: String,
-    /// One of the consent's purposes; anything else is refused (`CONSENT_REQUIRED`).
+    /// Required (nullable only for older callers): one of the consent's purposes; leaving it
+    /// out is `BAD_USER_INPUT`, a purpose the consent does not list is `CONSENT_REQUIRED`.
     pub purpose_code: Option<ConsentPurpose>,
     /// The purpose in words.
     #[graphql(default)]
@@ -554,7 +555,8 @@ pub struct ConsentRef {
 pub struct RevokeConsentInput {
     /// The consent to end, from `Client.consents`.
     pub consent_id: ID,
-    /// How the client withdrew it (in writing, orally to whom), for the record.
+    /// How the client revoked it in writing (the signed statement, and when the program
+    /// received it), for the record.
     pub reason: String,
 }
 
@@ -563,7 +565,9 @@ pub struct RevokeConsentInput {
 pub struct RequestEmergencyAccessInput {
     /// The client to open.
     pub client_id: ID,
-    /// Why access cannot wait (the medical emergency of 42 CFR § 2.51); the reviewer reads it.
+    /// Why access cannot wait, in the staff member's words; the reviewer reads it. (Emergency
+    /// access to the record inside the program, HIPAA 45 CFR § 164.312(a)(2)(ii); not a
+    /// 42 CFR § 2.51 disclosure to outside medical personnel, which Continuum does not record.)
     pub reason: String,
 }
 

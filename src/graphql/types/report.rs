@@ -15,7 +15,8 @@ pub struct FollowUpReport(pub report::FollowUpReport);
 
 /// Follow-up figures for a date range over the caller's visible clients: contacts due, NCQA
 /// FUI 7- and 30-day rates, and the GPRA 6-month interview rate. A counselor sees their own
-/// clients, a supervisor their team's.
+/// clients, a supervisor their team's, each with the clients under an emergency-access grant
+/// in force.
 #[Object]
 impl FollowUpReport {
     /// First day of the range, inclusive (program time zone), as asked for.

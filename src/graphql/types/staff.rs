@@ -145,7 +145,6 @@ pub struct CreateStaffInput {
     pub supervisor_id: Option<ID>,
 }
 
-/// Changes to a staff account (ADMIN); fields left out stay as they are.
 /// Signs in with an email and a password.
 #[derive(InputObject)]
 pub struct LoginInput {
