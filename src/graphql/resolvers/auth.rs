@@ -5,7 +5,7 @@ use crate::graphql::error::Result;
 use crate::{
     graphql::{
         context::ContextExt,
-        resolvers::style::input_or,
+        resolvers::style::{input_or_one, input_or_pair},
         types::staff::{AuthPayload, LoginInput, RefreshTokenInput, Staff},
     },
     service::session,
@@ -37,9 +37,7 @@ impl AuthMutation {
             String,
         >,
     ) -> Result<AuthPayload> {
-        let any_old = email.is_some() || password.is_some();
-        let old = email.zip(password).map(|(email, password)| LoginInput { email, password });
-        let input = input_or(input, old, any_old)?;
+        let input = input_or_pair(input, email, password, |email, password| LoginInput { email, password })?;
         let state = ctx.state()?;
         Ok(session::login(state, &input.email, input.password, ctx.client_address(), ctx.request_id()).await?.into())
     }
@@ -71,7 +69,5 @@ impl AuthMutation {
 }
 
 fn refresh_token_of(input: Option<RefreshTokenInput>, old: Option<String>) -> Result<String> {
-    let any_old = old.is_some();
-    let old = old.map(|refresh_token| RefreshTokenInput { refresh_token });
-    Ok(input_or(input, old, any_old)?.refresh_token)
+    Ok(input_or_one(input, old, |refresh_token| RefreshTokenInput { refresh_token })?.refresh_token)
 }

@@ -7,7 +7,7 @@ use crate::{
     graphql::{
         context::ContextExt,
         cursor::{self, parse_id, require_id, target_id},
-        resolvers::style::{input_or, one_of},
+        resolvers::style::{input_or_pair, one_of},
         types::{
             IdConnection,
             client::{
@@ -195,11 +195,10 @@ impl ClientMutation {
         >,
     ) -> Result<Client> {
         let viewer = ctx.viewer()?;
-        let any_old = client_id.is_some() || counselor_id.is_some();
-        let old = client_id
-            .zip(counselor_id)
-            .map(|(client_id, counselor_id)| ReassignClientInput { client_id, counselor_id });
-        let input = input_or(input, old, any_old)?;
+        let input = input_or_pair(input, client_id, counselor_id, |client_id, counselor_id| ReassignClientInput {
+            client_id,
+            counselor_id,
+        })?;
         let counselor_id = require_id(&input.counselor_id, "counselorId")?;
         let client_id = target_id(&input.client_id)?;
         let result = clients::reassign(ctx.state()?, viewer, client_id, counselor_id).await;

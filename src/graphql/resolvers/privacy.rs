@@ -7,7 +7,7 @@ use crate::{
     graphql::{
         context::ContextExt,
         cursor::{self, require_id, target_id},
-        resolvers::style::input_or,
+        resolvers::style::input_or_pair,
         types::{
             IdConnection, connection,
             privacy::{
@@ -135,9 +135,8 @@ impl PrivacyMutation {
         #[graphql(desc = "Deprecated: `input.reason`.", deprecation = "pass it in `input`")] reason: Option<String>,
     ) -> Result<Consent> {
         let viewer = ctx.viewer()?;
-        let any_old = consent_id.is_some() || reason.is_some();
-        let old = consent_id.zip(reason).map(|(consent_id, reason)| RevokeConsentInput { consent_id, reason });
-        let input = input_or(input, old, any_old)?;
+        let input =
+            input_or_pair(input, consent_id, reason, |consent_id, reason| RevokeConsentInput { consent_id, reason })?;
         let consent_id = target_id(&input.consent_id)?;
         let result = privacy::revoke_consent(ctx.state()?, viewer, consent_id, input.reason).await;
         Ok(Consent(result?))
@@ -178,9 +177,10 @@ impl PrivacyMutation {
         #[graphql(desc = "Deprecated: `input.reason`.", deprecation = "pass it in `input`")] reason: Option<String>,
     ) -> Result<EmergencyGrant> {
         let viewer = ctx.viewer()?;
-        let any_old = client_id.is_some() || reason.is_some();
-        let old = client_id.zip(reason).map(|(client_id, reason)| RequestEmergencyAccessInput { client_id, reason });
-        let input = input_or(input, old, any_old)?;
+        let input = input_or_pair(input, client_id, reason, |client_id, reason| RequestEmergencyAccessInput {
+            client_id,
+            reason,
+        })?;
         let client_id = target_id(&input.client_id)?;
         let result = privacy::request_emergency_access(ctx.state()?, viewer, client_id, input.reason).await;
         Ok(EmergencyGrant::one(result?))
@@ -196,9 +196,8 @@ impl PrivacyMutation {
         #[graphql(desc = "Deprecated: `input.note`.", deprecation = "pass it in `input`")] note: Option<String>,
     ) -> Result<EmergencyGrant> {
         let viewer = ctx.viewer()?;
-        let any_old = grant_id.is_some() || note.is_some();
-        let old = grant_id.zip(note).map(|(grant_id, note)| ReviewEmergencyAccessInput { grant_id, note });
-        let input = input_or(input, old, any_old)?;
+        let input =
+            input_or_pair(input, grant_id, note, |grant_id, note| ReviewEmergencyAccessInput { grant_id, note })?;
         let grant_id = target_id(&input.grant_id)?;
         Ok(EmergencyGrant::one(privacy::review(ctx.state()?, viewer, grant_id, input.note).await?))
     }

@@ -8,7 +8,7 @@ use crate::{
     graphql::{
         context::ContextExt,
         cursor::{self, parse_id, require_id},
-        resolvers::style::{input_or, one_of},
+        resolvers::style::{input_or_pair, one_of},
         types::{
             IdConnection, connection,
             staff::{ChangePasswordInput, CreateStaffInput, Staff, UpdateStaffInput},
@@ -130,11 +130,9 @@ impl StaffMutation {
         #[graphql(desc = "Deprecated: `input.newPassword`.", deprecation = "pass it in `input`", secret)]
         new_password: Option<String>,
     ) -> Result<bool> {
-        let any_old = current_password.is_some() || new_password.is_some();
-        let old = current_password
-            .zip(new_password)
-            .map(|(current_password, new_password)| ChangePasswordInput { current_password, new_password });
-        let input = input_or(input, old, any_old)?;
+        let input = input_or_pair(input, current_password, new_password, |current_password, new_password| {
+            ChangePasswordInput { current_password, new_password }
+        })?;
         let address = ctx.client_address();
         let (viewer, state) = (ctx.viewer()?, ctx.state()?);
         Ok(staff_service::change_password(state, viewer, input.current_password, input.new_password, address).await?)

@@ -15,9 +15,26 @@ pub fn one_of<T>(new: Option<T>, old: Option<T>, field: &'static str) -> AppResu
     }
 }
 
-/// The `input:` object, or one made from the deprecated arguments when all of them were
-/// given (`old` is `None` when any is missing; `any_old` tells whether one was given at all).
-pub fn input_or<T>(input: Option<T>, old: Option<T>, any_old: bool) -> AppResult<T> {
+/// The `input:` object, or one `make` builds from the deprecated argument.
+pub fn input_or_one<A, T>(input: Option<T>, a: Option<A>, make: impl FnOnce(A) -> T) -> AppResult<T> {
+    let given = a.is_some();
+    input_or(input, a.map(make), given)
+}
+
+/// The `input:` object, or one `make` builds from the two deprecated arguments (both needed).
+pub fn input_or_pair<A, B, T>(
+    input: Option<T>,
+    a: Option<A>,
+    b: Option<B>,
+    make: impl FnOnce(A, B) -> T,
+) -> AppResult<T> {
+    let given = a.is_some() || b.is_some();
+    input_or(input, a.zip(b).map(|(a, b)| make(a, b)), given)
+}
+
+/// `input`, else `old` (`None` when a deprecated argument is missing); `any_old` tells
+/// whether one was given at all, which with `input` is a mix.
+fn input_or<T>(input: Option<T>, old: Option<T>, any_old: bool) -> AppResult<T> {
     match (input, any_old) {
         (Some(_), true) => Err(AppError::bad_field("input", both("input"))),
         (Some(input), false) => Ok(input),
