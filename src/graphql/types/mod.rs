@@ -14,14 +14,23 @@ pub mod report;
 pub mod staff;
 pub mod teds;
 
-use std::borrow::Cow;
+use std::{borrow::Cow, sync::Arc};
 
 use async_graphql::{
-    ID, Object, OutputType, TypeName,
+    Context, ID, Object, OutputType, TypeName,
     connection::{CursorType, PageInfo},
 };
 
-use crate::{graphql::cursor::IdCursor, service::pagination::Page};
+use crate::{
+    entity::Id,
+    graphql::{
+        batch::{self, Batch, distinct},
+        context::ContextExt,
+        cursor::IdCursor,
+        error::Result,
+    },
+    service::pagination::Page,
+};
 
 /// Names a paged list's types after its items: `ClientConnection`, `ClientEdge`.
 pub trait Listed: OutputType {
@@ -153,39 +162,31 @@ impl Listed for aftercare::WorklistItem {
 
 /// The clients a sibling set of records points at (disclosures, emergency grants, caseload
 /// events), loaded in one statement with the viewer's visibility applied: a client the viewer
-/// may not see now is `null`, exactly as if absent. Each client shown is a read in the audit
-/// trail, under `field`.
+/// may not see now is `null`, exactly as if absent. The clients shown are reads in the audit
+/// trail, under `field`, noted once for the whole set when it loads.
 pub struct ClientRefs {
-    ids: std::sync::Arc<[crate::entity::Id<crate::entity::client::Entity>]>,
-    batch: crate::graphql::batch::Batch<crate::entity::Id<crate::entity::client::Entity>, client::Client>,
+    ids: Arc<[ClientKey]>,
+    batch: Batch<ClientKey, client::Client>,
     field: &'static str,
 }
 
+type ClientKey = Id<crate::entity::client::Entity>;
+
 impl ClientRefs {
-    pub fn new(
-        field: &'static str,
-        ids: impl IntoIterator<Item = crate::entity::Id<crate::entity::client::Entity>>,
-    ) -> Self {
-        ClientRefs { ids: crate::graphql::batch::distinct(ids), batch: Default::default(), field }
+    pub fn new(field: &'static str, ids: impl IntoIterator<Item = ClientKey>) -> Self {
+        ClientRefs { ids: distinct(ids), batch: Batch::default(), field }
     }
 
-    pub async fn get(
-        &self,
-        ctx: &async_graphql::Context<'_>,
-        id: crate::entity::Id<crate::entity::client::Entity>,
-    ) -> crate::graphql::error::Result<Option<client::Client>> {
-        use crate::graphql::context::ContextExt;
+    pub async fn get(&self, ctx: &Context<'_>, id: ClientKey) -> Result<Option<client::Client>> {
         let (db, viewer) = (&ctx.state()?.db, ctx.viewer()?);
         let found = self
             .batch
             .get(|| async {
-                Ok(client::Client::map(crate::graphql::batch::visible_clients(db, viewer, &self.ids).await?))
+                let visible = batch::visible_clients(db, viewer, &self.ids).await?;
+                ctx.audit_reads(self.field, visible.keys().map(|key| key.uuid()));
+                Ok(client::Client::map(visible))
             })
             .await?;
-        let client = found.get(&id).cloned();
-        if client.is_some() {
-            ctx.audit_reads(self.field, [id.uuid()]);
-        }
-        Ok(client)
+        Ok(found.get(&id).cloned())
     }
 }

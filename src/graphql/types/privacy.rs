@@ -156,19 +156,22 @@ struct DisclosureSet {
 }
 
 impl Disclosure {
-    pub fn list(rows: Vec<disclosure::Model>) -> Vec<Disclosure> {
-        let set = Arc::new(DisclosureSet {
+    fn set(rows: &[disclosure::Model]) -> Arc<DisclosureSet> {
+        Arc::new(DisclosureSet {
             clients: ClientRefs::new("disclosures.client", rows.iter().map(disclosure::Model::client_key)),
             consents: Batch::default(),
             consent_ids: distinct(rows.iter().map(disclosure::Model::consent_key)),
             staff: StaffRefs::new(rows.iter().map(disclosure::Model::disclosed_by_key)),
-        });
+        })
+    }
+
+    pub fn list(rows: Vec<disclosure::Model>) -> Vec<Disclosure> {
+        let set = Disclosure::set(&rows);
         rows.into_iter().map(|row| Disclosure { row, set: set.clone() }).collect()
     }
 
     pub fn one(row: disclosure::Model) -> Disclosure {
-        let mut list = Disclosure::list(vec![row]);
-        list.remove(0)
+        Disclosure { set: Disclosure::set(std::slice::from_ref(&row)), row }
     }
 }
 
@@ -272,21 +275,24 @@ struct GrantSet {
 }
 
 impl EmergencyGrant {
-    pub fn list(rows: Vec<emergency_grant::Model>) -> Vec<EmergencyGrant> {
+    fn set(rows: &[emergency_grant::Model]) -> Arc<GrantSet> {
         let staff = rows.iter().flat_map(|g| [Some(g.staff_key()), g.reviewed_by_key()]).flatten();
-        let set = Arc::new(GrantSet {
+        Arc::new(GrantSet {
             clients: ClientRefs::new(
                 "emergencyAccessGrants.client",
                 rows.iter().map(emergency_grant::Model::client_key),
             ),
-            staff: StaffRefs::new(staff.collect::<Vec<_>>()),
-        });
+            staff: StaffRefs::new(staff),
+        })
+    }
+
+    pub fn list(rows: Vec<emergency_grant::Model>) -> Vec<EmergencyGrant> {
+        let set = EmergencyGrant::set(&rows);
         rows.into_iter().map(|row| EmergencyGrant { row, set: set.clone() }).collect()
     }
 
     pub fn one(row: emergency_grant::Model) -> EmergencyGrant {
-        let mut list = EmergencyGrant::list(vec![row]);
-        list.remove(0)
+        EmergencyGrant { set: EmergencyGrant::set(std::slice::from_ref(&row)), row }
     }
 }
 
@@ -430,7 +436,7 @@ impl AuditEvent {
 impl AuditEvent {
     /// Wraps a list of events, sharing one staff load.
     pub fn list(rows: Vec<audit_event::Model>) -> Vec<AuditEvent> {
-        let staff = Arc::new(StaffRefs::new(rows.iter().filter_map(audit_event::Model::staff_key).collect::<Vec<_>>()));
+        let staff = Arc::new(StaffRefs::new(rows.iter().filter_map(audit_event::Model::staff_key)));
         rows.into_iter().map(|m| AuditEvent::of(m, staff.clone())).collect()
     }
 

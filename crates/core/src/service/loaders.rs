@@ -61,7 +61,11 @@ pub async fn visible_clients(
     viewer: &crate::auth::Viewer,
     ids: &[Id<client::Entity>],
 ) -> AppResult<ById<client::Entity, client::Model>> {
-    let Ok(scope) = crate::service::scope::visible_clients(viewer) else { return Ok(HashMap::new()) };
+    let scope = match crate::service::scope::visible_clients(viewer) {
+        Ok(scope) => scope,
+        Err(AppError::Forbidden(_)) => return Ok(HashMap::new()),
+        Err(other) => return Err(other),
+    };
     let rows = client::Entity::find().filter(client::Column::Id.is_in(uuids(ids))).filter(scope).all(db).await?;
     Ok(by_id(rows, client::Model::key))
 }

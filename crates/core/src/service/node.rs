@@ -14,7 +14,7 @@ use crate::{
     entity::{
         client, consent, disclosure, emergency_grant, episode, follow_up, meeting, referral, staff, support_group,
     },
-    error::{AppError, AppResult},
+    error::AppResult,
     service::{client as clients, episode as episodes, follow_up as follow_ups, privacy, referral as referrals},
     state::AppState,
 };
@@ -73,7 +73,7 @@ async fn kind_of(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<String
     Ok(row.try_get::<String>("", "kind").ok())
 }
 
-/// A client-owned row, shown only when its client is visible to the caller now.
+/// A client-owned row, shown only when its client is visible to the (clinical) caller now.
 async fn if_client_visible<T>(
     state: &AppState,
     viewer: &Viewer,
@@ -81,9 +81,6 @@ async fn if_client_visible<T>(
     client_of: impl Fn(&T) -> Uuid,
 ) -> AppResult<Option<T>> {
     let Some(row) = row else { return Ok(None) };
-    if viewer.require_clinical().is_err() {
-        return Ok(None);
-    }
     Ok(clients::get(state, viewer, client_of(&row)).await?.map(|_| row))
 }
 
@@ -91,6 +88,7 @@ async fn if_client_visible<T>(
 pub async fn find(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<Option<Found>> {
     let db = &state.db;
     let Some(kind) = kind_of(db, id).await? else { return Ok(None) };
+    // Client records are for clinical roles only; asking the scope as another role is an error.
     let clinical = viewer.require_clinical().is_ok();
     Ok(match kind.as_str() {
         "client" if clinical => clients::get(state, viewer, id).await?.map(Found::Client),
@@ -100,19 +98,15 @@ pub async fn find(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<Opti
         "follow_up" if clinical => follow_ups::get(state, viewer, id).await?.map(Found::FollowUp),
         "support_group" => crate::service::directory::group(state, id).await?.map(Found::SupportGroup),
         "meeting" => meeting::Entity::find_by_id(id).one(db).await?.map(Found::Meeting),
-        "consent" => {
+        "consent" if clinical => {
             let row = privacy::consent_row(state, id).await?;
             if_client_visible(state, viewer, row, |c| c.client_id).await?.map(|c| Found::Consent(Box::new(c)))
         }
-        "disclosure" => {
+        "disclosure" if clinical => {
             let row = privacy::disclosure_row(state, id).await?;
             if_client_visible(state, viewer, row, |d| d.client_id).await?.map(Found::Disclosure)
         }
-        "emergency_grant" => match privacy::grants(state, viewer, None).await {
-            Ok(grants) => grants.into_iter().find(|g| g.id == id).map(Found::EmergencyGrant),
-            Err(AppError::Forbidden(_)) => None,
-            Err(other) => return Err(other),
-        },
+        "emergency_grant" => privacy::grant(state, viewer, id).await?.map(Found::EmergencyGrant),
         _ => None,
     })
 }

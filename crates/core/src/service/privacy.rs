@@ -3,7 +3,10 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set, sea_query::Expr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    sea_query::Expr,
+};
 use uuid::Uuid;
 
 use crate::service::{
@@ -169,8 +172,7 @@ pub async fn record_expiry_event(state: &AppState, viewer: &Viewer, consent_id: 
 async fn record_expiry_event_in(mut tx: Tx, consent_id: Uuid) -> AppResult<(Tx, consent::Model)> {
     let state = &tx.state().clone();
     let viewer = &tx.viewer()?.clone();
-    let current = consent::Entity::find_by_id(consent_id).one(tx.conn()).await?.ok_or(AppError::NotFound)?;
-    find_visible(tx.conn(), viewer, current.client_id).await?;
+    let current = visible_consent(tx.conn(), viewer, consent_id).await?;
     if ConsentExpiry::parse(&current.expiry) != Some(ConsentExpiry::OnEvent) {
         return Err(AppError::bad_field("consentId", "this consent does not expire on an event"));
     }
@@ -185,6 +187,13 @@ async fn record_expiry_event_in(mut tx: Tx, consent_id: Uuid) -> AppResult<(Tx, 
     tx.changed(Some(current.client_id))?;
     let updated = consent::Entity::find_by_id(current.id).one(tx.conn()).await?.ok_or(AppError::NotFound)?;
     Ok((tx, updated))
+}
+
+/// A consent the caller may change: seen only through its client; `NOT_FOUND` otherwise.
+async fn visible_consent(conn: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> AppResult<consent::Model> {
+    let consent = consent::Entity::find_by_id(id).one(conn).await?.ok_or(AppError::NotFound)?;
+    find_visible(conn, viewer, consent.client_id).await?;
+    Ok(consent)
 }
 
 pub async fn revoke_consent(
@@ -202,9 +211,7 @@ async fn revoke_consent_in(mut tx: Tx, consent_id: Uuid, reason: String) -> AppR
     let viewer = &tx.viewer()?.clone();
     let reason = required_text("reason", &reason, MAX_REASON_CHARS)?;
     let now = state.now();
-    let current = consent::Entity::find_by_id(consent_id).one(tx.conn()).await?.ok_or(AppError::NotFound)?;
-    // Visible only through its client.
-    find_visible(tx.conn(), viewer, current.client_id).await?;
+    let current = visible_consent(tx.conn(), viewer, consent_id).await?;
     if current.revoked_at.is_some() {
         return Err(AppError::bad_field("consentId", "this consent is already revoked"));
     }
@@ -420,6 +427,16 @@ fn visible_grants(viewer: &Viewer) -> AppResult<Condition> {
         Role::Counselor => mine,
         Role::Supervisor | Role::Admin => mine.add(reviewable_by(viewer)?),
     })
+}
+
+/// One grant, if the caller may see it (as in [`grants`]); `None` when absent or not theirs.
+pub async fn grant(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<Option<emergency_grant::Model>> {
+    let scope = match visible_grants(viewer) {
+        Ok(scope) => scope,
+        Err(AppError::Forbidden(_)) => return Ok(None),
+        Err(other) => return Err(other),
+    };
+    Ok(emergency_grant::Entity::find_by_id(id).filter(scope).one(&state.db).await?)
 }
 
 pub async fn grants(
